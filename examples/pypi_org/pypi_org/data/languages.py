@@ -1,0 +1,13 @@
+import datetime
+
+import sqlalchemy as sa
+
+from pypi_org.data.modelbase import SqlAlchemyBase
+
+
+class ProgrammingLanguage(SqlAlchemyBase):
+    __tablename__ = 'languages'
+
+    id = sa.Column(sa.String, primary_key=True)
+    created_date = sa.Column(sa.DateTime, default=datetime.datetime.now, index=True)
+    description = sa.Column(sa.String)

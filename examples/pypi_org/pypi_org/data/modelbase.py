@@ -1,0 +1,3 @@
+import sqlalchemy.orm as orm
+
+SqlAlchemyBase = orm.declarative_base()

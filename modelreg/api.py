@@ -1,0 +1,232 @@
+"""The public API: ``check()`` runs the pipeline and returns a :class:`Report`. It never prints."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from . import config as config_mod
+from . import discover, rules, style
+from .index import index_source
+from .resolve import Coverage, Project, direct_coverage, is_registered, reachable
+from .types import Diagnostic, FileFacts, ModelInfo, Module, Registry
+
+
+def read_facts(path: str) -> FileFacts:
+    """Facts of a file on disk; an unreadable file becomes facts carrying the OS's reason."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        return FileFacts(error=(1, 0, f"cannot read file: {exc.strerror or exc}"))
+    return index_source(data)
+
+
+class Analysis:
+    """A resolved project plus the per-registry coverage the rules share."""
+
+    def __init__(self, project: Project, paths_indexed: Sequence[str]):
+        self.project = project
+        self.config = project.config
+        self.require = project.config.require
+        self.models: List[ModelInfo] = project.models()
+        self.registries: List[Registry] = project.registries()
+        self._paths = paths_indexed
+        self._reach: Dict[str, set] = {}
+        self._direct: Dict[str, Coverage] = {}
+        self._governing: Dict[str, List[Registry]] = {}
+
+    def rel(self, path: str) -> str:
+        return os.path.relpath(path, self.config.root).replace(os.sep, "/")
+
+    def governing(self, model: ModelInfo) -> List[Registry]:
+        regs = self._governing.get(model.base)
+        if regs is None:
+            regs = self._governing[model.base] = [r for r in self.registries if self.project.governs(r, model.base)]
+        return regs
+
+    def direct(self, reg: Registry) -> Coverage:
+        cov = self._direct.get(reg.path)
+        if cov is None:
+            if reg.module is None:
+                cov = Coverage(set(), set(), [])
+            else:
+                cov = direct_coverage(self.project, reg.module)
+            self._direct[reg.path] = cov
+        return cov
+
+    def reach(self, reg: Registry) -> set:
+        r = self._reach.get(reg.path)
+        if r is None:
+            r = self._reach[reg.path] = reachable(self.project, reg.module) if reg.module is not None else set()
+        return r
+
+    def opaque(self, reg: Registry) -> List[Tuple[int, int]]:
+        """Positions of dynamic imports in the registry that modelreg cannot follow."""
+        return self.direct(reg).unknown_dynamic
+
+    def registers(self, reg: Registry, model: ModelInfo) -> bool:
+        if reg.module is None:
+            return False
+        reach = self.reach(reg) if self.require == "reachable" else set()
+        return is_registered(model, self.require, reach, self.direct(reg))
+
+    def suggestion(self, reg: Registry, model: ModelInfo) -> str:
+        st = style.detect(self.project, reg.module, self.require)
+        return style.statement(st, reg.module, model.module, [model.name])
+
+    def errors(self) -> Iterable[Tuple[str, Tuple[int, int, str]]]:
+        for path in self._paths:
+            mod = self.project.by_path.get(path)
+            facts = self.project.facts(mod) if mod is not None else None
+            if facts is not None and facts.error is not None:
+                yield path, facts.error
+
+    def diagnostic(
+        self,
+        code: str,
+        message: str,
+        path: str,
+        line: int,
+        col0: int,
+        length: int,
+        *,
+        model: Optional[str] = None,
+        registry: Optional[str] = None,
+        fixable: bool = False,
+        fix: Optional[tuple] = None,
+    ) -> Diagnostic:
+        return Diagnostic(
+            code=code,
+            message=message,
+            path=path,
+            line=line,
+            column=col0 + 1,
+            end_line=line,
+            end_column=col0 + 1 + max(length, 1),
+            model=model,
+            registry=registry,
+            fixable=fixable,
+            fix=fix,
+        )
+
+
+@dataclass
+class Report:
+    root: str
+    diagnostics: List[Diagnostic]
+    files: int
+    models: List[ModelInfo]
+    registries: List[Registry]
+    analysis: Optional[Analysis] = field(default=None, repr=False)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.diagnostics else 0
+
+
+def load_config(paths: Sequence[str], config_file: Optional[str] = None, **overrides) -> config_mod.Config:
+    """The project's config (from the first path), with CLI overrides applied."""
+    for p in paths:
+        if not os.path.exists(p):
+            raise config_mod.ConfigError(f"{p}: no such file or directory")
+    cfg = config_mod.load(paths[0] if paths else ".", config_file)
+    if overrides.get("require") is not None:
+        config_mod.check_require(overrides["require"], "--require")
+    return cfg.with_overrides(**overrides)
+
+
+def analyze(cfg: config_mod.Config, facts_of=None) -> Analysis:
+    files = discover.walk(cfg)
+    mods, _ = discover.modules(files, cfg)
+    project = Project(cfg, mods, facts_of or (lambda m: read_facts(m.path)))
+    return Analysis(project, [m.path for m in mods])
+
+
+def _under(path: str, scopes: Sequence[str]) -> bool:
+    return any(path == s or path.startswith(s.rstrip(os.sep) + os.sep) for s in scopes)
+
+
+def run_rules(analysis: Analysis, scopes: Sequence[str]) -> List[Diagnostic]:
+    out = []
+    ignore = set(analysis.config.ignore)
+    for rule in rules.RULES:
+        if rule.CODE in ignore:
+            continue
+        for d in rule.check(analysis):
+            if scopes and not _under(d.path, scopes):
+                continue
+            if _suppressed(analysis, d):
+                continue
+            out.append(d)
+    out.sort(key=lambda d: (d.path, d.line, d.column, d.code))
+    return out
+
+
+def _suppressed(analysis: Analysis, d: Diagnostic) -> bool:
+    mod = analysis.project.by_path.get(d.path)
+    if mod is None:
+        return False
+    facts = analysis.project.facts(mod)
+    codes = facts.noqa_codes(d.line)
+    if codes is None or d.code == "MR100":
+        return False
+    return codes == () or d.code in codes
+
+
+def check(
+    paths: Sequence[str] = (".",),
+    *,
+    config_file: Optional[str] = None,
+    require: Optional[str] = None,
+) -> Report:
+    """Analyze the project that holds ``paths[0]`` and report what concerns ``paths``.
+
+    The whole project is always analyzed (registration is a property of the
+    project, not of one file); diagnostics are kept for files under ``paths``.
+    Raises :class:`modelreg.config.ConfigError` on a usage or configuration error.
+    """
+    paths = list(paths) or ["."]
+    cfg = load_config(paths, config_file, require=require)
+    analysis = analyze(cfg)
+    scopes = [os.path.abspath(p) for p in paths]
+    if any(os.path.abspath(p) == cfg.root for p in paths):
+        scopes = []
+    diagnostics = run_rules(analysis, scopes)
+    return Report(
+        root=cfg.root,
+        diagnostics=diagnostics,
+        files=len(analysis._paths),
+        models=analysis.models,
+        registries=analysis.registries,
+        analysis=analysis,
+    )
+
+
+def inventory(report: Report) -> dict:
+    """The `modelreg models --format json` document."""
+    analysis = report.analysis
+    rel = analysis.rel
+    models = []
+    for m in sorted(report.models, key=lambda m: (m.module.path, m.line)):
+        regs = analysis.governing(m)
+        base = analysis.project.bases.get(m.base)
+        models.append(
+            {
+                "name": m.name,
+                "module": m.module.name,
+                "path": rel(m.module.path),
+                "line": m.line,
+                "table": m.table,
+                "base": base.name if base else m.base,
+                "abstract": m.abstract,
+                "registered": bool(regs) and any(analysis.registers(r, m) for r in regs),
+                "registry": rel(regs[0].path) if regs else None,
+            }
+        )
+    registries = [
+        {"path": rel(r.path), "module": r.module.name if r.module else None, "source": r.source}
+        for r in report.registries
+    ]
+    return {"root": report.root, "models": models, "registries": registries}

@@ -1,0 +1,134 @@
+"""Which files make up the project, and the module name each is imported under."""
+
+from __future__ import annotations
+
+import os
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+
+import pathspec
+
+from .config import Config
+from .types import Module
+
+# Directory names never analyzed unless `exclude` replaces this list.
+DEFAULT_EXCLUDE = ("node_modules", "__pycache__", "build", "dist", "site-packages")
+# Never analyzed, whatever the config says.
+ALWAYS_SKIP = (".git", ".hg", ".svn", ".modelreg_cache")
+
+
+def _spec(patterns: Sequence[str]) -> Optional[pathspec.PathSpec]:
+    patterns = [p for p in patterns if p.strip()]
+    return pathspec.GitIgnoreSpec.from_lines(patterns) if patterns else None
+
+
+def _read_lines(path: str) -> List[str]:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read().splitlines()
+    except OSError:
+        return []
+
+
+def walk(config: Config) -> List[str]:
+    """Absolute paths of every ``.py`` file of the project, sorted, honouring excludes and .gitignore."""
+    root = config.root
+    exclude = list(DEFAULT_EXCLUDE if config.exclude is None else config.exclude) + list(config.extend_exclude)
+    config_spec = _spec(exclude)
+    out: List[str] = []
+    # stack of (directory, [(base dir, gitignore spec)...])
+    stack: List[Tuple[str, Tuple[Tuple[str, pathspec.PathSpec], ...]]] = [(root, ())]
+    while stack:
+        directory, ignores = stack.pop()
+        if config.respect_gitignore:
+            gi = os.path.join(directory, ".gitignore")
+            if os.path.isfile(gi):
+                spec = _spec(_read_lines(gi))
+                if spec is not None:
+                    ignores = ignores + ((directory, spec),)
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        if directory != root and any(e.name == "pyvenv.cfg" for e in entries):
+            continue  # a virtual environment
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                is_file = not is_dir and entry.is_file()  # follows file symlinks
+            except OSError:
+                continue
+            if is_dir:
+                if name in ALWAYS_SKIP:
+                    continue
+                rel = os.path.relpath(entry.path, root).replace(os.sep, "/") + "/"
+                if _ignored(entry.path, rel, True, config_spec, ignores):
+                    continue
+                stack.append((entry.path, ignores))
+            elif (is_file or entry.is_symlink()) and name.endswith(".py"):
+                rel = os.path.relpath(entry.path, root).replace(os.sep, "/")
+                if _ignored(entry.path, rel, False, config_spec, ignores):
+                    continue
+                out.append(entry.path)
+    out.sort()
+    return out
+
+
+def _ignored(path: str, rel: str, is_dir: bool, config_spec, ignores) -> bool:
+    if config_spec is not None and config_spec.match_file(rel):
+        return True
+    for base, spec in ignores:
+        sub = os.path.relpath(path, base).replace(os.sep, "/") + ("/" if is_dir else "")
+        if spec.match_file(sub):
+            return True
+    return False
+
+
+def module_for(path: str, config: Config, roots: Sequence[str] = ()) -> Optional[Module]:
+    """The module a file is imported as, or None when its name is not a valid module name."""
+    directory, filename = os.path.split(path)
+    stem = filename[:-3]
+    is_package = stem == "__init__"
+    for r in roots:  # configured import roots (namespace packages): the deepest containing one wins
+        if directory == r or directory.startswith(r + os.sep):
+            parts = os.path.relpath(directory, r).split(os.sep) if directory != r else []
+            if not is_package:
+                parts.append(stem)
+            if not parts or not all(p.isidentifier() for p in parts):
+                return None
+            return Module(path, ".".join(parts), r, is_package)
+    parts = [] if is_package else [stem]
+    d = directory
+    while os.path.isfile(os.path.join(d, "__init__.py")):
+        parts.append(os.path.basename(d))
+        parent = os.path.dirname(d)
+        if parent == d:
+            break
+        d = parent
+    if not parts or not all(p.isidentifier() for p in parts):
+        return None
+    return Module(path, ".".join(reversed(parts)), d, is_package)
+
+
+def modules(paths: Sequence[str], config: Config) -> Tuple[List[Module], List[str]]:
+    """Module for each path; the paths whose names cannot be imported are returned apart."""
+    roots = sorted((os.path.normpath(os.path.join(config.root, r)) for r in config.roots), key=len, reverse=True)
+    mods: List[Module] = []
+    others: List[str] = []
+    for p in paths:
+        m = module_for(p, config, roots)
+        if m is None:
+            others.append(p)
+        else:
+            mods.append(m)
+    return mods, others
+
+
+def iter_parents(name: str) -> Iterator[str]:
+    """'a.b.c' -> 'a', 'a.b'."""
+    parts = name.split(".")
+    for i in range(1, len(parts)):
+        yield ".".join(parts[:i])
+
+
+ModuleTable = Dict[str, Dict[str, Module]]  # import root -> dotted name -> module

@@ -1,0 +1,464 @@
+"""bytes -> FileFacts: what one file declares and imports.
+
+Pure (no I/O besides the caller's bytes, no project context) so that it can be
+cached by content and run in parallel. Uses the standard library's ``ast``: it is
+several times faster than a concrete syntax tree, and nothing here needs to
+write code back (only :mod:`modelreg.fix` does, with libcst).
+
+Only statements are walked; expressions are converted on demand, with a depth
+limit, so deeply nested code cannot exhaust the stack.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+import warnings
+from typing import List, Optional, Tuple
+
+from .types import (
+    MAIN,
+    MODULE,
+    OTHER,
+    TYPING,
+    Assign,
+    Call,
+    ClassDef,
+    DynamicImport,
+    Expr,
+    FileFacts,
+    ImportStmt,
+)
+
+_NOQA_RE = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
+_MAX_DEPTH = 8
+
+# Calls recorded as facts wherever they occur (the last attribute of the callee).
+_INTERESTING_CALLS = frozenset({"create_all", "map_imperatively"})
+
+
+def decode(data: bytes) -> str:
+    """Decode Python source the way the interpreter does (BOM, coding cookie, UTF-8)."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    text = data.decode(encoding)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def index_source(data: bytes) -> FileFacts:
+    """Build the facts of one file from its bytes. Never raises for bad input."""
+    try:
+        text = decode(data)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        return FileFacts(error=_decode_error(data, exc))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except SyntaxError as exc:
+        line = exc.lineno or 1
+        col = (exc.offset or 1) - 1
+        return FileFacts(error=(line, max(col, 0), f"syntax error: {exc.msg}"))
+    except (ValueError, RecursionError, MemoryError) as exc:
+        reason = str(exc) or type(exc).__name__
+        if isinstance(exc, RecursionError):
+            reason = "too deeply nested to parse (RecursionError)"
+        return FileFacts(error=(_first_line_with(text, "\0") if "\0" in text else 1, 0, reason))
+    visitor = _Indexer(text)
+    try:
+        visitor.visit_body(tree.body, MODULE)
+    except RecursionError:
+        return FileFacts(error=(1, 0, "too deeply nested to analyze (RecursionError)"))
+    return FileFacts(
+        imports=tuple(visitor.imports),
+        classes=tuple(visitor.classes),
+        assigns=tuple(visitor.assigns),
+        calls=tuple(visitor.calls),
+        dynamic_imports=tuple(visitor.dynamic),
+        defined=tuple(sorted(visitor.defined)),
+        all_names=visitor.all_names,
+        has_getattr="__getattr__" in visitor.functions,
+        called_functions=tuple(sorted(visitor.called_functions)),
+        noqa=_noqa_lines(text),
+    )
+
+
+def _first_line_with(text: str, needle: str) -> int:
+    return text.count("\n", 0, text.index(needle)) + 1
+
+
+def _decode_error(data: bytes, exc: Exception) -> Tuple[int, int, str]:
+    if isinstance(exc, UnicodeDecodeError):
+        line = data.count(b"\n", 0, exc.start) + 1
+        return (line, 0, f"cannot decode file: {exc.reason} (byte {data[exc.start]:#04x})")
+    return (1, 0, f"cannot decode file: {exc}")
+
+
+def _noqa_lines(text: str):
+    if "noqa" not in text and "NOQA" not in text:
+        return ()
+    out = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if "#" not in line:
+            continue
+        m = _NOQA_RE.search(line)
+        if m:
+            codes = m.group("codes")
+            out.append((lineno, tuple(c.upper() for c in re.split(r"[,\s]+", codes) if c) if codes else None))
+    return tuple(out)
+
+
+def dotted(node: ast.AST) -> Optional[str]:
+    """'a.b.c' for a Name / Attribute chain, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def to_expr(node: Optional[ast.AST], depth: int = 0) -> Expr:
+    if node is None or depth > _MAX_DEPTH:
+        return OTHER
+    name = dotted(node)
+    if name is not None:
+        return ("name", name)
+    if isinstance(node, ast.Attribute):
+        return ("attr", to_expr(node.value, depth + 1), node.attr)
+    if isinstance(node, ast.Call):
+        args = tuple(to_expr(a, depth + 2) for a in node.args[:4])
+        kwargs = tuple((k.arg, to_expr(k.value, depth + 2)) for k in node.keywords if k.arg)
+        return ("call", to_expr(node.func, depth + 1), args, kwargs)
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, str):
+            return ("str", node.value)
+        if node.value is None or isinstance(node.value, (bool, int, float)):
+            return ("const", node.value)
+        return OTHER
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return ("list", tuple(to_expr(e, depth + 1) for e in node.elts[:64]))
+    return OTHER
+
+
+def _is_type_checking(test: ast.AST) -> bool:
+    name = dotted(test)
+    return name is not None and name.rpartition(".")[2] == "TYPE_CHECKING"
+
+
+def _is_main_guard(test: ast.AST) -> bool:
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
+        sides = [test.left, test.comparators[0]]
+        names = [dotted(s) for s in sides]
+        consts = [s.value for s in sides if isinstance(s, ast.Constant)]
+        return "__name__" in names and "__main__" in consts
+    return False
+
+
+def _literal_bool(node: Optional[ast.AST]) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _mentions_extend_existing(node: Optional[ast.AST]) -> bool:
+    if node is None:
+        return False
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.keyword) and sub.arg == "extend_existing" and _literal_bool(sub.value):
+            return True
+        if isinstance(sub, ast.Dict):
+            for k, v in zip(sub.keys, sub.values):
+                if isinstance(k, ast.Constant) and k.value == "extend_existing" and _literal_bool(v):
+                    return True
+    return False
+
+
+class _Indexer:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lines: Optional[List[str]] = None
+        self.imports: List[ImportStmt] = []
+        self.classes: List[ClassDef] = []
+        self.assigns: List[Assign] = []
+        self.calls: List[Call] = []
+        self.dynamic: List[DynamicImport] = []
+        self.defined: set = set()
+        self.functions: set = set()
+        self.called_functions: set = set()
+        self.all_names: Optional[Tuple[str, ...]] = None
+        self._covered: set = set()  # lines of import_module calls inside an understood loop
+        # expressions only need walking when the text can contain what we look for
+        self._scan_calls = any(k in text for k in _INTERESTING_CALLS) or "import_module" in text or "__import__" in text
+
+    @property
+    def lines(self) -> List[str]:
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        return self._lines
+
+    # -- statements -----------------------------------------------------------
+
+    def visit_body(self, body, scope: str, top: bool = True) -> None:
+        for stmt in body:
+            self.visit_stmt(stmt, scope, top)
+
+    def visit_stmt(self, node: ast.stmt, scope: str, top: bool) -> None:
+        if isinstance(node, ast.Import):
+            self._import(node, scope, top)
+        elif isinstance(node, ast.ImportFrom):
+            self._import(node, scope, top)
+        elif isinstance(node, ast.ClassDef):
+            if top:
+                self.defined.add(node.name)
+                self._class(node, scope)
+            # class bodies run at import time: their imports count
+            self.visit_body(node.body, scope, top=False)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if top:
+                self.defined.add(node.name)
+                self.functions.add(node.name)
+            # code in a function body runs when it is called, not on import
+            fscope = scope if scope.startswith("def:") else "def:" + node.name
+            self.visit_body(node.body, fscope, top=False)
+        elif isinstance(node, ast.If):
+            if _is_type_checking(node.test):
+                self.visit_body(node.body, TYPING if scope == MODULE else scope, top)
+                self.visit_body(node.orelse, scope, top)
+            elif _is_main_guard(node.test):
+                self.visit_body(node.body, MAIN if scope == MODULE else scope, top)
+                self.visit_body(node.orelse, scope, top)
+            else:
+                self._scan_expr(node.test, scope)
+                self.visit_body(node.body, scope, top)
+                self.visit_body(node.orelse, scope, top)
+        elif isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+            self.visit_body(node.body, scope, top)
+            for handler in node.handlers:
+                if top and handler.name:
+                    self.defined.add(handler.name)
+                self.visit_body(handler.body, scope, top)
+            self.visit_body(node.orelse, scope, top)
+            self.visit_body(node.finalbody, scope, top)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            if top:
+                self._bind_targets(node.target)
+            self._loop(node, scope)
+            self.visit_body(node.body, scope, top)
+            self.visit_body(node.orelse, scope, top)
+        elif isinstance(node, ast.While):
+            self.visit_body(node.body, scope, top)
+            self.visit_body(node.orelse, scope, top)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if top and item.optional_vars is not None:
+                    self._bind_targets(item.optional_vars)
+                self._scan_expr(item.context_expr, scope)
+            self.visit_body(node.body, scope, top)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            self._assign(node, scope, top)
+        elif isinstance(node, ast.AugAssign):
+            if top and isinstance(node.target, ast.Name):
+                self.defined.add(node.target.id)
+        elif isinstance(node, ast.Expr):
+            self._expr_stmt(node, scope, top)
+        elif isinstance(node, ast.Return):
+            self._scan_expr(node.value, scope)
+        elif hasattr(ast, "Match") and isinstance(node, ast.Match):
+            for case in node.cases:
+                self.visit_body(case.body, scope, top)
+
+    def _import(self, node, scope: str, top: bool) -> None:
+        positions = []
+        names = []
+        for alias in node.names:
+            names.append((alias.name, alias.asname))
+            positions.append(self._alias_pos(node, alias))
+            if top and alias.name != "*":
+                if alias.asname:
+                    self.defined.add(alias.asname)
+                elif isinstance(node, ast.ImportFrom):
+                    self.defined.add(alias.name)
+                else:
+                    self.defined.add(alias.name.split(".")[0])
+        is_from = isinstance(node, ast.ImportFrom)
+        self.imports.append(
+            ImportStmt(
+                is_from=is_from,
+                module=(node.module or "") if is_from else "",
+                level=(node.level or 0) if is_from else 0,
+                names=tuple(names),
+                line=node.lineno,
+                col=self._char_col(node.lineno, node.col_offset),
+                end_line=node.end_lineno or node.lineno,
+                end_col=self._char_col(node.end_lineno or node.lineno, node.end_col_offset or 0),
+                scope=scope,
+                name_pos=tuple(positions),
+            )
+        )
+
+    def _alias_pos(self, node, alias) -> Tuple[int, int]:
+        if hasattr(alias, "lineno"):  # Python 3.10+
+            return (alias.lineno, self._char_col(alias.lineno, alias.col_offset))
+        return (node.lineno, self._char_col(node.lineno, node.col_offset))
+
+    def _char_col(self, line: int, byte_col: int) -> int:
+        """ast columns are UTF-8 byte offsets; diagnostics use characters."""
+        try:
+            text = self.lines[line - 1]
+        except IndexError:
+            return byte_col
+        if text.isascii():
+            return byte_col
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+
+    def _class(self, node: ast.ClassDef, scope: str) -> None:
+        abstract = False
+        tablename = None
+        extend = False
+        for stmt in node.body:
+            targets = []
+            value = None
+            if isinstance(stmt, ast.Assign):
+                targets = [t for t in stmt.targets if isinstance(t, ast.Name)]
+                value = stmt.value
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                targets = [stmt.target]
+                value = stmt.value
+            for t in targets:
+                if t.id == "__abstract__":
+                    abstract = _literal_bool(value)
+                elif t.id == "__tablename__":
+                    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                        tablename = value.value
+                elif t.id == "__table_args__":
+                    extend = _mentions_extend_existing(value)
+        line = node.lineno
+        col = self._name_col(line, node.col_offset, node.name)
+        self.classes.append(
+            ClassDef(
+                name=node.name,
+                line=line,
+                col=col,
+                bases=tuple(to_expr(b) for b in node.bases),
+                keywords=tuple((k.arg, to_expr(k.value)) for k in node.keywords if k.arg),
+                decorators=tuple(to_expr(d) for d in node.decorator_list),
+                abstract=abstract,
+                tablename=tablename,
+                extend_existing=extend,
+                scope=scope,
+            )
+        )
+
+    def _name_col(self, line: int, byte_col: int, name: str) -> int:
+        col = self._char_col(line, byte_col)
+        try:
+            text = self.lines[line - 1]
+        except IndexError:
+            return col
+        m = re.compile(r"class\s+" + re.escape(name)).search(text, col)
+        if m:
+            return m.end() - len(name)
+        return col
+
+    def _bind_targets(self, target: ast.AST) -> None:
+        if isinstance(target, ast.Name):
+            self.defined.add(target.id)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for elt in target.elts:
+                self._bind_targets(elt)
+        elif isinstance(target, ast.Starred):
+            self._bind_targets(target.value)
+
+    def _assign(self, node, scope: str, top: bool) -> None:
+        if isinstance(node, ast.Assign):
+            raw_targets = node.targets
+        else:
+            raw_targets = [node.target]
+        value = node.value
+        if top:
+            for t in raw_targets:
+                self._bind_targets(t)
+            names = tuple(t.id for t in raw_targets if isinstance(t, ast.Name))
+            if names and value is not None:
+                self.assigns.append(Assign(names, to_expr(value), node.lineno, node.col_offset, scope))
+                if "__all__" in names and isinstance(value, (ast.List, ast.Tuple)):
+                    items = [e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+                    if len(items) == len(value.elts):
+                        self.all_names = tuple(items)
+        self._scan_expr(value, scope)
+
+    def _expr_stmt(self, node: ast.Expr, scope: str, top: bool) -> None:
+        value = node.value
+        if isinstance(value, ast.Call) and scope == MODULE and isinstance(value.func, ast.Name):
+            self.called_functions.add(value.func.id)
+        self._scan_expr(value, scope)
+
+    # -- expressions of interest ------------------------------------------------
+
+    def _scan_expr(self, node: Optional[ast.AST], scope: str) -> None:
+        """Find create_all / map_imperatively / dynamic imports inside an expression."""
+        if node is None or not self._scan_calls:
+            return
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call):
+                self._call(sub, scope)
+
+    def _call(self, call: ast.Call, scope: str) -> None:
+        func = call.func
+        last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if last in _INTERESTING_CALLS:
+            self.calls.append(
+                Call(to_expr(func), tuple(to_expr(a) for a in call.args[:4]), call.lineno, call.col_offset, scope)
+            )
+        elif last == "import_module" or last == "__import__":
+            arg = call.args[0] if call.args else None
+            if last == "import_module" and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                package = None
+                if len(call.args) > 1:
+                    package = to_expr(call.args[1])
+                for kw in call.keywords:
+                    if kw.arg == "package":
+                        package = to_expr(kw.value)
+                if not arg.value.startswith(".") or package in (("name", "__name__"), ("name", "__package__")):
+                    self.dynamic.append(DynamicImport("literal", ("str", arg.value), False, call.lineno, call.col_offset, scope))
+                    return
+            if call.lineno not in self._covered:
+                self.dynamic.append(DynamicImport("unknown", to_expr(arg), False, call.lineno, call.col_offset, scope))
+
+    def _loop(self, node, scope: str) -> None:
+        """``for ... in pkgutil.iter_modules(pkg.__path__): importlib.import_module(...)``."""
+        it = node.iter
+        if not isinstance(it, ast.Call):
+            return
+        fname = dotted(it.func) or ""
+        last = fname.rpartition(".")[2]
+        if last not in ("iter_modules", "walk_packages"):
+            return
+        if not any(
+            isinstance(sub, ast.Call)
+            and (dotted(sub.func) or "").rpartition(".")[2] in ("import_module", "__import__")
+            for stmt in node.body
+            for sub in ast.walk(stmt)
+        ):
+            return
+        target: Expr = OTHER
+        if it.args:
+            arg = it.args[0]
+            if isinstance(arg, (ast.List, ast.Tuple)) and len(arg.elts) == 1:
+                arg = arg.elts[0]
+            name = dotted(arg)
+            if name == "__path__":
+                target = ("name", "__path__")
+            elif name and name.endswith(".__path__"):
+                target = ("name", name[: -len(".__path__")])
+            elif any(isinstance(s, ast.Name) and s.id == "__file__" for s in ast.walk(arg)):
+                target = ("name", "__path__")  # the directory of this very module
+        self.dynamic.append(
+            DynamicImport("package", target, last == "walk_packages", node.lineno, node.col_offset, scope)
+        )
+        # the import_module calls inside the loop are what this fact describes
+        self._covered |= {sub.lineno for stmt in node.body for sub in ast.walk(stmt) if isinstance(sub, ast.Call)}

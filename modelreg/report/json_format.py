@@ -1,0 +1,42 @@
+"""`--format json`: the stable machine-readable contract documented in the README."""
+
+from __future__ import annotations
+
+import json
+import os
+
+
+def _rel(root: str, path):
+    if path is None:
+        return None
+    return os.path.relpath(path, root).replace(os.sep, "/")
+
+
+def diagnostics_data(report) -> dict:
+    return {
+        "root": report.root,
+        "diagnostics": [
+            {
+                "code": d.code,
+                "message": d.message,
+                "path": _rel(report.root, d.path),
+                "line": d.line,
+                "column": d.column,
+                "end_line": d.end_line,
+                "end_column": d.end_column,
+                "model": d.model,
+                "registry": _rel(report.root, d.registry),
+                "fixable": d.fixable,
+            }
+            for d in report.diagnostics
+        ],
+        "summary": {
+            "files": report.files,
+            "models": sum(1 for m in report.models if not m.abstract),
+            "diagnostics": len(report.diagnostics),
+        },
+    }
+
+
+def render(report, color: bool = False) -> str:
+    return json.dumps(diagnostics_data(report), indent=2) + "\n"

@@ -1,0 +1,630 @@
+"""Per-file facts -> a resolved project: module names, bases, models, registries, what each registry registers.
+
+Names are resolved by a small abstract interpreter over the facts: a name in a
+module evaluates to a *value* - a project module, a project class, something
+external (``("ext", "sqlalchemy.orm.declarative_base")``), a declarative base,
+a ``registry()``... Values are plain tuples:
+
+    ("module", Module)          ("class", Module, name)      ("ext", "dotted.name")
+    ("base", key)               ("registry", key)            ("db", key)
+    ("metadata", key)           ("method", value, name)      ("str", text)
+    ("list", (values...))       None: unknown
+
+Nothing here reads files: facts come from the callable handed to
+:class:`Project`, so the same resolver serves the CLI (facts from disk or the
+cache) and the language server (facts of unsaved buffers).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+
+from .config import Config
+from .discover import iter_parents, module_for
+from .types import MODULE, ClassDef, FileFacts, ImportStmt, ModelInfo, Module, Registry
+
+REGISTRY_FILENAME = "__all_models.py"
+
+_DECLARATIVE_BASE_CLASSES = frozenset({"DeclarativeBase", "DeclarativeBaseNoMeta"})
+_SQLMODEL = "sqlmodel.SQLModel"
+
+
+def _is_sqlalchemy(dotted: str, last: str) -> bool:
+    return dotted.startswith("sqlalchemy.") and dotted.rpartition(".")[2] == last
+
+
+@dataclass(frozen=True)
+class BaseInfo:
+    key: str  # unique: "<path>::<name>" (or "ext:<dotted>" for a library-provided base)
+    name: str  # dotted display name, e.g. pypi_org.data.modelbase.SqlAlchemyBase
+    module: Optional[Module]
+    line: int
+    how: str  # what made it a base, for `modelreg models`
+
+
+@dataclass(frozen=True)
+class ClassKind:
+    kind: str  # "base" | "abstract" | "model" | "plain"
+    base: Optional[str] = None  # BaseInfo key
+
+
+PLAIN = ClassKind("plain")
+
+
+class Project:
+    """The resolved view of a project. Facts are pulled lazily through ``facts_of``."""
+
+    def __init__(self, config: Config, modules: Sequence[Module], facts_of: Callable[[Module], FileFacts]):
+        self.config = config
+        self.modules = list(modules)
+        self._facts_of = facts_of
+        self._facts: Dict[str, FileFacts] = {}
+        self.by_root: Dict[str, Dict[str, Module]] = {}
+        for m in self.modules:
+            self.by_root.setdefault(m.root, {})[m.name] = m
+        self.by_path: Dict[str, Module] = {m.path: m for m in self.modules}
+        self.tops: Dict[str, Set[str]] = {r: {n.partition(".")[0] for n in t} for r, t in self.by_root.items()}
+        self._config_roots = [os.path.normpath(os.path.join(config.root, r)) for r in config.roots]
+        self._search_cache: Dict[str, List[str]] = {}
+        self._binding_cache: Dict[Tuple[str, str], object] = {}
+        self._class_cache: Dict[Tuple[str, str], ClassKind] = {}
+        self.bases: Dict[str, BaseInfo] = {}
+        self._config_bases = set(config.bases)
+
+    # -- facts and modules ----------------------------------------------------
+
+    def facts(self, module: Module) -> FileFacts:
+        f = self._facts.get(module.path)
+        if f is None:
+            f = self._facts[module.path] = self._facts_of(module)
+        return f
+
+    def search_roots(self, module: Module) -> List[str]:
+        """sys.path as seen from a module: its own import root, configured roots, then ancestor import roots."""
+        cached = self._search_cache.get(module.root)
+        if cached is not None:
+            return cached
+        roots = [module.root] + [r for r in self._config_roots if r != module.root]
+        d = module.root
+        top = self.config.root
+        while d.startswith(top) and d != os.path.dirname(d):
+            d = os.path.dirname(d)
+            if not d.startswith(top):
+                break
+            if d in self.by_root and d not in roots:  # e.g. alembic/env.py importing app.models
+                roots.append(d)
+        self._search_cache[module.root] = roots
+        return roots
+
+    def find_module(self, name: str, near: Module) -> Tuple[Optional[Module], bool]:
+        """The project module `name` imported from `near`, and whether `name` belongs to the project at all.
+
+        Like Python, the first import root that holds the top-level package wins.
+        """
+        top = name.partition(".")[0]
+        for root in self.search_roots(near):
+            if top in self.tops.get(root, ()):
+                return self.by_root[root].get(name), True
+        return None, False
+
+    def child(self, package: Module, leaf: str) -> Optional[Module]:
+        if not package.is_package:
+            return None
+        return self.by_root.get(package.root, {}).get(package.name + "." + leaf)
+
+    def submodules(self, package: Module, recursive: bool) -> List[Module]:
+        if not package.is_package:
+            return []
+        prefix = package.name + "."
+        out = []
+        for name, m in self.by_root.get(package.root, {}).items():
+            if name.startswith(prefix) and (recursive or "." not in name[len(prefix):]):
+                out.append(m)
+        return sorted(out, key=lambda m: m.name)
+
+    def parents(self, module: Module) -> List[Module]:
+        """The packages Python runs before the module itself (their __init__.py)."""
+        table = self.by_root.get(module.root, {})
+        return [table[p] for p in iter_parents(module.name) if p in table]
+
+    def resolve_relative(self, module: Module, level: int, name: str) -> Optional[str]:
+        """Absolute dotted name of a relative import target; None when it climbs out of the top package."""
+        parts = module.package.split(".") if module.package else []
+        if level - 1 >= len(parts):
+            return None
+        base = ".".join(parts[: len(parts) - (level - 1)])
+        return base + "." + name if name else base
+
+    def import_target(self, module: Module, stmt: ImportStmt) -> Optional[str]:
+        """Absolute name of the module a ``from`` statement imports from."""
+        if stmt.level:
+            return self.resolve_relative(module, stmt.level, stmt.module)
+        return stmt.module
+
+    def from_source(self, module: Module, stmt: ImportStmt) -> Tuple[Optional[str], Optional[Module], bool]:
+        """(absolute target name, its project module if any, whether the target belongs to the project)."""
+        target = self.import_target(module, stmt)
+        if target is None:
+            return None, None, True
+        mod, is_project = self.find_module(target, module)
+        return target, mod, is_project or bool(stmt.level)
+
+    def imported_value(self, module: Module, stmt: ImportStmt, name: str):
+        """What `from <stmt.module> import name` binds."""
+        target, pkg, is_project = self.from_source(module, stmt)
+        if target is None:
+            return None
+        if pkg is not None:
+            return self.attribute(("module", pkg), name)
+        sub, _ = self.find_module(target + "." + name, module)  # namespace package
+        if sub is not None:
+            return ("module", sub)
+        return None if is_project else ("ext", target + "." + name)
+
+    # -- names -> values --------------------------------------------------------
+
+    def lookup(self, module: Module, name: str):
+        """The value a module-level name is bound to (the last binding wins, star imports last)."""
+        key = (module.path, name)
+        if key in self._binding_cache:
+            return self._binding_cache[key]
+        self._binding_cache[key] = None  # cycle guard: a name defined through itself is unknown
+        value = self._lookup(module, name)
+        self._binding_cache[key] = value
+        return value
+
+    def _lookup(self, module: Module, name: str):
+        facts = self.facts(module)
+        best_line = -1
+        best = None
+        for cls in facts.classes:
+            if cls.name == name and cls.scope == MODULE and cls.line > best_line:
+                best_line, best = cls.line, ("class_def", cls)
+        for a in facts.assigns:
+            if name in a.targets and a.scope == MODULE and a.line > best_line:
+                best_line, best = a.line, ("assign", a)
+        for stmt in facts.imports:
+            if stmt.scope != MODULE or stmt.line <= best_line:
+                continue
+            for imported, asname in stmt.names:
+                if stmt.is_from:
+                    if (asname or imported) == name and imported != "*":
+                        best_line, best = stmt.line, ("from", stmt, imported)
+                elif asname == name or (asname is None and imported.partition(".")[0] == name):
+                    best_line, best = stmt.line, ("import", stmt, imported, asname)
+        if best is None:
+            return self._star_lookup(module, name)
+        what = best[0]
+        if what == "class_def":
+            return ("class", module, name)
+        if what == "assign":
+            return self.eval_expr(module, best[1].value, bind=(module, name))
+        if what == "from":
+            return self.imported_value(module, best[1], best[2])
+        _, stmt, imported, asname = best
+        if asname:
+            mod, is_project = self.find_module(imported, module)
+            if mod is not None:
+                return ("module", mod)
+            return None if is_project else ("ext", imported)
+        top = imported.partition(".")[0]
+        mod, is_project = self.find_module(top, module)
+        if mod is not None:
+            return ("module", mod)
+        return None if is_project else ("ext", top)
+
+    def _star_lookup(self, module: Module, name: str):
+        for stmt in self.facts(module).imports:
+            if stmt.scope != MODULE or not stmt.is_from or stmt.names != (("*", None),):
+                continue
+            _, mod, _ = self.from_source(module, stmt)
+            if mod is None:
+                continue
+            facts = self.facts(mod)
+            exported = name in facts.all_names if facts.all_names is not None else not name.startswith("_")
+            if exported:
+                value = self.lookup(mod, name)
+                if value is not None:
+                    return value
+        return None
+
+    def attribute(self, value, attr: str):
+        if value is None:
+            return None
+        kind = value[0]
+        if kind == "module":
+            mod = value[1]
+            facts = self.facts(mod)
+            if attr in facts.defined:
+                return self.lookup(mod, attr)
+            sub = self.child(mod, attr)
+            if sub is not None:
+                return ("module", sub)
+            return self.lookup(mod, attr)  # star imports
+        if kind == "ext":
+            return ("ext", value[1] + "." + attr)
+        if kind == "db":
+            if attr == "Model":
+                return ("base", value[1] + ".Model")
+            if attr == "metadata":
+                return ("metadata", value[1] + ".Model")
+            return ("method", value, attr)
+        if kind == "base":
+            if attr == "metadata":
+                return ("metadata", value[1])
+            return None
+        if kind == "class":
+            ck = self.classify(value[1], value[2])
+            if attr == "metadata" and ck.base is not None:
+                return ("metadata", ck.base)
+            return None
+        if kind in ("registry", "metadata"):
+            if kind == "registry" and attr == "metadata":
+                return ("metadata", value[1])
+            return ("method", value, attr)
+        return None
+
+    def eval_name(self, module: Module, dotted: str):
+        first, *rest = dotted.split(".")
+        value = self.lookup(module, first)
+        for attr in rest:
+            value = self.attribute(value, attr)
+            if value is None:
+                return None
+        return value
+
+    def eval_expr(self, module: Module, expr, bind: Optional[Tuple[Module, str]] = None):
+        kind = expr[0]
+        if kind == "name":
+            return self.eval_name(module, expr[1])
+        if kind == "attr":
+            return self.attribute(self.eval_expr(module, expr[1]), expr[2])
+        if kind == "call":
+            func = self.eval_expr(module, expr[1])
+            return self._call(module, func, expr[2], dict(expr[3]), bind)
+        if kind == "str":
+            return expr
+        if kind == "list":
+            return ("list", tuple(self.eval_expr(module, e) for e in expr[1]))
+        return None
+
+    def _call(self, module: Module, func, args, kwargs, bind):
+        if func is None:
+            return None
+        key = f"{bind[0].path}::{bind[1]}" if bind else None
+        display = f"{bind[0].name}.{bind[1]}" if bind else None
+        line = 0
+        if bind:
+            line = next((a.line for a in self.facts(bind[0]).assigns if bind[1] in a.targets), 0)
+        if func[0] == "ext":
+            dotted = func[1]
+            if _is_sqlalchemy(dotted, "declarative_base"):
+                return self._new_base(key, display, bind, line, "declarative_base()") if key else None
+            if _is_sqlalchemy(dotted, "registry"):
+                return ("registry", key or "anonymous")
+            return None
+        if func[0] == "method" and func[1] and func[1][0] == "registry" and func[2] == "generate_base":
+            return self._new_base(key, display, bind, line, "registry().generate_base()") if key else None
+        if func[0] == "class" and bind is None:
+            return None
+        return None
+
+    def _new_base(self, key, display, bind, line, how):
+        if key not in self.bases:
+            self.bases[key] = BaseInfo(key, display, bind[0], line, how)
+        return ("base", key)
+
+    # -- classes ------------------------------------------------------------------
+
+    def find_class(self, module: Module, name: str) -> Optional[ClassDef]:
+        found = None
+        for cls in self.facts(module).classes:
+            if cls.name == name and cls.scope == MODULE:
+                found = cls
+        return found
+
+    def classify(self, module: Module, name: str) -> ClassKind:
+        key = (module.path, name)
+        cached = self._class_cache.get(key)
+        if cached is not None:
+            return cached
+        self._class_cache[key] = PLAIN  # cycle guard: a class cannot inherit from itself
+        cls = self.find_class(module, name)
+        result = self._classify(module, cls) if cls is not None else PLAIN
+        self._class_cache[key] = result
+        return result
+
+    def _root_base(self, module: Module, cls: ClassDef, how: str) -> ClassKind:
+        key = f"{module.path}::{cls.name}"
+        if key not in self.bases:
+            self.bases[key] = BaseInfo(key, f"{module.name}.{cls.name}", module, cls.line, how)
+        return ClassKind("base", key)
+
+    def _classify(self, module: Module, cls: ClassDef) -> ClassKind:
+        if f"{module.name}.{cls.name}" in self._config_bases:
+            return self._root_base(module, cls, "config base")
+        for dec in cls.decorators:
+            target = dec[1] if dec[0] == "call" else dec
+            v = self.eval_expr(module, target)
+            if v and v[0] == "ext" and _is_sqlalchemy(v[1], "as_declarative"):
+                return self._root_base(module, cls, "@as_declarative()")
+        derived: Optional[str] = None
+        for base_expr in cls.bases:
+            v = self.eval_expr(module, base_expr)
+            if v is None:
+                continue
+            if v[0] == "ext":
+                last = v[1].rpartition(".")[2]
+                if v[1].startswith("sqlalchemy.") and last in _DECLARATIVE_BASE_CLASSES:
+                    return self._root_base(module, cls, f"subclass of {last}")
+                continue
+            if v[0] == "base":
+                derived = derived or v[1]
+            elif v[0] == "class":
+                parent = self.classify(v[1], v[2])
+                if parent.base is not None:
+                    derived = derived or parent.base
+        if derived is None:
+            return PLAIN
+        return ClassKind("abstract" if cls.abstract else "model", derived)
+
+    # -- inventory ------------------------------------------------------------------
+
+    def models(self) -> List[ModelInfo]:
+        out = []
+        for module in self.modules:
+            facts = self.facts(module)
+            for cls in facts.classes:
+                if cls.scope != MODULE:
+                    continue
+                ck = self.classify(module, cls.name)
+                if ck.kind not in ("model", "abstract"):
+                    continue
+                out.append(
+                    ModelInfo(
+                        name=cls.name,
+                        module=module,
+                        line=cls.line,
+                        col=cls.col,
+                        table=cls.tablename,
+                        base=ck.base,
+                        abstract=ck.kind == "abstract",
+                    )
+                )
+        return out
+
+    def registries(self) -> List[Registry]:
+        """Configured registries (they replace discovery), else every __all_models.py."""
+        if self.config.registries:
+            out = []
+            for spec in self.config.registries:
+                path = os.path.normpath(os.path.join(self.config.root, spec.registry))
+                bases = (spec.base,) if spec.base else None
+                out.append(Registry(path, self.by_path.get(path), "config", bases))
+            return out
+        return [Registry(m.path, m, "file name") for m in self.modules if os.path.basename(m.path) == REGISTRY_FILENAME]
+
+    def registry_root(self, reg: Registry) -> Optional[str]:
+        if reg.module is not None:
+            return reg.module.root
+        mod = module_for(reg.path, self.config, self._config_roots)
+        return mod.root if mod else None
+
+    def governs(self, reg: Registry, base_key: str) -> bool:
+        info = self.bases.get(base_key)
+        if info is None:
+            return False
+        if reg.bases is not None:
+            return info.name in reg.bases
+        if info.module is None:  # a library-provided base: governed by the registries of the model's root
+            return True
+        return self.registry_root(reg) == info.module.root
+
+
+# -- what a registry registers ---------------------------------------------------
+
+
+@dataclass
+class Coverage:
+    """What importing one registry registers, under each `require` mode."""
+
+    modules: Set[str]  # paths of modules registered
+    classes: Set[Tuple[str, str]]  # (path, class name) named by the registry
+    unknown_dynamic: List[Tuple[int, int]]  # positions of imports modelreg cannot follow
+
+
+def executed_by(project: Project, module: Module, stmt: ImportStmt) -> List[Module]:
+    """Modules a single import statement runs, parents first."""
+    out: List[Module] = []
+    if not stmt.is_from:
+        for name, _ in stmt.names:
+            parts = name.split(".")
+            for i in range(len(parts), 0, -1):  # the part that exists still runs
+                mod, _ = project.find_module(".".join(parts[:i]), module)
+                if mod is not None:
+                    out.extend(project.parents(mod))
+                    out.append(mod)
+                    break
+        return out
+    target, pkg, _ = project.from_source(module, stmt)
+    if pkg is not None:
+        out.extend(project.parents(pkg))
+        out.append(pkg)
+    elif target is None:
+        return out
+    for name, _ in stmt.names:
+        if name == "*":
+            if pkg is not None:
+                for n in project.facts(pkg).all_names or ():
+                    sub = project.child(pkg, n)
+                    if sub is not None:
+                        out.append(sub)
+            continue
+        sub, _ = project.find_module(target + "." + name, module)
+        if sub is not None:
+            out.extend(m for m in project.parents(sub) if m not in out)
+            out.append(sub)
+    return out
+
+
+def _dynamic_targets(project: Project, module: Module, facts: FileFacts, scopes: FrozenSet[str]):
+    """(modules imported by understood dynamic imports, positions of the ones not understood)."""
+    mods: List[Module] = []
+    unknown: List[Tuple[int, int]] = []
+    for d in facts.dynamic_imports:
+        if d.scope not in scopes:
+            continue
+        if d.kind == "package":
+            if d.target == ("name", "__path__"):
+                pkg = module if module.is_package else project.by_root.get(module.root, {}).get(module.package)
+            else:
+                v = project.eval_expr(module, d.target) if d.target[0] != "other" else None
+                pkg = v[1] if v and v[0] == "module" else None
+            if pkg is None:
+                unknown.append((d.line, d.col))
+                continue
+            for sub in project.submodules(pkg, d.recursive):
+                mods.extend(project.parents(sub))
+                mods.append(sub)
+        elif d.kind == "literal":
+            mod, _ = project.find_module(d.target[1], module)
+            if mod is not None:
+                mods.extend(project.parents(mod))
+                mods.append(mod)
+        else:
+            unknown.append((d.line, d.col))
+    return mods, unknown
+
+
+def run_scopes(facts: FileFacts) -> FrozenSet[str]:
+    """Scopes whose code runs on import: module level, plus functions called at module level."""
+    return frozenset([MODULE] + ["def:" + f for f in facts.called_functions])
+
+
+def reachable(project: Project, start: Module) -> Set[str]:
+    """Paths of every module that importing `start` runs (its parents, then its import closure)."""
+    seen: Set[str] = set()
+    stack = [start] + project.parents(start)
+    while stack:
+        mod = stack.pop()
+        if mod.path in seen:
+            continue
+        seen.add(mod.path)
+        facts = project.facts(mod)
+        if facts.error is not None:
+            continue
+        scopes = run_scopes(facts)
+        for stmt in facts.imports:
+            if stmt.scope in scopes:
+                stack.extend(m for m in executed_by(project, mod, stmt) if m.path not in seen)
+        dyn, _ = _dynamic_targets(project, mod, facts, scopes)
+        stack.extend(m for m in dyn if m.path not in seen)
+    return seen
+
+
+def direct_coverage(project: Project, registry: Module) -> Coverage:
+    """What the registry's own statements name: modules (`module` mode) and classes (`class` mode)."""
+    facts = project.facts(registry)
+    scopes = run_scopes(facts)
+    modules: Set[str] = set()
+    classes: Set[Tuple[str, str]] = set()
+
+    def whole(mod: Module) -> None:  # a module imported as a whole registers all its classes
+        modules.add(mod.path)
+        classes.add(("*", mod.path))
+
+    for stmt in facts.imports:
+        if stmt.scope not in scopes:
+            continue
+        if not stmt.is_from:
+            for name, _ in stmt.names:
+                mod, _ = project.find_module(name, registry)
+                if mod is not None:
+                    whole(mod)
+            continue
+        _, pkg, _ = project.from_source(registry, stmt)
+        if pkg is not None:
+            modules.add(pkg.path)  # `from m import X` imports m with a statement of its own
+        for name, _ in stmt.names:
+            if name == "*":
+                if pkg is not None:
+                    whole(pkg)
+                    for n in project.facts(pkg).all_names or ():
+                        sub = project.child(pkg, n)
+                        if sub is not None:
+                            whole(sub)
+                continue
+            value = project.imported_value(registry, stmt, name)
+            if value is None:
+                continue
+            if value[0] == "module":
+                whole(value[1])
+            elif value[0] == "class":  # also through re-exports: the defining module counts
+                modules.add(value[1].path)
+                classes.add((value[1].path, value[2]))
+    dyn, unknown = _dynamic_targets(project, registry, facts, scopes)
+    for m in dyn:
+        whole(m)
+    return Coverage(modules, classes, unknown)
+
+
+def is_registered(model: ModelInfo, mode: str, reach: Set[str], direct: Coverage) -> bool:
+    path = model.module.path
+    if mode == "reachable":
+        return path in reach
+    if mode == "module":
+        return path in direct.modules
+    return (path, model.name) in direct.classes or ("*", path) in direct.classes
+
+
+def stale_imports(project: Project, registry: Module) -> Iterable[Tuple[ImportStmt, int, str]]:
+    """(statement, alias index or -1 for the whole statement, reason) for each registry import that must fail.
+
+    Only project modules and names are judged; a third-party import is never stale.
+    """
+    facts = project.facts(registry)
+    for stmt in facts.imports:
+        if stmt.scope == "typing":
+            continue
+        if not stmt.is_from:
+            for i, (name, _) in enumerate(stmt.names):
+                mod, is_project = project.find_module(name, registry)
+                if mod is None and is_project:
+                    yield stmt, i, f"module {name} does not exist"
+            continue
+        target, pkg, is_project = project.from_source(registry, stmt)
+        if target is None:
+            yield stmt, -1, "relative import beyond the top-level package"
+            continue
+        if pkg is None:
+            if is_project and not any(project.find_module(f"{target}.{n}", registry)[0] for n, _ in stmt.names):
+                yield stmt, -1, f"module {target} does not exist"
+            continue
+        for i, (name, _) in enumerate(stmt.names):
+            if name != "*" and not _may_provide(project, pkg, name, set()):
+                yield stmt, i, f"{target} has no name or submodule {name}"
+
+
+def _may_provide(project: Project, mod: Module, name: str, seen: Set[str]) -> bool:
+    """Could `from mod import name` succeed? False only when modelreg can see it cannot."""
+    if mod.path in seen:
+        return False
+    seen.add(mod.path)
+    facts = project.facts(mod)
+    if facts.error is not None or facts.has_getattr or name in facts.defined or project.child(mod, name):
+        return True
+    for s in facts.imports:
+        if not (s.is_from and s.names == (("*", None),) and s.scope == MODULE):
+            continue
+        target, src, is_project = project.from_source(mod, s)
+        if src is None:
+            if not is_project:
+                return True  # a star import from a library may provide anything
+            continue
+        f = project.facts(src)
+        if (f.all_names is None and not name.startswith("_")) or (f.all_names is not None and name in f.all_names):
+            if _may_provide(project, src, name, seen):
+                return True
+    return False

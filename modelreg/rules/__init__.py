@@ -1,0 +1,27 @@
+"""The rules. One module per code; each documents what it finds, why it matters, an example and its fix.
+
+A rule is a module with ``CODE``, ``NAME`` (the pattern it finds), ``SUMMARY``
+(one line, used by SARIF and the docs), a docstring in the What / Why / Example
+/ Fix sections, and ``check(analysis)`` yielding :class:`~modelreg.types.Diagnostic`.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Dict, List
+
+from . import (
+    mr001_unregistered_model,
+    mr002_stale_import,
+    mr006_dynamic_registry,
+    mr100_unreadable_file,
+)
+
+RULES: List[ModuleType] = [
+    mr001_unregistered_model,
+    mr002_stale_import,
+    mr006_dynamic_registry,
+    mr100_unreadable_file,
+]
+
+BY_CODE: Dict[str, ModuleType] = {r.CODE: r for r in RULES}

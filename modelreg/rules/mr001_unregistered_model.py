@@ -1,0 +1,61 @@
+"""MR001 unregistered-model
+
+## What it finds
+A model class (or a Core table, once supported) whose defining module is not
+registered by the registry that governs its declarative base.
+
+## Why it matters
+SQLAlchemy only knows a table once the module defining its model has been
+imported. When the registry forgets it, `Base.metadata` lacks the table:
+`create_all()` silently skips it, and `alembic revision --autogenerate` writes
+an empty migration - or, when the table already exists in the database, one
+that drops it.
+
+## Example
+```python
+# pypi_org/data/audit.py
+class Audit(SqlAlchemyBase):
+    __tablename__ = "auditing"
+
+# pypi_org/data/__all_models.py: no line imports pypi_org.data.audit
+```
+Use instead: add `import pypi_org.data.audit` (in the registry's own style) to
+`pypi_org/data/__all_models.py`.
+
+## Fix
+`modelreg --fix` adds the import to the registry, in the registry's own style.
+Safe: it only adds an import of a module of your own project that defines a model.
+"""
+
+from __future__ import annotations
+
+CODE = "MR001"
+NAME = "unregistered-model"
+SUMMARY = "Model is not registered by its registry"
+FIX_TITLE = "Import its module in the registry"
+
+
+def check(analysis):
+    for model in analysis.models:
+        if model.abstract:
+            continue
+        regs = analysis.governing(model)
+        if not regs or any(analysis.opaque(r) for r in regs):
+            continue
+        if any(analysis.registers(r, model) for r in regs):
+            continue
+        reg = regs[0]
+        stmt = analysis.suggestion(reg, model)
+        what = f"model {model.name}" if model.kind == "class" else f"table {model.table!r}"
+        yield analysis.diagnostic(
+            CODE,
+            f"{what} ({model.module.name}) is not registered: {analysis.rel(reg.path)} does not import it; "
+            f"add `{stmt}`",
+            model.module.path,
+            model.line,
+            model.col,
+            len(model.name),
+            model=f"{model.module.name}.{model.name}",
+            registry=reg.path,
+            fixable=True,
+        )

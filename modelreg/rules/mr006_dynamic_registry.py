@@ -1,0 +1,45 @@
+"""MR006 unverifiable-registry
+
+## What it finds
+A registry that imports modules through names computed at runtime
+(`importlib.import_module(name)`, `__import__`), other than the common loop over
+`pkgutil.iter_modules(pkg.__path__)` / `walk_packages`, which modelreg understands.
+
+## Why it matters
+modelreg cannot tell statically which models such a registry loads. Rather than
+report every model as unregistered, it says once that coverage cannot be
+verified; `modelreg verify` checks it at runtime.
+
+## Example
+```python
+for name in os.environ["MODEL_MODULES"].split(","):
+    importlib.import_module(name)
+```
+
+## Fix
+None: rewrite the registry with plain imports, or with the `pkgutil` loop.
+"""
+
+from __future__ import annotations
+
+CODE = "MR006"
+NAME = "unverifiable-registry"
+SUMMARY = "Registry coverage cannot be verified statically"
+FIX_TITLE = None
+
+
+def check(analysis):
+    for reg in analysis.registries:
+        positions = analysis.opaque(reg)
+        if positions:
+            line, col = positions[0]
+            yield analysis.diagnostic(
+                CODE,
+                f"registry {analysis.rel(reg.path)} imports modules by computed names; "
+                "its coverage cannot be verified statically (MR001 is not reported for its models)",
+                reg.path,
+                line,
+                col,
+                1,
+                registry=reg.path,
+            )

@@ -1,0 +1,190 @@
+"""Plain data passed between the stages of the pipeline.
+
+files -> FileFacts (index) -> Project (resolve) -> Diagnostic (rules) -> edits (fix) -> reporters.
+
+Everything in :class:`FileFacts` is built from tuples, strings, ints, bools and
+None only, so that the per-file index can be cached with ``marshal`` and shipped
+between processes without pickling project objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Tuple, Union
+
+# --- expressions -------------------------------------------------------------
+#
+# A tiny, JSON/marshal friendly mirror of the Python expressions modelreg cares
+# about (class bases, decorators, assigned values, call arguments):
+#   ("name", "a.b.c")                  a Name or a chain of attribute accesses
+#   ("attr", <expr>, "x")              attribute access on something else
+#   ("call", <expr>, (args...), ((kw, <expr>), ...))
+#   ("str", "text")  ("const", True|False|None|int|float)
+#   ("list", (items...))               list or tuple display
+#   ("other",)                         anything else
+Expr = tuple
+
+OTHER: Expr = ("other",)
+
+# Scopes in which a statement runs.
+MODULE = "module"  # runs when the module is imported
+TYPING = "typing"  # under `if TYPE_CHECKING:` - never at runtime
+MAIN = "main"  # under `if __name__ == "__main__":` - not when imported
+# A statement inside a function body gets the scope "def:<top-level function name>".
+
+
+@dataclass(frozen=True)
+class ImportStmt:
+    """One ``import`` / ``from ... import`` statement."""
+
+    is_from: bool
+    module: str  # `from X import ...` -> X ("" for `from . import x`); unused for `import`
+    level: int  # number of leading dots of a relative import
+    names: Tuple[Tuple[str, Optional[str]], ...]  # (name, asname); `import a.b` -> (("a.b", None),)
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    scope: str
+    # name -> (line, col) of each imported alias, for precise diagnostics
+    name_pos: Tuple[Tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class ClassDef:
+    name: str
+    line: int
+    col: int  # 0-based character column of the class *name*
+    bases: Tuple[Expr, ...]
+    keywords: Tuple[Tuple[str, Expr], ...]
+    decorators: Tuple[Expr, ...]
+    abstract: bool  # `__abstract__ = True` in the body
+    tablename: Optional[str]  # `__tablename__ = "..."` when a string literal
+    extend_existing: bool  # `__table_args__` mentions extend_existing=True
+    scope: str
+
+
+@dataclass(frozen=True)
+class Assign:
+    """Module-level ``name = value`` (also annotated assignments)."""
+
+    targets: Tuple[str, ...]
+    value: Expr
+    line: int
+    col: int
+    scope: str
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call statement modelreg may care about (``create_all``, ``map_imperatively``...)."""
+
+    func: Expr
+    args: Tuple[Expr, ...]
+    line: int
+    col: int
+    scope: str
+
+
+@dataclass(frozen=True)
+class DynamicImport:
+    """An import whose target is computed at runtime.
+
+    kind "package": a loop over ``pkgutil.iter_modules``/``walk_packages`` of a
+    package's ``__path__`` calling ``importlib.import_module`` - imports every
+    module of ``package`` (an expression; ("name", "__path__") means the
+    module's own package). ``recursive`` for walk_packages.
+    kind "literal": ``importlib.import_module("a.b")`` with a constant name.
+    kind "unknown": anything else (computed names, ``__import__``, ``exec``).
+    """
+
+    kind: str
+    target: Expr
+    recursive: bool
+    line: int
+    col: int
+    scope: str
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """Everything modelreg needs to know about one file, computed from its bytes alone."""
+
+    imports: Tuple[ImportStmt, ...] = ()
+    classes: Tuple[ClassDef, ...] = ()
+    assigns: Tuple[Assign, ...] = ()
+    calls: Tuple[Call, ...] = ()
+    dynamic_imports: Tuple[DynamicImport, ...] = ()
+    # names bound at module level by any statement (def, class, assignment, import, for, with...)
+    defined: Tuple[str, ...] = ()
+    all_names: Optional[Tuple[str, ...]] = None  # literal `__all__`
+    has_getattr: bool = False  # module-level `def __getattr__` makes any name importable
+    called_functions: Tuple[str, ...] = ()  # plain `f()` calls that run at import time
+    noqa: Tuple[Tuple[int, Optional[Tuple[str, ...]]], ...] = ()  # line -> codes (None: bare noqa)
+    error: Optional[Tuple[int, int, str]] = None  # (line, col, reason): file unreadable/unparsable
+
+    def noqa_codes(self, line: int):
+        """None when the line has no noqa; () for a bare ``# noqa``; else the codes."""
+        for ln, codes in self.noqa:
+            if ln == line:
+                return () if codes is None else codes
+        return None
+
+
+# --- project -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Module:
+    """A file that Python can import, with the name it is imported under."""
+
+    path: str  # absolute path
+    name: str  # dotted module name relative to its import root
+    root: str  # absolute path of its import root (the sys.path entry it lives under)
+    is_package: bool  # an __init__.py
+
+    @property
+    def package(self) -> str:
+        """The package relative imports in this module are relative to."""
+        if self.is_package:
+            return self.name
+        return self.name.rpartition(".")[0]
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str  # class name (or table name for Core tables)
+    module: Module
+    line: int
+    col: int
+    table: Optional[str]
+    base: str  # dotted name of the declarative base (or metadata) it belongs to
+    abstract: bool
+    kind: str = "class"  # "class" | "table"
+
+
+@dataclass(frozen=True)
+class Registry:
+    path: str  # absolute path
+    module: Optional[Module]  # None when the file does not exist (yet)
+    source: str  # "config" | "file name" | "env.py"
+    bases: Optional[Tuple[str, ...]] = None  # None: governs every base of its import root
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    message: str
+    path: str  # absolute path
+    line: int  # 1-based
+    column: int  # 1-based
+    end_line: int
+    end_column: int
+    model: Optional[str] = None  # dotted pkg.mod.Class
+    registry: Optional[str] = None  # absolute path of the registry concerned
+    fixable: bool = False
+    # data the fixer needs (not part of the JSON contract)
+    fix: Optional[tuple] = field(default=None, compare=False)
+
+
+Value = Union[None, tuple]
