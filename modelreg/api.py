@@ -9,7 +9,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from . import config as config_mod
 from . import discover, rules, style
 from .index import index_source
-from .resolve import Coverage, Project, direct_coverage, is_registered, reachable
+from .resolve import REGISTRY_FILENAME, Coverage, Project, direct_coverage, is_registered, reachable
 from .types import Diagnostic, FileFacts, ModelInfo, Module, Registry
 
 
@@ -32,10 +32,29 @@ class Analysis:
         self.require = project.config.require
         self.models: List[ModelInfo] = project.models()
         self.registries: List[Registry] = project.registries()
+        self.registries += self._implied_registries()
         self._paths = paths_indexed
         self._reach: Dict[str, set] = {}
         self._direct: Dict[str, Coverage] = {}
         self._governing: Dict[str, List[Registry]] = {}
+
+    def _implied_registries(self) -> List[Registry]:
+        """Where a registry should be for each base that has models but none governs it (MR004)."""
+        out: Dict[str, Registry] = {}
+        for m in self.models:
+            if m.abstract or any(self.project.governs(r, m.base) for r in self.registries):
+                continue
+            info = self.project.bases.get(m.base)
+            anchor = info.module if info is not None and info.module is not None else m.module
+            path = os.path.join(os.path.dirname(anchor.path), REGISTRY_FILENAME)
+            out.setdefault(path, Registry(path, None, "missing"))
+        return list(out.values())
+
+    def missing_registry_models(self, registry_path: str) -> List[ModelInfo]:
+        reg = next((r for r in self.registries if r.path == registry_path), None)
+        if reg is None:
+            return []
+        return [m for m in self.models if not m.abstract and self.project.governs(reg, m.base)]
 
     def rel(self, path: str) -> str:
         return os.path.relpath(path, self.config.root).replace(os.sep, "/")
@@ -230,3 +249,50 @@ def inventory(report: Report) -> dict:
         for r in report.registries
     ]
     return {"root": report.root, "models": models, "registries": registries}
+
+
+@dataclass
+class FixOutcome:
+    """What `--fix` (or `--diff`) did: the fixes planned, whether they were written, and the check after."""
+
+    fixes: list  # modelreg.fix.FileFix
+    errors: List[Tuple[str, str]]  # (path, message): fixes that could not be made
+    report: Report  # diagnostics remaining after the fix (or before, for a dry run)
+    written: bool
+
+    @property
+    def changed(self) -> bool:
+        return any(fx.changed for fx in self.fixes)
+
+
+def fix(
+    paths: Sequence[str] = (".",),
+    *,
+    config_file: Optional[str] = None,
+    require: Optional[str] = None,
+    dry_run: bool = False,
+) -> FixOutcome:
+    """Fix what can be fixed (registries only), then check again. ``dry_run`` plans without writing."""
+    import contextlib
+
+    from . import fix as fix_mod
+
+    paths = list(paths) or ["."]
+    cfg = load_config(paths, config_file, require=require)
+    lock = contextlib.nullcontext() if dry_run else fix_mod.project_lock(cfg.root)
+    with lock:
+        before = check(paths, config_file=config_file, require=require)
+        fixes, errors = fix_mod.plan(before.analysis, before.diagnostics)
+        if dry_run or not fixes:
+            return FixOutcome(fixes, errors, before, written=False)
+        written = []
+        for fx in fixes:
+            try:
+                fix_mod.write(fx, cfg.root)
+                written.append(fx)
+            except fix_mod.FixError as exc:
+                errors.append((fx.path, str(exc)))
+            except OSError as exc:
+                errors.append((fx.path, f"cannot write: {exc.strerror or exc}; the file is unchanged"))
+        after = check(paths, config_file=config_file, require=require) if written else before
+        return FixOutcome(written, errors, after, written=bool(written))

@@ -59,16 +59,73 @@ config_option = click.option(
 @config_option
 @click.option("-q", "--quiet", is_flag=True, help="Print diagnostics only, no summary.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when diagnostics are reported.")
-def check(paths, fmt, require, config_file, quiet, exit_zero):
+@click.option("--fix", "do_fix", is_flag=True, help="Edit the registry: add missing imports, remove stale ones.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the diff --fix would apply; write nothing.")
+@click.option("--show-fixes", is_flag=True, help="With --fix: list each statement added or removed.")
+@click.option("--exit-non-zero-on-fix", is_flag=True, help="With --fix: exit 1 whenever a file was changed.")
+def check(paths, fmt, require, config_file, quiet, exit_zero, do_fix, show_diff, show_fixes, exit_non_zero_on_fix):
     """Report models the registry does not import (MR001) and other registry problems."""
-    report = api.check(paths or (".",), config_file=config_file, require=require)
+    paths = paths or (".",)
+    if show_diff:
+        outcome = api.fix(paths, config_file=config_file, require=require, dry_run=True)
+        _echo_errors(outcome.errors)
+        diff = "".join(unified_diff(fx) for fx in outcome.fixes)
+        click.echo(diff, nl=False)
+        if not quiet:
+            n = sum(fx.fixed for fx in outcome.fixes)
+            click.echo(f"Would fix {n} error{'s' if n != 1 else ''}." if n else "No fixes available.", err=True)
+        sys.exit(EXIT_ERROR if outcome.errors else (EXIT_FINDINGS if diff else EXIT_CLEAN))
+    if do_fix:
+        outcome = api.fix(paths, config_file=config_file, require=require)
+        report = outcome.report
+        _echo_errors(outcome.errors)
+        if not quiet:
+            for fx in outcome.fixes:
+                n = fx.fixed
+                click.echo(f"Fixed {n} error{'s' if n != 1 else ''} in {text_report.display_path(fx.path)}"
+                           + (":" if show_fixes else ""), err=True)
+                if show_fixes:
+                    for line in fx.removed:
+                        click.echo(f"  - {line}", err=True)
+                    for line in fx.added:
+                        click.echo(f"  + {line}", err=True)
+    else:
+        outcome = None
+        report = api.check(paths, config_file=config_file, require=require)
     color = use_color()
     out = FORMATS[fmt](report, color=color and fmt == "text")
     if out:
         click.echo(out, nl=False, color=color)
     if not quiet and fmt == "text":
-        click.echo(text_report.summary(report), err=True)
+        click.echo(text_report.summary(report, fixable_hint=not do_fix), err=True)
+    if outcome is not None and outcome.errors:
+        sys.exit(EXIT_ERROR)
+    if outcome is not None and exit_non_zero_on_fix and outcome.changed:
+        sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN if exit_zero else report.exit_code)
+
+
+def _echo_errors(errors) -> None:
+    for path, message in errors:
+        click.echo(f"modelreg: error: {text_report.display_path(path)}: {message}", err=True)
+
+
+def unified_diff(fx) -> str:
+    """The unified diff of one fix, with paths relative to the current directory."""
+    import difflib
+
+    from .index import decode
+
+    rel = text_report.display_path(fx.path)
+    old = decode(fx.old).splitlines(keepends=True) if fx.old is not None else []
+    new = decode(fx.new).splitlines(keepends=True)
+    name = rel.replace(os.sep, "/").lstrip("/")
+    fromfile = f"a/{name}" if fx.old is not None else "/dev/null"
+    lines = list(difflib.unified_diff(old, new, fromfile=fromfile, tofile=f"b/{name}"))
+    out = []
+    for line in lines:
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
 
 
 @cli.command()

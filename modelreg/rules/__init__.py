@@ -13,6 +13,7 @@ from typing import Dict, List
 from . import (
     mr001_unregistered_model,
     mr002_stale_import,
+    mr004_missing_registry,
     mr006_dynamic_registry,
     mr100_unreadable_file,
 )
@@ -20,6 +21,7 @@ from . import (
 RULES: List[ModuleType] = [
     mr001_unregistered_model,
     mr002_stale_import,
+    mr004_missing_registry,
     mr006_dynamic_registry,
     mr100_unreadable_file,
 ]

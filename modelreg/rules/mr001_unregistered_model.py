@@ -39,8 +39,8 @@ def check(analysis):
     for model in analysis.models:
         if model.abstract:
             continue
-        regs = analysis.governing(model)
-        if not regs or any(analysis.opaque(r) for r in regs):
+        regs = [r for r in analysis.governing(model) if r.module is not None]
+        if not regs or any(analysis.opaque(r) for r in regs):  # MR004 / MR006 speak for these
             continue
         if any(analysis.registers(r, model) for r in regs):
             continue
