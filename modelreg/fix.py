@@ -162,6 +162,12 @@ def _split_leading(lines: Sequence[cst.EmptyLine]) -> Tuple[list, list]:
     return lines[:i], lines[i:]
 
 
+def _is_directive(comment: str) -> bool:
+    """Tool directives that belong to the statement below them."""
+    body = comment.lstrip("#").strip().lower()
+    return body.startswith(("noinspection", "noqa", "type:", "pylint:", "fmt:", "isort:", "pyright:", "mypy:"))
+
+
 def _code(node: cst.CSTNode) -> str:
     return cst.Module(body=[]).code_for_node(node)
 
@@ -214,6 +220,15 @@ class RegistryEditor:
             self.stmts.append(_Stmt(node, facts_by_line.get(start) if _import_of(node) else None, False, start))
             line += self.module.code_for_node(node).count("\n")
         self.footer = list(self.module.footer)
+        self.header = list(self.module.header)
+        if self.stmts and not self.stmts[0].node.leading_lines:
+            # libcst keeps every comment line at the top of the file in the module header, including
+            # those attached to the first statement (`# noinspection ...`): give those back to it
+            prefix, attached = _split_leading(self.header)
+            if attached:
+                self.header = prefix
+                first = self.stmts[0]
+                first.node = first.node.with_changes(leading_lines=attached)
 
     def _entries(self) -> List[int]:
         """Indices of the top-level statements that import a project module: the registry's entries."""
@@ -229,6 +244,7 @@ class RegistryEditor:
         """Layout of a typical entry: its leading lines, the trailing comment its neighbours carry,
         the whitespace before that comment, and whether the entries are sorted."""
         originals = [self.stmts[i].node for i in entries if not self.stmts[i].added]
+        sample = originals or [self.stmts[i].node for i in entries]  # only what this fix added so far
         if len(originals) >= 2:
             shapes: Dict[str, Tuple[int, list]] = {}
             for node in originals[1:]:
@@ -241,7 +257,7 @@ class RegistryEditor:
         else:
             leading = []
         comments: Dict[str, Tuple[int, Optional[cst.Comment], cst.SimpleWhitespace]] = {}
-        for node in originals:
+        for node in sample:
             tw = node.trailing_whitespace
             key = tw.comment.value if tw.comment is not None else ""
             n = comments.get(key, (0, None, None))[0]
@@ -278,7 +294,7 @@ class RegistryEditor:
     def _insert_into_empty(self, stmt, key: str) -> None:
         """No entry yet: after the docstring and __future__ imports, one blank line above the block."""
         pos = self._after_docstring_and_future()
-        if pos > 0 or self.module.header:
+        if pos > 0 or self.header:
             stmt = stmt.with_changes(leading_lines=[cst.EmptyLine()])
         self.stmts.insert(pos, _Stmt(stmt, added=True))
 
@@ -367,8 +383,21 @@ class RegistryEditor:
             self._edit_all(remove=self._bound_names(node.with_changes(names=[alias])))
             return _code(alias.name)
         text = _code(s.node.with_changes(leading_lines=[])).strip()
-        prefix, _attached = _split_leading(s.node.leading_lines)
-        first_entry = not any(i < pos for i in self._entries())
+        prefix, attached = _split_leading(s.node.leading_lines)
+        entries = self._entries()
+        first_entry = not any(i < pos for i in entries)
+        # comment lines attached to the entry go with it when they are its directive (`# noinspection ...`),
+        # i.e. the same lines other entries carry; any other comment is the author's and stays
+        shared = {
+            ln.comment.value
+            for i in entries
+            if i != pos
+            for ln in _split_leading(self.stmts[i].node.leading_lines)[1]
+        }
+        kept = [ln for ln in attached if ln.comment.value not in shared and not _is_directive(ln.comment.value)]
+        if kept:
+            prefix = prefix + kept
+            first_entry = True  # what stays must land above the next statement
         del self.stmts[pos]
         if first_entry and prefix:
             # the lines above the first entry (header comments...) stay, above whatever now comes first
@@ -425,7 +454,7 @@ class RegistryEditor:
             return
 
     def result(self) -> bytes:
-        return self.module.with_changes(body=[s.node for s in self.stmts], footer=self.footer).bytes
+        return self.module.with_changes(header=self.header, body=[s.node for s in self.stmts], footer=self.footer).bytes
 
 
 def _insert_alias(names: List[cst.ImportAlias], name: str) -> List[cst.ImportAlias]:
