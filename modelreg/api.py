@@ -36,13 +36,13 @@ class Analysis:
         self._paths = paths_indexed
         self._reach: Dict[str, set] = {}
         self._direct: Dict[str, Coverage] = {}
-        self._governing: Dict[str, List[Registry]] = {}
+        self._governing: Dict[tuple, List[Registry]] = {}
 
     def _implied_registries(self) -> List[Registry]:
         """Where a registry should be for each base that has models but none governs it (MR004)."""
         out: Dict[str, Registry] = {}
         for m in self.models:
-            if m.abstract or any(self.project.governs(r, m.base) for r in self.registries):
+            if m.abstract or any(self.project.governs(r, m.base, m.module.root) for r in self.registries):
                 continue
             info = self.project.bases.get(m.base)
             anchor = info.module if info is not None and info.module is not None else m.module
@@ -54,15 +54,18 @@ class Analysis:
         reg = next((r for r in self.registries if r.path == registry_path), None)
         if reg is None:
             return []
-        return [m for m in self.models if not m.abstract and self.project.governs(reg, m.base)]
+        return [m for m in self.models if not m.abstract and self.project.governs(reg, m.base, m.module.root)]
 
     def rel(self, path: str) -> str:
         return os.path.relpath(path, self.config.root).replace(os.sep, "/")
 
     def governing(self, model: ModelInfo) -> List[Registry]:
-        regs = self._governing.get(model.base)
+        key = (model.base, model.module.root)
+        regs = self._governing.get(key)
         if regs is None:
-            regs = self._governing[model.base] = [r for r in self.registries if self.project.governs(r, model.base)]
+            regs = self._governing[key] = [
+                r for r in self.registries if self.project.governs(r, model.base, model.module.root)
+            ]
         return regs
 
     def direct(self, reg: Registry) -> Coverage:

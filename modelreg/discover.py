@@ -36,7 +36,8 @@ def walk(config: Config) -> List[str]:
     config_spec = _spec(exclude)
     out: List[str] = []
     # stack of (directory, [(base dir, gitignore spec)...])
-    stack: List[Tuple[str, Tuple[Tuple[str, pathspec.PathSpec], ...]]] = [(root, ())]
+    outer = _enclosing_gitignores(root) if config.respect_gitignore else ()
+    stack: List[Tuple[str, Tuple[Tuple[str, pathspec.PathSpec], ...]]] = [(root, outer)]
     while stack:
         directory, ignores = stack.pop()
         if config.respect_gitignore:
@@ -72,6 +73,29 @@ def walk(config: Config) -> List[str]:
                 out.append(entry.path)
     out.sort()
     return out
+
+
+def _enclosing_gitignores(root: str) -> Tuple[Tuple[str, pathspec.PathSpec], ...]:
+    """The .gitignore files of the directories above the project root, up to its git repository's root.
+
+    Git applies them to the project's files too (a monorepo's top-level .gitignore).
+    Outside a git repository, nothing above the project root applies.
+    """
+    chain: List[str] = []
+    d = root
+    while not os.path.exists(os.path.join(d, ".git")):
+        parent = os.path.dirname(d)
+        if parent == d:
+            return ()
+        d = parent
+        chain.append(d)
+    out = []
+    for directory in reversed(chain):
+        gi = os.path.join(directory, ".gitignore")
+        spec = _spec(_read_lines(gi)) if os.path.isfile(gi) else None
+        if spec is not None:
+            out.append((directory, spec))
+    return tuple(out)
 
 
 def _ignored(path: str, rel: str, is_dir: bool, config_spec, ignores) -> bool:

@@ -68,11 +68,15 @@ class Addition:
 
 def plan(analysis, diagnostics: Sequence[Diagnostic]) -> Tuple[List[FileFix], List[Tuple[str, str]]]:
     """(fixes, errors): one FileFix per registry with fixable diagnostics; errors as (path, message)."""
-    project: Project = analysis.project
     per_registry: Dict[str, Dict[str, list]] = {}
+    env_fixes: Dict[str, list] = {}
     models_by_key = {f"{m.module.name}.{m.name}": m for m in analysis.models}
     for d in diagnostics:
         if not d.fixable or d.registry is None:
+            continue
+        if d.code == "MR003":
+            if d.fix:
+                env_fixes.setdefault(d.path, []).append(d.fix)
             continue
         entry = per_registry.setdefault(d.registry, {"models": [], "removals": [], "count": 0})
         entry["count"] += 1
@@ -99,7 +103,31 @@ def plan(analysis, diagnostics: Sequence[Diagnostic]) -> Tuple[List[FileFix], Li
         fx.fixed = entry["count"]
         if fx.changed:
             fixes.append(fx)
+    for path, items in sorted(env_fixes.items()):
+        try:
+            fx = _plan_env(analysis, path, items)
+        except FixError as exc:
+            errors.append((path, str(exc)))
+            continue
+        if fx.changed:
+            fixes.append(fx)
     return fixes, errors
+
+
+def _plan_env(analysis, path: str, items) -> FileFix:
+    """MR003: import the registry in Alembic's env.py right after the base's import."""
+    with open(path, "rb") as f:
+        old = f.read()
+    module = analysis.project.by_path[path]
+    editor = RegistryEditor(old, analysis.project, module, analysis.project.facts(module).imports)
+    added = []
+    for _, line, statement in items:
+        if editor.insert_after(line, statement, "# noqa: F401"):
+            added.append(statement)
+    new = editor.result()
+    if new != old:
+        _check_parses(path, new)
+    return FileFix(path, old, new, added=added, fixed=len(items))
 
 
 def _additions(analysis, reg: Registry, models: Sequence[ModelInfo]) -> List[Addition]:
@@ -361,6 +389,18 @@ class RegistryEditor:
             self._edit_all(add=wanted)
             return True
         return False
+
+    def insert_after(self, line: Optional[int], statement: str, comment: str) -> bool:
+        """Insert `statement  # comment` right after the top-level statement on `line`
+        (after the last top-level import when there is none)."""
+        pos = next((i for i, s in enumerate(self.stmts) if s.line == line and not s.added), None) if line else None
+        if pos is None:
+            imports = [i for i, s in enumerate(self.stmts) if _import_of(s.node) is not None]
+            pos = imports[-1] if imports else self._after_docstring_and_future() - 1
+        stmt = cst.parse_statement(statement + "\n", config=self.module.config_for_parsing)
+        tw = stmt.trailing_whitespace.with_changes(whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(comment))
+        self.stmts.insert(pos + 1, _Stmt(stmt.with_changes(trailing_whitespace=tw), added=True))
+        return True
 
     # removals ----------------------------------------------------------------------
 

@@ -28,7 +28,20 @@ from .types import MODULE, ClassDef, FileFacts, ImportStmt, ModelInfo, Module, R
 REGISTRY_FILENAME = "__all_models.py"
 
 _DECLARATIVE_BASE_CLASSES = frozenset({"DeclarativeBase", "DeclarativeBaseNoMeta"})
-_SQLMODEL = "sqlmodel.SQLModel"
+_SQLMODEL = ("sqlmodel.SQLModel", "sqlmodel.main.SQLModel")
+_SQLMODEL_BASE = "ext:sqlmodel.SQLModel"
+
+
+def _callee_name(expr) -> Optional[str]:
+    """The last name of a call's callee: `sa.Table(...)` -> "Table" (a cheap filter before evaluating)."""
+    if not expr or expr[0] != "call":
+        return None
+    func = expr[1]
+    if func[0] == "name":
+        return func[1].rpartition(".")[2]
+    if func[0] == "attr":
+        return func[2]
+    return None
 
 
 def _is_sqlalchemy(dotted: str, last: str) -> bool:
@@ -71,6 +84,9 @@ class Project:
         self._binding_cache: Dict[Tuple[str, str], object] = {}
         self._class_cache: Dict[Tuple[str, str], ClassKind] = {}
         self.bases: Dict[str, BaseInfo] = {}
+        self._db_model_class: Dict[str, tuple] = {}  # Flask-SQLAlchemy db key -> (module, model_class expr)
+        self._db_lines: Dict[str, tuple] = {}
+        self._envs: Optional[List[AlembicEnv]] = None
         self._config_bases = set(config.bases)
 
     # -- facts and modules ----------------------------------------------------
@@ -200,6 +216,9 @@ class Project:
         if what == "class_def":
             return ("class", module, name)
         if what == "assign":
+            if f"{module.name}.{name}" in self._config_bases:  # e.g. `Base = make_base()` named in config
+                key, display = f"{module.path}::{name}", f"{module.name}.{name}"
+                return self._new_base(key, display, (module, name), best[1].line, "config base")
             return self.eval_expr(module, best[1].value, bind=(module, name))
         if what == "from":
             return self.imported_value(module, best[1], best[2])
@@ -247,9 +266,9 @@ class Project:
             return ("ext", value[1] + "." + attr)
         if kind == "db":
             if attr == "Model":
-                return ("base", value[1] + ".Model")
+                return self._db_model(value[1])
             if attr == "metadata":
-                return ("metadata", value[1] + ".Model")
+                return self.attribute(self._db_model(value[1]), "metadata")
             return ("method", value, attr)
         if kind == "base":
             if attr == "metadata":
@@ -291,29 +310,72 @@ class Project:
         return None
 
     def _call(self, module: Module, func, args, kwargs, bind):
+        """The value a call creates. Objects are identified by the module-level name they are bound to."""
         if func is None:
             return None
         key = f"{bind[0].path}::{bind[1]}" if bind else None
         display = f"{bind[0].name}.{bind[1]}" if bind else None
-        line = 0
-        if bind:
-            line = next((a.line for a in self.facts(bind[0]).assigns if bind[1] in a.targets), 0)
-        if func[0] == "ext":
+        line = next((a.line for a in self.facts(bind[0]).assigns if bind[1] in a.targets), 0) if bind else 0
+        kind = func[0]
+        if kind == "ext":
             dotted = func[1]
             if _is_sqlalchemy(dotted, "declarative_base"):
                 return self._new_base(key, display, bind, line, "declarative_base()") if key else None
             if _is_sqlalchemy(dotted, "registry"):
+                if key:
+                    self._new_base(key, display, bind, line, "registry()")
                 return ("registry", key or "anonymous")
+            if _is_sqlalchemy(dotted, "MetaData"):
+                if key:
+                    self._new_base(key, display, bind, line, "MetaData()")
+                return ("metadata", key or "anonymous")
+            if _is_sqlalchemy(dotted, "Table"):
+                return self._table(module, args, None)
+            if dotted.startswith("flask_sqlalchemy.") and dotted.endswith(".SQLAlchemy"):
+                if not key:
+                    return None
+                model_class = kwargs.get("model_class")
+                if model_class is not None:
+                    self._db_model_class[key] = (module, model_class)
+                self._db_lines[key] = (bind[0], display, line)
+                return ("db", key)
             return None
-        if func[0] == "method" and func[1] and func[1][0] == "registry" and func[2] == "generate_base":
-            return self._new_base(key, display, bind, line, "registry().generate_base()") if key else None
-        if func[0] == "class" and bind is None:
-            return None
+        if kind == "method":
+            owner, name = func[1], func[2]
+            if owner[0] == "registry" and name == "generate_base":
+                return self._new_base(key, display, bind, line, "registry().generate_base()") if key else None
+            if owner[0] == "db" and name == "Table":
+                return self._table(module, args, self.attribute(owner, "metadata"), flask=True)
         return None
+
+    def _table(self, module: Module, args, metadata, flask: bool = False):
+        """``Table("name", metadata, ...)`` (or Flask-SQLAlchemy's ``db.Table("name", ...)``)."""
+        if not args or args[0][0] != "str":
+            return None
+        if not flask or metadata is None:
+            md = self.eval_expr(module, args[1]) if len(args) > 1 else None
+            if md is not None and md[0] == "metadata":
+                metadata = md
+        if metadata is None or metadata[0] != "metadata":
+            return None
+        return ("table", args[0][1], metadata[1])
 
     def _new_base(self, key, display, bind, line, how):
         if key not in self.bases:
             self.bases[key] = BaseInfo(key, display, bind[0], line, how)
+        return ("base", key)
+
+    def _db_model(self, db_key: str):
+        """What ``db.Model`` is for a Flask-SQLAlchemy object: its ``model_class`` base, or a base of its own."""
+        if db_key in self._db_model_class:
+            module, expr = self._db_model_class[db_key]
+            value = self.eval_expr(module, expr)
+            if value is not None and value[0] in ("class", "base"):
+                return value
+        key = db_key + ".Model"
+        if key not in self.bases and db_key in self._db_lines:
+            module, display, line = self._db_lines[db_key]
+            self.bases[key] = BaseInfo(key, display + ".Model", module, line, "Flask-SQLAlchemy db.Model")
         return ("base", key)
 
     # -- classes ------------------------------------------------------------------
@@ -342,15 +404,33 @@ class Project:
             self.bases[key] = BaseInfo(key, f"{module.name}.{cls.name}", module, cls.line, how)
         return ClassKind("base", key)
 
+    def _decorated(self, module: Module, cls: ClassDef) -> Optional[ClassKind]:
+        """``@as_declarative()`` makes a base; ``@reg.mapped`` / ``@reg.mapped_as_dataclass`` /
+        ``@mapped_as_dataclass(reg)`` map the class on that registry."""
+        for dec in cls.decorators:
+            is_call = dec[0] == "call"
+            v = self.eval_expr(module, dec[1] if is_call else dec)
+            if v is None:
+                continue
+            if v[0] == "ext" and _is_sqlalchemy(v[1], "as_declarative"):
+                return self._root_base(module, cls, "@as_declarative()")
+            if v[0] == "ext" and _is_sqlalchemy(v[1], "mapped_as_dataclass") and is_call and dec[2]:
+                reg = self.eval_expr(module, dec[2][0])
+                if reg is not None and reg[0] == "registry":
+                    return ClassKind("model", reg[1])
+            if v[0] == "method" and v[1][0] == "registry" and v[2] in ("mapped", "mapped_as_dataclass"):
+                return ClassKind("model", v[1][1])
+        return None
+
     def _classify(self, module: Module, cls: ClassDef) -> ClassKind:
         if f"{module.name}.{cls.name}" in self._config_bases:
             return self._root_base(module, cls, "config base")
-        for dec in cls.decorators:
-            target = dec[1] if dec[0] == "call" else dec
-            v = self.eval_expr(module, target)
-            if v and v[0] == "ext" and _is_sqlalchemy(v[1], "as_declarative"):
-                return self._root_base(module, cls, "@as_declarative()")
+        decorated = self._decorated(module, cls) if cls.decorators else None
+        if decorated is not None:
+            return decorated
+        table_kw = any(k == "table" and v == ("const", True) for k, v in cls.keywords)
         derived: Optional[str] = None
+        sqlmodel = False
         for base_expr in cls.bases:
             v = self.eval_expr(module, base_expr)
             if v is None:
@@ -359,6 +439,13 @@ class Project:
                 last = v[1].rpartition(".")[2]
                 if v[1].startswith("sqlalchemy.") and last in _DECLARATIVE_BASE_CLASSES:
                     return self._root_base(module, cls, f"subclass of {last}")
+                if v[1] in _SQLMODEL:
+                    sqlmodel = True
+                elif v[1] in self._config_bases:  # a library-provided base named in config
+                    key = "ext:" + v[1]
+                    if key not in self.bases:
+                        self.bases[key] = BaseInfo(key, v[1], None, 0, "config base")
+                    derived = derived or key
                 continue
             if v[0] == "base":
                 derived = derived or v[1]
@@ -366,6 +453,16 @@ class Project:
                 parent = self.classify(v[1], v[2])
                 if parent.base is not None:
                     derived = derived or parent.base
+                elif parent.kind == "sqlmodel":
+                    sqlmodel = True
+        if derived is None and sqlmodel:
+            # SQLModel: `table=True` makes a table model; a plain SQLModel class is a pydantic model.
+            # A subclass of a table model is a table model too (SQLModel inherits the table config).
+            if not table_kw:
+                return ClassKind("sqlmodel")
+            if _SQLMODEL_BASE not in self.bases:
+                self.bases[_SQLMODEL_BASE] = BaseInfo(_SQLMODEL_BASE, "sqlmodel.SQLModel", None, 0, "SQLModel, table=True")
+            derived = _SQLMODEL_BASE
         if derived is None:
             return PLAIN
         return ClassKind("abstract" if cls.abstract else "model", derived)
@@ -373,7 +470,9 @@ class Project:
     # -- inventory ------------------------------------------------------------------
 
     def models(self) -> List[ModelInfo]:
+        """Every mapped class, abstract intermediate, imperative mapping and Core table of the project."""
         out = []
+        tables = []
         for module in self.modules:
             facts = self.facts(module)
             for cls in facts.classes:
@@ -391,9 +490,79 @@ class Project:
                         table=cls.tablename,
                         base=ck.base,
                         abstract=ck.kind == "abstract",
+                        extend_existing=cls.extend_existing,
                     )
                 )
+            for a in facts.assigns:
+                if a.scope == MODULE and _callee_name(a.value) == "Table":
+                    tables.append((module, a))
+            for call in facts.calls:
+                if call.scope == MODULE and _callee_name(("call", call.func)) == "map_imperatively":
+                    m = self._imperative(module, call)
+                    if m is not None:
+                        out.append(m)
+        targets = None
+        for module, a in tables:
+            value = self.lookup(module, a.targets[0])
+            if value is None or value[0] != "table":
+                continue
+            info = self.bases.get(value[2])
+            if info is None:
+                continue
+            if info.how == "MetaData()":
+                # a bare MetaData() counts once it is what Alembic or create_all() works on
+                targets = self.metadata_targets() if targets is None else targets
+                if info.key not in targets:
+                    continue
+            out.append(
+                ModelInfo(
+                    name=a.targets[0], module=module, line=a.line, col=a.col, table=value[1], base=info.key,
+                    abstract=False, kind="table",
+                )
+            )
         return out
+
+    def _imperative(self, module: Module, call) -> Optional[ModelInfo]:
+        """``reg.map_imperatively(Cls, table)``: the module making the call must be registered."""
+        func = self.eval_expr(module, call.func)
+        if not (func and func[0] == "method" and func[1][0] == "registry" and call.args):
+            return None
+        if call.args[0][0] != "name":
+            return None
+        table = self.eval_expr(module, call.args[1]) if len(call.args) > 1 else None
+        return ModelInfo(
+            name=call.args[0][1].rpartition(".")[2], module=module, line=call.line, col=call.col,
+            table=table[1] if table and table[0] == "table" else None, base=func[1][1], abstract=False,
+            kind="imperative",
+        )
+
+    def metadata_targets(self) -> Set[str]:
+        """Keys of the metadata Alembic's env.py targets or create_all() is called on."""
+        keys: Set[str] = set()
+        for env in self.alembic_envs():
+            keys.update(k for k, _ in env.targets)
+        for module, call, key in self.create_all_calls():
+            keys.add(key)
+        return keys
+
+    def create_all_calls(self):
+        """(module, call fact, base or metadata key) of every ``X.metadata.create_all(...)``."""
+        out = []
+        for module in self.modules:
+            for call in self.facts(module).calls:
+                if _callee_name(("call", call.func)) != "create_all":
+                    continue
+                func = self.eval_expr(module, call.func)
+                if func and func[0] == "method" and func[1][0] == "metadata" and func[2] == "create_all":
+                    out.append((module, call, func[1][1]))
+        return out
+
+    # -- Alembic --------------------------------------------------------------------
+
+    def alembic_envs(self) -> List["AlembicEnv"]:
+        if self._envs is None:
+            self._envs = find_alembic_envs(self)
+        return self._envs
 
     def registries(self) -> List[Registry]:
         """Configured registries (they replace discovery), else every __all_models.py."""
@@ -404,7 +573,14 @@ class Project:
                 bases = (spec.base,) if spec.base else None
                 out.append(Registry(path, self.by_path.get(path), "config", bases))
             return out
-        return [Registry(m.path, m, "file name") for m in self.modules if os.path.basename(m.path) == REGISTRY_FILENAME]
+        found = [Registry(m.path, m, "file name") for m in self.modules if os.path.basename(m.path) == REGISTRY_FILENAME]
+        if found:
+            return found
+        out: List[Registry] = []
+        for env in self.alembic_envs():
+            for key, registry in env.registries():
+                out.append(Registry(registry.path, registry, "env.py", (key,)))
+        return out
 
     def registry_root(self, reg: Registry) -> Optional[str]:
         if reg.module is not None:
@@ -412,15 +588,16 @@ class Project:
         mod = module_for(reg.path, self.config, self._config_roots)
         return mod.root if mod else None
 
-    def governs(self, reg: Registry, base_key: str) -> bool:
+    def governs(self, reg: Registry, base_key: str, model_root: Optional[str] = None) -> bool:
+        """Whether `reg` is the registry for models of this base (defined under `model_root`)."""
         info = self.bases.get(base_key)
         if info is None:
             return False
         if reg.bases is not None:
-            return info.name in reg.bases
-        if info.module is None:  # a library-provided base: governed by the registries of the model's root
-            return True
-        return self.registry_root(reg) == info.module.root
+            return info.name in reg.bases or info.key in reg.bases
+        # a library-provided base (SQLModel) is shared: the registries of the model's own import root govern it
+        root = info.module.root if info.module is not None else model_root
+        return root is not None and self.registry_root(reg) == root
 
 
 # -- what a registry registers ---------------------------------------------------
@@ -591,7 +768,7 @@ def stale_imports(project: Project, registry: Module) -> Iterable[Tuple[ImportSt
         if not stmt.is_from:
             for i, (name, _) in enumerate(stmt.names):
                 mod, is_project = project.find_module(name, registry)
-                if mod is None and is_project:
+                if mod is None and is_project and not _on_disk(project, name, registry):
                     yield stmt, i, f"module {name} does not exist"
             continue
         target, pkg, is_project = project.from_source(registry, stmt)
@@ -599,12 +776,32 @@ def stale_imports(project: Project, registry: Module) -> Iterable[Tuple[ImportSt
             yield stmt, -1, "relative import beyond the top-level package"
             continue
         if pkg is None:
-            if is_project and not any(project.find_module(f"{target}.{n}", registry)[0] for n, _ in stmt.names):
+            if (
+                is_project
+                and not any(project.find_module(f"{target}.{n}", registry)[0] for n, _ in stmt.names)
+                and not _on_disk(project, target, registry)
+            ):
                 yield stmt, -1, f"module {target} does not exist"
             continue
         for i, (name, _) in enumerate(stmt.names):
-            if name != "*" and not _may_provide(project, pkg, name, set()):
+            if name != "*" and not _may_provide(project, pkg, name, set()) and not _on_disk(
+                project, f"{target}.{name}", registry
+            ):
                 yield stmt, i, f"{target} has no name or submodule {name}"
+
+
+def _on_disk(project: Project, name: str, near: Module) -> bool:
+    """Whether Python would find module `name` from `near` among files modelreg does not analyze.
+
+    An excluded or gitignored file (generated code, a vendored package) is outside
+    the analysis but still importable: importing it is not stale.
+    """
+    rel = name.replace(".", os.sep)
+    for root in project.search_roots(near):
+        base = os.path.join(root, rel)
+        if os.path.isfile(base + ".py") or os.path.isdir(base):
+            return True
+    return False
 
 
 def _may_provide(project: Project, mod: Module, name: str, seen: Set[str]) -> bool:
@@ -628,3 +825,117 @@ def _may_provide(project: Project, mod: Module, name: str, seen: Set[str]) -> bo
             if _may_provide(project, src, name, seen):
                 return True
     return False
+
+
+# -- Alembic's env.py ----------------------------------------------------------------
+
+
+@dataclass
+class AlembicEnv:
+    """An Alembic env.py and the metadata it hands to autogenerate."""
+
+    project: Project
+    module: Module
+    targets: List[Tuple[str, int]]  # (base or metadata key, line of `target_metadata = ...`)
+    sources: Dict[str, Optional[Module]]  # key -> the module env.py imports the base from (None: env.py itself)
+    import_lines: Dict[str, int]  # key -> line of the statement that imports the base into env.py
+
+    def registries(self) -> List[Tuple[str, Module]]:
+        """(base key, registry) for each target: the module env.py imports the base from when that module
+        only re-exports it (FastAPI's `from app.db.base import Base`), else env.py itself."""
+        out = []
+        for key, _ in self.targets:
+            source = self.sources.get(key)
+            out.append((key, source if source is not None else self.module))
+        return out
+
+
+def _script_location(ini_path: str) -> Optional[str]:
+    import configparser
+
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(ini_path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError, OSError):
+        return None
+    loc = parser.get("alembic", "script_location", fallback=None)
+    if not loc:
+        return None
+    here = os.path.dirname(ini_path)
+    loc = loc.replace("%(here)s", here).strip()
+    if ":" in loc and not os.path.isabs(loc):  # "package:path" form
+        pkg, _, sub = loc.partition(":")
+        loc = os.path.join(here, *pkg.split("."), sub)
+    return os.path.normpath(os.path.join(here, loc))
+
+
+def find_alembic_envs(project: Project) -> List[AlembicEnv]:
+    """env.py files named by alembic.ini's script_location, or sitting beside Alembic's script.py.mako."""
+    paths = set()
+    ini = os.path.join(project.config.root, "alembic.ini")
+    if os.path.isfile(ini):
+        loc = _script_location(ini)
+        if loc:
+            paths.add(os.path.join(loc, "env.py"))
+    for m in project.modules:
+        if os.path.basename(m.path) == "env.py" and os.path.isfile(os.path.join(os.path.dirname(m.path), "script.py.mako")):
+            paths.add(m.path)
+    envs = []
+    for path in sorted(paths):
+        module = project.by_path.get(path)
+        if module is None:
+            continue
+        env = _read_env(project, module)
+        if env is not None:
+            envs.append(env)
+    return envs
+
+
+def _read_env(project: Project, module: Module) -> Optional[AlembicEnv]:
+    facts = project.facts(module)
+    targets: List[Tuple[str, int]] = []
+    sources: Dict[str, Optional[Module]] = {}
+    import_lines: Dict[str, int] = {}
+    for a in facts.assigns:
+        if "target_metadata" not in a.targets or a.scope != MODULE:
+            continue
+        exprs = a.value[1] if a.value[0] == "list" else (a.value,)
+        for expr in exprs:
+            value = project.eval_expr(module, expr)
+            if not value or value[0] != "metadata":
+                continue
+            key = value[1]
+            targets.append((key, a.line))
+            stmt = _binding_import(project, module, expr)
+            sources[key] = _reexporting_source(project, module, stmt, key) if stmt else None
+            if stmt is not None:
+                import_lines[key] = stmt.line
+    return AlembicEnv(project, module, targets, sources, import_lines) if targets else None
+
+
+def _binding_import(project: Project, env: Module, expr) -> Optional[ImportStmt]:
+    """The module-level import that binds the first name of `expr` (`Base` in `Base.metadata`)."""
+    if expr[0] != "name":
+        return None
+    first = expr[1].split(".")[0]
+    found = None
+    for stmt in project.facts(env).imports:
+        if stmt.scope != MODULE:
+            continue
+        for name, asname in stmt.names:
+            bound = asname or (name if stmt.is_from else name.split(".")[0])
+            if bound == first:
+                found = stmt
+    return found
+
+
+def _reexporting_source(project: Project, env: Module, stmt: ImportStmt, key: str) -> Optional[Module]:
+    """The module env.py imports the base from, when it is not where the base is defined."""
+    if not stmt.is_from:
+        return None
+    _, source, _ = project.from_source(env, stmt)
+    info = project.bases.get(key)
+    defining = info.module if info else None
+    if source is not None and (defining is None or source.path != defining.path):
+        return source
+    return None

@@ -160,7 +160,8 @@ class ModelInfo:
     table: Optional[str]
     base: str  # dotted name of the declarative base (or metadata) it belongs to
     abstract: bool
-    kind: str = "class"  # "class" | "table"
+    kind: str = "class"  # "class" | "table" (Core Table) | "imperative" (registry.map_imperatively)
+    extend_existing: bool = False
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,9 @@ from typing import Dict, List
 from . import (
     mr001_unregistered_model,
     mr002_stale_import,
+    mr003_registry_not_loaded,
     mr004_missing_registry,
+    mr005_duplicate_table,
     mr006_dynamic_registry,
     mr100_unreadable_file,
 )
@@ -21,7 +23,9 @@ from . import (
 RULES: List[ModuleType] = [
     mr001_unregistered_model,
     mr002_stale_import,
+    mr003_registry_not_loaded,
     mr004_missing_registry,
+    mr005_duplicate_table,
     mr006_dynamic_registry,
     mr100_unreadable_file,
 ]

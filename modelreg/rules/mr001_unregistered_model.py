@@ -35,18 +35,38 @@ SUMMARY = "Model is not registered by its registry"
 FIX_TITLE = "Import its module in the registry"
 
 
+def _unparsable(analysis, reg) -> bool:
+    """The registry, or (in reachable mode) a module it runs, cannot be parsed: MR100 speaks for it.
+
+    Its imports are unknown, so every verdict about its models would be a guess.
+    """
+    project = analysis.project
+    paths = analysis.reach(reg) if analysis.require == "reachable" else {reg.path}
+    return any(project.facts(project.by_path[p]).error is not None for p in paths if p in project.by_path)
+
+
 def check(analysis):
+    blind = {}
     for model in analysis.models:
         if model.abstract:
             continue
         regs = [r for r in analysis.governing(model) if r.module is not None]
         if not regs or any(analysis.opaque(r) for r in regs):  # MR004 / MR006 speak for these
             continue
+        for r in regs:
+            if r.path not in blind:
+                blind[r.path] = _unparsable(analysis, r)
+        if any(blind[r.path] for r in regs):  # MR100 speaks for these
+            continue
         if any(analysis.registers(r, model) for r in regs):
             continue
         reg = regs[0]
         stmt = analysis.suggestion(reg, model)
-        what = f"model {model.name}" if model.kind == "class" else f"table {model.table!r}"
+        what = {
+            "class": f"model {model.name}",
+            "table": f"table {model.table!r}",
+            "imperative": f"imperative mapping of {model.name}",
+        }[model.kind]
         yield analysis.diagnostic(
             CODE,
             f"{what} ({model.module.name}) is not registered: {analysis.rel(reg.path)} does not import it; "

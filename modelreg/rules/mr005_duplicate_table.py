@@ -1,0 +1,59 @@
+"""MR005 duplicate-table
+
+## What it finds
+Two models (or Core tables) on one base with the same table name, unless the
+later one sets `extend_existing` in `__table_args__`. Reported at each later
+definition, naming the table and the first definition.
+
+## Why it matters
+SQLAlchemy raises `InvalidRequestError: Table '...' is already defined for this
+MetaData instance` as soon as both modules are imported - typically when the
+registry is completed.
+
+## Example
+```python
+class User(Base):
+    __tablename__ = "users"
+
+class LegacyUser(Base):          # MR005
+    __tablename__ = "users"
+```
+
+## Fix
+None: rename one table, or set `__table_args__ = {"extend_existing": True}`
+if redefining it is intended.
+"""
+
+from __future__ import annotations
+
+CODE = "MR005"
+NAME = "duplicate-table"
+SUMMARY = "Two models define the same table on one base"
+FIX_TITLE = None
+
+
+def check(analysis):
+    first = {}
+    ordered = sorted(
+        # an imperative mapping maps an existing Table: it does not define one
+        (m for m in analysis.models if not m.abstract and m.table and m.kind != "imperative"),
+        key=lambda m: (m.module.path, m.line),
+    )
+    for m in ordered:
+        key = (m.base, m.table)
+        if key not in first:
+            first[key] = m
+            continue
+        if m.extend_existing:
+            continue
+        f = first[key]
+        yield analysis.diagnostic(
+            CODE,
+            f"table {m.table!r} is already defined by {f.name} ({analysis.rel(f.module.path)}:{f.line}) "
+            f"on the same base: SQLAlchemy raises 'Table {m.table!r} is already defined'",
+            m.module.path,
+            m.line,
+            m.col,
+            len(m.name),
+            model=f"{m.module.name}.{m.name}",
+        )
