@@ -237,7 +237,11 @@ class RegistryEditor:
     """Adds and removes import statements in a registry module, copying its layout."""
 
     def __init__(self, source: bytes, project: Project, registry: Module, imports: Sequence[ImportStmt]):
-        self.module = cst.parse_module(source)
+        try:
+            self.module = cst.parse_module(source)
+        except cst.ParserSyntaxError as exc:
+            raise FixError(f"cannot parse the file to edit it ({exc.message}); nothing written") from None
+        self.source = source
         self.project = project
         self.registry = registry
         facts_by_line = {s.line: s for s in imports if s.scope == MODULE}
@@ -494,7 +498,11 @@ class RegistryEditor:
             return
 
     def result(self) -> bytes:
-        return self.module.with_changes(header=self.header, body=[s.node for s in self.stmts], footer=self.footer).bytes
+        out = self.module.with_changes(header=self.header, body=[s.node for s in self.stmts], footer=self.footer).bytes
+        # libcst drops the final newline of a file using old-Mac "\r" line endings: put it back
+        if self.source.endswith(b"\r") and not self.source.endswith(b"\r\n") and not out.endswith(b"\r"):
+            out += b"\r"
+        return out
 
 
 def _insert_alias(names: List[cst.ImportAlias], name: str) -> List[cst.ImportAlias]:
