@@ -9,8 +9,17 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from . import config as config_mod
 from . import discover, rules, style
 from .index import index_source
-from .resolve import REGISTRY_FILENAME, Coverage, Project, direct_coverage, is_registered, reachable
-from .types import Diagnostic, FileFacts, ModelInfo, Module, Registry
+from .resolve import (
+    REGISTRY_FILENAME,
+    Coverage,
+    Project,
+    direct_coverage,
+    dynamic_targets,
+    is_registered,
+    reachable,
+    run_scopes,
+)
+from .types import Diagnostic, FileFacts, ModelInfo, Registry
 
 
 def read_facts(path: str) -> FileFacts:
@@ -37,6 +46,7 @@ class Analysis:
         self._reach: Dict[str, set] = {}
         self._direct: Dict[str, Coverage] = {}
         self._governing: Dict[tuple, List[Registry]] = {}
+        self._opaque: Dict[str, List[Tuple[str, int, int]]] = {}
 
     def _implied_registries(self) -> List[Registry]:
         """Where a registry should be for each base that has models but none governs it (MR004)."""
@@ -84,9 +94,22 @@ class Analysis:
             r = self._reach[reg.path] = reachable(self.project, reg.module) if reg.module is not None else set()
         return r
 
-    def opaque(self, reg: Registry) -> List[Tuple[int, int]]:
-        """Positions of dynamic imports in the registry that modelreg cannot follow."""
-        return self.direct(reg).unknown_dynamic
+    def opaque(self, reg: Registry) -> List[Tuple[str, int, int]]:
+        """(path, line, col) of the imports by computed name that modelreg cannot follow: in the registry,
+        and in `reachable` mode in any module importing the registry runs."""
+        if reg.module is None:
+            return []
+        found = self._opaque.get(reg.path)
+        if found is None:
+            found = [(reg.path, line, col) for line, col in self.direct(reg).unknown_dynamic]
+            if self.require == "reachable":
+                for path in sorted(self.reach(reg) - {reg.path}):
+                    mod = self.project.by_path[path]
+                    facts = self.project.facts(mod)
+                    _, unknown = dynamic_targets(self.project, mod, facts, run_scopes(facts))
+                    found.extend((path, line, col) for line, col in unknown)
+            self._opaque[reg.path] = found
+        return found
 
     def registers(self, reg: Registry, model: ModelInfo) -> bool:
         if reg.module is None:

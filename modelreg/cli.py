@@ -166,6 +166,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     except click.exceptions.Abort:
         click.echo("Aborted!", err=True)
         return EXIT_ERROR
+    except click.UsageError as exc:  # one line, like every other error
+        click.echo(f"modelreg: error: {exc.format_message()}", err=True)
+        return EXIT_ERROR
     except click.ClickException as exc:
         exc.show()
         return EXIT_ERROR

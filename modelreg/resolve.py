@@ -646,7 +646,7 @@ def executed_by(project: Project, module: Module, stmt: ImportStmt) -> List[Modu
     return out
 
 
-def _dynamic_targets(project: Project, module: Module, facts: FileFacts, scopes: FrozenSet[str]):
+def dynamic_targets(project: Project, module: Module, facts: FileFacts, scopes: FrozenSet[str]):
     """(modules imported by understood dynamic imports, positions of the ones not understood)."""
     mods: List[Module] = []
     unknown: List[Tuple[int, int]] = []
@@ -696,7 +696,7 @@ def reachable(project: Project, start: Module) -> Set[str]:
         for stmt in facts.imports:
             if stmt.scope in scopes:
                 stack.extend(m for m in executed_by(project, mod, stmt) if m.path not in seen)
-        dyn, _ = _dynamic_targets(project, mod, facts, scopes)
+        dyn, _ = dynamic_targets(project, mod, facts, scopes)
         stack.extend(m for m in dyn if m.path not in seen)
     return seen
 
@@ -741,7 +741,7 @@ def direct_coverage(project: Project, registry: Module) -> Coverage:
             elif value[0] == "class":  # also through re-exports: the defining module counts
                 modules.add(value[1].path)
                 classes.add((value[1].path, value[2]))
-    dyn, unknown = _dynamic_targets(project, registry, facts, scopes)
+    dyn, unknown = dynamic_targets(project, registry, facts, scopes)
     for m in dyn:
         whole(m)
     return Coverage(modules, classes, unknown)

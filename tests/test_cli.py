@@ -56,7 +56,7 @@ def test_the_summary_goes_to_stderr_and_stdout_holds_only_diagnostics(tree, run)
     root = tree(PROJECT)
     result = run([], cwd=root)
     assert result.out.splitlines()[0].startswith(AUDIT_LINE) and len(result.out.splitlines()) == 1
-    assert result.err.splitlines()[0] == "Found 1 error."
+    assert result.err.splitlines() == ["Found 1 error (1 fixable with `modelreg --fix`)."]
     clean = run([], cwd=tree(CLEAN))
     assert (clean.exit_code, clean.out, clean.err.strip()) == (0, "", "All checks passed!")
 
@@ -64,7 +64,7 @@ def test_the_summary_goes_to_stderr_and_stdout_holds_only_diagnostics(tree, run)
 def test_several_findings_are_counted_in_the_summary(tree, run):
     root = tree({**PROJECT, "pkg/data/__all_models.py": "import pkg.data.mixins\n"})
     result = run([], cwd=root)
-    assert result.err.splitlines()[0] == "Found 2 errors."
+    assert result.err.splitlines() == ["Found 2 errors (2 fixable with `modelreg --fix`)."]
 
 
 def test_output_has_no_color_when_stdout_is_not_a_terminal(tree, run):
@@ -120,7 +120,7 @@ def test_exit_zero_reports_but_exits_0(tree, run):
     result = run(["--exit-zero"], cwd=root)
     assert result.exit_code == 0
     assert result.out.startswith(AUDIT_LINE)
-    assert "Found 1 error." in result.err
+    assert "Found 1 error (1 fixable with `modelreg --fix`)." in result.err
 
 
 def test_exit_code_is_0_when_nothing_is_reported_and_1_when_something_is(tree, run):

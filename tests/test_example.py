@@ -15,7 +15,7 @@ def test_example_reports_exactly_one_mr001_for_audit_and_exits_1(run):
     assert lines[0].startswith("examples/pypi_org/pypi_org/data/audit.py:8:7: MR001 ")
     assert "Audit" in lines[0] and "__all_models.py" in lines[0]
     assert "import pypi_org.data.audit" in lines[0]
-    assert "Found 1 error." in result.err
+    assert result.err.splitlines() == ["Found 1 error (1 fixable with `modelreg --fix`)."]
 
 
 def test_example_runs_as_python_dash_m():

@@ -29,7 +29,7 @@ def summary(report, fixable_hint: bool = True) -> str:
     if n == 0:
         return "All checks passed!"
     fixable = sum(1 for d in report.diagnostics if d.fixable)
-    text = f"Found {n} error{'s' if n != 1 else ''}."
+    text = f"Found {n} error{'s' if n != 1 else ''}"
     if fixable and fixable_hint:
-        text += f"\n[*] {fixable} fixable with `modelreg --fix`."
-    return text
+        return text + f" ({fixable} fixable with `modelreg --fix`)."
+    return text + "."

@@ -32,12 +32,13 @@ def check(analysis):
     for reg in analysis.registries:
         positions = analysis.opaque(reg)
         if positions:
-            line, col = positions[0]
+            path, line, col = positions[0]
+            where = "" if path == reg.path else f" (through {analysis.rel(path)})"
             yield analysis.diagnostic(
                 CODE,
-                f"registry {analysis.rel(reg.path)} imports modules by computed names; "
+                f"registry {analysis.rel(reg.path)} imports modules by computed names{where}; "
                 "its coverage cannot be verified statically (MR001 is not reported for its models)",
-                reg.path,
+                path,
                 line,
                 col,
                 1,
