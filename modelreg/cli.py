@@ -158,6 +158,22 @@ def models(paths, fmt, require, config_file):
         click.echo("\nno registry found (add __all_models.py or [tool.modelreg] registry = \"path\")")
 
 
+@cli.command()
+def server():
+    """Run the language server (LSP over stdio) for editors. Needs the `lsp` extra.
+
+    Diagnostics for open documents, computed from their unsaved text; quick fixes
+    that make exactly the edit --fix would make. Never imports or runs your code.
+    """
+    try:
+        from .lsp import main as serve
+    except ImportError as exc:
+        raise ConfigError(
+            f"modelreg server needs pygls ({exc.name} is not installed): pip install 'modelreg[lsp]'"
+        ) from None
+    serve()
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     try:
         cli.main(args=argv, prog_name="modelreg", standalone_mode=False)

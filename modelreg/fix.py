@@ -15,7 +15,7 @@ import os
 import stat
 import tempfile
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -66,8 +66,17 @@ class Addition:
 # -- planning ---------------------------------------------------------------------
 
 
-def plan(analysis, diagnostics: Sequence[Diagnostic]) -> Tuple[List[FileFix], List[Tuple[str, str]]]:
-    """(fixes, errors): one FileFix per registry with fixable diagnostics; errors as (path, message)."""
+def read_file(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def plan(
+    analysis, diagnostics: Sequence[Diagnostic], read: Callable[[str], bytes] = read_file
+) -> Tuple[List[FileFix], List[Tuple[str, str]]]:
+    """(fixes, errors): one FileFix per registry with fixable diagnostics; errors as (path, message).
+
+    ``read`` gives a file's current bytes (the language server passes unsaved buffers)."""
     per_registry: Dict[str, Dict[str, list]] = {}
     env_fixes: Dict[str, list] = {}
     models_by_key = {f"{m.module.name}.{m.name}": m for m in analysis.models}
@@ -96,7 +105,7 @@ def plan(analysis, diagnostics: Sequence[Diagnostic]) -> Tuple[List[FileFix], Li
         if reg is None:
             continue
         try:
-            fx = _plan_registry(analysis, reg, entry["models"], entry["removals"])
+            fx = _plan_registry(analysis, reg, entry["models"], entry["removals"], read)
         except FixError as exc:
             errors.append((path, str(exc)))
             continue
@@ -105,7 +114,7 @@ def plan(analysis, diagnostics: Sequence[Diagnostic]) -> Tuple[List[FileFix], Li
             fixes.append(fx)
     for path, items in sorted(env_fixes.items()):
         try:
-            fx = _plan_env(analysis, path, items)
+            fx = _plan_env(analysis, path, items, read)
         except FixError as exc:
             errors.append((path, str(exc)))
             continue
@@ -114,10 +123,9 @@ def plan(analysis, diagnostics: Sequence[Diagnostic]) -> Tuple[List[FileFix], Li
     return fixes, errors
 
 
-def _plan_env(analysis, path: str, items) -> FileFix:
+def _plan_env(analysis, path: str, items, read) -> FileFix:
     """MR003: import the registry in Alembic's env.py right after the base's import."""
-    with open(path, "rb") as f:
-        old = f.read()
+    old = read(path)
     module = analysis.project.by_path[path]
     editor = RegistryEditor(old, analysis.project, module, analysis.project.facts(module).imports)
     added = []
@@ -148,15 +156,14 @@ def _additions(analysis, reg: Registry, models: Sequence[ModelInfo]) -> List[Add
     return out
 
 
-def _plan_registry(analysis, reg: Registry, models: Sequence[ModelInfo], removals) -> FileFix:
+def _plan_registry(analysis, reg: Registry, models: Sequence[ModelInfo], removals, read) -> FileFix:
     additions = _additions(analysis, reg, models)
     if reg.module is None or not os.path.exists(reg.path):
         lines = sorted({a.statement + "  # noqa: F401" for a in additions})
         new = (NEW_REGISTRY_HEADER + "\n" + "\n".join(lines) + "\n").encode("utf-8")
         _check_parses(reg.path, new)
         return FileFix(reg.path, None, new, added=[a.statement for a in additions])
-    with open(reg.path, "rb") as f:
-        old = f.read()
+    old = read(reg.path)
     facts = analysis.project.facts(reg.module)
     editor = RegistryEditor(old, analysis.project, reg.module, facts.imports)
     removed = [editor.remove(line, index) for line, index in sorted(removals, reverse=True)]

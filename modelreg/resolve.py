@@ -59,7 +59,7 @@ class BaseInfo:
 
 @dataclass(frozen=True)
 class ClassKind:
-    kind: str  # "base" | "abstract" | "model" | "plain"
+    kind: str  # "base" | "abstract" | "model" | "plain" | "sqlmodel" (pydantic only) | "sqlmodel_table" (unmapped)
     base: Optional[str] = None  # BaseInfo key
 
 
@@ -263,6 +263,8 @@ class Project:
                 return ("module", sub)
             return self.lookup(mod, attr)  # star imports
         if kind == "ext":
+            if value[1] in _SQLMODEL and attr == "metadata":  # `target_metadata = SQLModel.metadata`
+                return ("metadata", self._sqlmodel_base())
             return ("ext", value[1] + "." + attr)
         if kind == "db":
             if attr == "Model":
@@ -365,6 +367,11 @@ class Project:
             self.bases[key] = BaseInfo(key, display, bind[0], line, how)
         return ("base", key)
 
+    def _sqlmodel_base(self) -> str:
+        if _SQLMODEL_BASE not in self.bases:
+            self.bases[_SQLMODEL_BASE] = BaseInfo(_SQLMODEL_BASE, "sqlmodel.SQLModel", None, 0, "SQLModel, table=True")
+        return _SQLMODEL_BASE
+
     def _db_model(self, db_key: str):
         """What ``db.Model`` is for a Flask-SQLAlchemy object: its ``model_class`` base, or a base of its own."""
         if db_key in self._db_model_class:
@@ -431,6 +438,7 @@ class Project:
         table_kw = any(k == "table" and v == ("const", True) for k, v in cls.keywords)
         derived: Optional[str] = None
         sqlmodel = False
+        table_parent = False  # a direct base is a SQLModel table model
         for base_expr in cls.bases:
             v = self.eval_expr(module, base_expr)
             if v is None:
@@ -451,18 +459,21 @@ class Project:
                 derived = derived or v[1]
             elif v[0] == "class":
                 parent = self.classify(v[1], v[2])
-                if parent.base is not None:
+                if parent.base == _SQLMODEL_BASE or parent.kind == "sqlmodel_table":
+                    table_parent = True
+                elif parent.base is not None:
                     derived = derived or parent.base
                 elif parent.kind == "sqlmodel":
                     sqlmodel = True
+        if table_parent and derived is None:
+            # SQLModel maps a class only when no direct base is a table model: a subclass of one
+            # (FastAPI's response models) inherits `table=True` in its config but is never mapped
+            return ClassKind("sqlmodel_table")
         if derived is None and sqlmodel:
             # SQLModel: `table=True` makes a table model; a plain SQLModel class is a pydantic model.
-            # A subclass of a table model is a table model too (SQLModel inherits the table config).
             if not table_kw:
                 return ClassKind("sqlmodel")
-            if _SQLMODEL_BASE not in self.bases:
-                self.bases[_SQLMODEL_BASE] = BaseInfo(_SQLMODEL_BASE, "sqlmodel.SQLModel", None, 0, "SQLModel, table=True")
-            derived = _SQLMODEL_BASE
+            derived = self._sqlmodel_base()
         if derived is None:
             return PLAIN
         return ClassKind("abstract" if cls.abstract else "model", derived)
@@ -517,7 +528,7 @@ class Project:
             out.append(
                 ModelInfo(
                     name=a.targets[0], module=module, line=a.line, col=a.col, table=value[1], base=info.key,
-                    abstract=False, kind="table",
+                    abstract=False, kind="table", extend_existing=("extend_existing", ("const", True)) in a.value[3],
                 )
             )
         return out

@@ -61,8 +61,13 @@ def check(analysis):
                 fixable=True,
                 fix=("env-import", env.import_lines.get(key), f"import {reg.module.name}"),
             )
+    envs = {env.module.path for env in project.alembic_envs()}
     for module, call, key in project.create_all_calls():
-        regs = [r for r in analysis.registries if r.module is not None and project.governs(r, key, module.root)]
+        # Alembic's env.py as the registry cannot be imported by application code: nothing to ask for
+        regs = [
+            r for r in analysis.registries
+            if r.module is not None and r.module.path not in envs and project.governs(r, key, module.root)
+        ]
         if not regs or any(r.module.path == module.path for r in regs):
             continue
         loaded = reachable(project, module)

@@ -40,11 +40,11 @@ def check(analysis):
         key=lambda m: (m.module.path, m.line),
     )
     for m in ordered:
+        if m.extend_existing:  # redefines on purpose, wherever it comes in import order
+            continue
         key = (m.base, m.table)
         if key not in first:
             first[key] = m
-            continue
-        if m.extend_existing:
             continue
         f = first[key]
         yield analysis.diagnostic(

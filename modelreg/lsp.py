@@ -1,0 +1,256 @@
+"""`modelreg server`: a language server (LSP over stdio, built on pygls).
+
+An adapter over the same pipeline as the CLI: the project is indexed once from
+disk, open documents are re-indexed from their unsaved text on every change,
+and the facts of files changed on disk are refreshed from save events and
+watched-file notifications. Diagnostics are published for every open
+document; quick fixes return exactly the edit ``--fix`` would make. It never
+imports or runs project code.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Dict, List, Optional
+from urllib.parse import unquote, urlparse
+
+from lsprotocol import types as t
+from pygls.lsp.server import LanguageServer
+
+from . import __version__, api, discover
+from . import config as config_mod
+from . import fix as fix_mod
+from .index import decode, index_source
+from .rules import BY_CODE
+from .types import Diagnostic, FileFacts, Module
+
+
+def uri_to_path(uri: str) -> str:
+    return os.path.normpath(unquote(urlparse(uri).path))
+
+
+def path_to_uri(path: str) -> str:
+    from pathlib import Path
+
+    return Path(path).as_uri()
+
+
+def utf16_col(line_text: str, col: int) -> int:
+    """Character column -> UTF-16 code units (the LSP default position encoding)."""
+    prefix = line_text[:col]
+    if prefix.isascii():
+        return col
+    return len(prefix.encode("utf-16-le")) // 2
+
+
+class ModelregServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("modelreg", __version__)
+        self.cfg: Optional[config_mod.Config] = None
+        self.modules: List[Module] = []
+        self.disk: Dict[str, FileFacts] = {}  # path -> facts of the file on disk
+        self.published: Dict[str, List[Diagnostic]] = {}  # open path -> last diagnostics
+        self.last_analysis = None
+        self.last_diagnostics: List[Diagnostic] = []
+
+    # -- project state ------------------------------------------------------------
+
+    def setup(self, root: str) -> None:
+        self.cfg = config_mod.load(root)
+        self.rescan()
+
+    def rescan(self) -> None:
+        files = discover.walk(self.cfg)
+        self.modules, _ = discover.modules(files, self.cfg)
+
+    def buffer_text(self, path: str) -> Optional[str]:
+        doc = self.workspace.text_documents.get(path_to_uri(path))
+        return doc.source if doc is not None else None
+
+    def facts_of(self, module: Module) -> FileFacts:
+        text = self.buffer_text(module.path)
+        if text is not None:
+            return index_source(text.encode("utf-8"))
+        facts = self.disk.get(module.path)
+        if facts is None:
+            facts = self.disk[module.path] = api.read_facts(module.path)
+        return facts
+
+    def read(self, path: str) -> bytes:
+        text = self.buffer_text(path)
+        if text is not None:
+            return text.encode("utf-8")
+        return fix_mod.read_file(path)
+
+    def ensure_module(self, path: str) -> None:
+        if path.endswith(".py") and not any(m.path == path for m in self.modules):
+            if path.startswith(self.cfg.root.rstrip(os.sep) + os.sep):
+                self.rescan()
+                if not any(m.path == path for m in self.modules):
+                    mods, _ = discover.modules([path], self.cfg)
+                    self.modules.extend(mods)
+
+    def analyze(self):
+        project = api.Project(self.cfg, self.modules, self.facts_of)
+        analysis = api.Analysis(project, [m.path for m in self.modules])
+        diagnostics = api.run_rules(analysis, [])
+        self.last_analysis, self.last_diagnostics = analysis, diagnostics
+        return analysis, diagnostics
+
+    def refresh(self) -> None:
+        """Recompute and publish diagnostics for every open document."""
+        if self.cfg is None:
+            return
+        _, diagnostics = self.analyze()
+        by_path: Dict[str, List[Diagnostic]] = {}
+        for d in diagnostics:
+            by_path.setdefault(d.path, []).append(d)
+        for uri, doc in list(self.workspace.text_documents.items()):
+            path = uri_to_path(uri)
+            diags = by_path.get(path, [])
+            self.published[path] = diags
+            lines = doc.source.splitlines()
+            self.text_document_publish_diagnostics(
+                t.PublishDiagnosticsParams(
+                    uri=uri, version=doc.version, diagnostics=[to_lsp(d, lines) for d in diags]
+                )
+            )
+
+
+def to_lsp(d: Diagnostic, lines: List[str]) -> t.Diagnostic:
+    def pos(line: int, col: int) -> t.Position:
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        return t.Position(line=max(line - 1, 0), character=utf16_col(text, max(col - 1, 0)))
+
+    return t.Diagnostic(
+        range=t.Range(start=pos(d.line, d.column), end=pos(d.end_line, d.end_column)),
+        message=d.message,
+        severity=t.DiagnosticSeverity.Error if d.code != "MR100" else t.DiagnosticSeverity.Warning,
+        code=d.code,
+        source="modelreg",
+        data={"model": d.model, "registry": d.registry, "line": d.line, "column": d.column},
+    )
+
+
+def _position(text: str, offset: int) -> t.Position:
+    line = text.count("\n", 0, offset)
+    start = text.rfind("\n", 0, offset) + 1
+    return t.Position(line=line, character=utf16_col(text[start:offset], offset - start))
+
+
+def text_edits(old: str, new: str) -> List[t.TextEdit]:
+    """One edit replacing exactly the span where `old` and `new` differ (positions in UTF-16)."""
+    if old == new:
+        return []
+    prefix = 0
+    limit = min(len(old), len(new))
+    while prefix < limit and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]:
+        suffix += 1
+    rng = t.Range(start=_position(old, prefix), end=_position(old, len(old) - suffix))
+    return [t.TextEdit(range=rng, new_text=new[prefix : len(new) - suffix])]
+
+
+def create_server() -> ModelregServer:
+    server = ModelregServer()
+
+    @server.feature(t.INITIALIZED)
+    def initialized(ls: ModelregServer, params: t.InitializedParams) -> None:
+        root = ls.workspace.root_path or os.getcwd()
+        try:
+            ls.setup(root)
+        except config_mod.ConfigError as exc:
+            ls.window_show_message(t.ShowMessageParams(type=t.MessageType.Error, message=f"modelreg: {exc}"))
+
+    @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: ModelregServer, params: t.DidOpenTextDocumentParams) -> None:
+        if ls.cfg is None:
+            return
+        ls.ensure_module(uri_to_path(params.text_document.uri))
+        ls.refresh()
+
+    @server.feature(t.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: ModelregServer, params: t.DidChangeTextDocumentParams) -> None:
+        ls.refresh()
+
+    @server.feature(t.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: ModelregServer, params: t.DidSaveTextDocumentParams) -> None:
+        ls.disk.pop(uri_to_path(params.text_document.uri), None)
+        ls.refresh()
+
+    @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: ModelregServer, params: t.DidCloseTextDocumentParams) -> None:
+        path = uri_to_path(params.text_document.uri)
+        ls.published.pop(path, None)
+        ls.text_document_publish_diagnostics(t.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
+        ls.refresh()
+
+    @server.feature(t.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def watched(ls: ModelregServer, params: t.DidChangeWatchedFilesParams) -> None:
+        if ls.cfg is None:
+            return
+        structure = False
+        for change in params.changes:
+            path = uri_to_path(change.uri)
+            ls.disk.pop(path, None)
+            if change.type != t.FileChangeType.Changed or os.path.basename(path) in ("__init__.py", ".gitignore"):
+                structure = True
+        if structure:
+            ls.rescan()
+        ls.refresh()
+
+    @server.feature(
+        t.TEXT_DOCUMENT_CODE_ACTION,
+        t.CodeActionOptions(code_action_kinds=[t.CodeActionKind.QuickFix]),
+    )
+    def code_action(ls: ModelregServer, params: t.CodeActionParams) -> List[t.CodeAction]:
+        if ls.cfg is None:
+            return []
+        path = uri_to_path(params.text_document.uri)
+        analysis, diagnostics = ls.analyze()
+        wanted = params.range
+        actions = []
+        for d in diagnostics:
+            if d.path != path or not d.fixable:
+                continue
+            if not (wanted.start.line <= d.line - 1 <= wanted.end.line):
+                continue
+            fixes, errors = fix_mod.plan(analysis, [d], read=ls.read)
+            if not fixes:
+                continue
+            changes: Dict[str, List[t.TextEdit]] = {}
+            for fx in fixes:
+                uri = path_to_uri(fx.path)
+                if fx.old is None:
+                    continue  # creating files is left to `modelreg --fix`
+                changes[uri] = text_edits(decode(fx.old), decode(fx.new))
+            if not changes:
+                continue
+            title = _title(analysis, d)
+            actions.append(
+                t.CodeAction(
+                    title=title,
+                    kind=t.CodeActionKind.QuickFix,
+                    diagnostics=[to_lsp(d, (ls.buffer_text(path) or "").splitlines())],
+                    edit=t.WorkspaceEdit(changes=changes),
+                    is_preferred=True,
+                )
+            )
+        return actions
+
+    return server
+
+
+def _title(analysis, d: Diagnostic) -> str:
+    if d.code == "MR001":
+        return f"Register {d.model.rpartition('.')[2]} in {analysis.rel(d.registry)}"
+    if d.code == "MR002":
+        return "Remove stale import"
+    rule = BY_CODE.get(d.code)
+    return rule.FIX_TITLE if rule is not None and rule.FIX_TITLE else f"Fix {d.code}"
+
+
+def main() -> None:
+    create_server().start_io()
