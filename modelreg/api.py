@@ -193,6 +193,23 @@ def _under(path: str, scopes: Sequence[str]) -> bool:
     return any(path == s or path.startswith(s.rstrip(os.sep) + os.sep) for s in scopes)
 
 
+def _in_scope(analysis: Analysis, d: Diagnostic, scopes: Sequence[str]) -> bool:
+    """Whether a diagnostic concerns the PATHs given.
+
+    Directories: diagnostics located under them. Files (what pre-commit passes):
+    diagnostics located in those files, plus everything located in a registry
+    (a stale import breaks the project whichever file the commit touched), plus
+    MR001 caused by a passed registry (a line removed from it).
+    """
+    if not scopes or _under(d.path, scopes):
+        return True
+    files = [s for s in scopes if not os.path.isdir(s)]
+    if not files:
+        return False
+    registries = {r.path for r in analysis.registries}
+    return d.path in registries or (d.registry is not None and d.registry in files)
+
+
 def run_rules(analysis: Analysis, scopes: Sequence[str]) -> List[Diagnostic]:
     out = []
     ignore = set(analysis.config.ignore)
@@ -200,7 +217,7 @@ def run_rules(analysis: Analysis, scopes: Sequence[str]) -> List[Diagnostic]:
         if rule.CODE in ignore:
             continue
         for d in rule.check(analysis):
-            if scopes and not _under(d.path, scopes):
+            if not _in_scope(analysis, d, scopes):
                 continue
             if _suppressed(analysis, d):
                 continue
