@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from . import json_format, text
+from . import github, json_format, sarif, text
 
 FORMATS = {
     "text": text.render,
     "json": json_format.render,
+    "github": github.render,
+    "sarif": sarif.render,
 }

@@ -1,8 +1,8 @@
 """MR001 unregistered-model
 
 ## What it finds
-A model class (or a Core table, once supported) whose defining module is not
-registered by the registry that governs its declarative base.
+A model class, Core table or imperative mapping whose defining module is not
+registered by the registry that governs its declarative base (or metadata).
 
 ## Why it matters
 SQLAlchemy only knows a table once the module defining its model has been
