@@ -159,6 +159,32 @@ def models(paths, fmt, require, config_file):
 
 
 @cli.command()
+@click.argument("path", required=False, type=click.Path(exists=True))
+@click.option("--python", "python", default=None, help="Interpreter to import the project with (default: the project's .venv/venv, else the active one).")
+@config_option
+def verify(path, python, config_file):
+    """Import each registry and compare with the static verdicts. EXECUTES YOUR PROJECT'S CODE.
+
+    This is the one modelreg command that runs project code: each registry is
+    imported in a subprocess, and the classes and tables that reached each
+    base's metadata are compared with what static analysis says the registry
+    registers. Exit 1 on any difference (or when a registry fails to import).
+    """
+    from .verify import verify as run_verify
+
+    result = run_verify([path or "."], python=python, config_file=config_file)
+    for m in result.mismatches:
+        click.echo(f"{m.kind}: {m.what}: {m.detail}")
+    n = len(result.mismatches)
+    click.echo(
+        f"verified {result.registries} registr{'y' if result.registries == 1 else 'ies'}: "
+        f"{result.agreed} model{'s' if result.agreed != 1 else ''} agree, {n} difference{'s' if n != 1 else ''}",
+        err=True,
+    )
+    sys.exit(EXIT_FINDINGS if n else EXIT_CLEAN)
+
+
+@cli.command()
 def server():
     """Run the language server (LSP over stdio) for editors. Needs the `lsp` extra.
 

@@ -1,5 +1,4 @@
 import datetime
-from typing import List
 
 import sqlalchemy as sa
 import sqlalchemy.orm as orm
@@ -26,7 +25,7 @@ class Package(SqlAlchemyBase):
 
     license = sa.Column(sa.String, index=True)
 
-    releases: List[Release] = orm.relationship(
+    releases = orm.relationship(
         "Release", order_by=[Release.major_ver.desc(), Release.minor_ver.desc(), Release.build_ver.desc()],
         back_populates='package')
 
