@@ -35,11 +35,16 @@ def read_facts(path: str) -> FileFacts:
 class Analysis:
     """A resolved project plus the per-registry coverage the rules share."""
 
-    def __init__(self, project: Project, paths_indexed: Sequence[str]):
+    def __init__(self, project: Project, paths_indexed: Sequence[str], store=None):
         self.project = project
         self.config = project.config
         self.require = project.config.require
-        self.models: List[ModelInfo] = project.models()
+        self.store = store
+        self.names: set = set()
+        if store is not None and not store.full:
+            self.models: List[ModelInfo] = self._prefiltered_models()
+        else:
+            self.models = project.models()
         self.registries: List[Registry] = project.registries()
         self.registries += self._implied_registries()
         self._paths = paths_indexed
@@ -47,6 +52,21 @@ class Analysis:
         self._direct: Dict[str, Coverage] = {}
         self._governing: Dict[tuple, List[Registry]] = {}
         self._opaque: Dict[str, List[Tuple[str, int, int]]] = {}
+        self._styles: Dict[str, "style.Style"] = {}
+
+    def _prefiltered_models(self) -> List[ModelInfo]:
+        """Models of the files that may define one, growing the model-ish vocabulary to a fixpoint."""
+        names = {b.rpartition(".")[2] for b in self.config.bases}
+        by_path = self.project.by_path
+        while True:
+            candidates = set(self.store.candidates(names))
+            self.project.candidates = candidates
+            found = self.project.modelish_names((by_path[p] for p in sorted(candidates)), names)
+            if found <= names:
+                break
+            names |= found
+        self.names = names
+        return self.project.models()
 
     def _implied_registries(self) -> List[Registry]:
         """Where a registry should be for each base that has models but none governs it (MR004)."""
@@ -117,15 +137,19 @@ class Analysis:
         reach = self.reach(reg) if self.require == "reachable" else set()
         return is_registered(model, self.require, reach, self.direct(reg))
 
+    def style(self, reg: Registry) -> "style.Style":
+        st = self._styles.get(reg.path)
+        if st is None:
+            st = self._styles[reg.path] = style.detect(self.project, reg.module, self.require)
+        return st
+
     def suggestion(self, reg: Registry, model: ModelInfo) -> str:
-        st = style.detect(self.project, reg.module, self.require)
-        return style.statement(st, reg.module, model.module, [model.name])
+        return style.statement(self.style(reg), reg.module, model.module, [model.name])
 
     def errors(self) -> Iterable[Tuple[str, Tuple[int, int, str]]]:
-        for path in self._paths:
-            mod = self.project.by_path.get(path)
-            facts = self.project.facts(mod) if mod is not None else None
-            if facts is not None and facts.error is not None:
+        """Files this analysis needed to read (candidates, registries and what they import) that failed."""
+        for path, facts in sorted(self.project._facts.items()):
+            if facts.error is not None:
                 yield path, facts.error
 
     def diagnostic(
@@ -182,11 +206,26 @@ def load_config(paths: Sequence[str], config_file: Optional[str] = None, **overr
     return cfg.with_overrides(**overrides)
 
 
-def analyze(cfg: config_mod.Config, facts_of=None) -> Analysis:
+def analyze(cfg: config_mod.Config, facts_of=None, full: bool = False, use_cache: bool = True) -> Analysis:
+    """Discover, index and resolve. ``facts_of`` supplies facts directly (the language server);
+    ``full`` parses every file instead of only those the prefilter cannot rule out."""
     files = discover.walk(cfg)
     mods, _ = discover.modules(files, cfg)
-    project = Project(cfg, mods, facts_of or (lambda m: read_facts(m.path)))
-    return Analysis(project, [m.path for m in mods])
+    paths = [m.path for m in mods]
+    if facts_of is not None:
+        return Analysis(Project(cfg, mods, facts_of), paths)
+    from .cache import open_cache
+    from .store import FactStore
+
+    cache = open_cache(cfg.root, cfg.cache_dir, cache_key(cfg)) if use_cache else None
+    store = FactStore(mods, cache, full=full, triggers=[b.rpartition(".")[2] for b in cfg.bases])
+    store.prepare()
+    return Analysis(Project(cfg, mods, store.facts), paths, store)
+
+
+def cache_key(cfg: config_mod.Config) -> str:
+    """What, besides a file's bytes, its cached index depends on."""
+    return "bases=" + ",".join(sorted(cfg.bases))
 
 
 def _under(path: str, scopes: Sequence[str]) -> bool:
@@ -242,20 +281,26 @@ def check(
     *,
     config_file: Optional[str] = None,
     require: Optional[str] = None,
+    use_cache: bool = True,
+    full: bool = False,
 ) -> Report:
     """Analyze the project that holds ``paths[0]`` and report what concerns ``paths``.
 
     The whole project is always analyzed (registration is a property of the
     project, not of one file); diagnostics are kept for files under ``paths``.
+    ``use_cache=False`` ignores and does not write the index cache; ``full=True``
+    parses every file (no prefilter) - slower, same report.
     Raises :class:`modelreg.config.ConfigError` on a usage or configuration error.
     """
     paths = list(paths) or ["."]
     cfg = load_config(paths, config_file, require=require)
-    analysis = analyze(cfg)
+    analysis = analyze(cfg, full=full, use_cache=use_cache)
     scopes = [os.path.abspath(p) for p in paths]
     if any(os.path.abspath(p) == cfg.root for p in paths):
         scopes = []
     diagnostics = run_rules(analysis, scopes)
+    if analysis.store is not None:
+        analysis.store.save(analysis.names)
     return Report(
         root=cfg.root,
         diagnostics=diagnostics,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -197,10 +198,13 @@ def server():
         raise ConfigError(
             f"modelreg server needs pygls ({exc.name} is not installed): pip install 'modelreg[lsp]'"
         ) from None
+    gc.enable()  # a long-lived process
     serve()
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    # a short-lived process that builds many small objects: the cyclic GC would only slow it down
+    gc.disable()
     try:
         cli.main(args=argv, prog_name="modelreg", standalone_mode=False)
     except SystemExit as exc:
@@ -224,6 +228,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         if os.environ.get("MODELREG_DEBUG"):
             raise
         return EXIT_ERROR
+    finally:
+        gc.enable()
     return EXIT_CLEAN
 
 

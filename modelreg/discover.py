@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
-import pathspec
 
 from .config import Config
 from .types import Module
@@ -16,9 +15,14 @@ DEFAULT_EXCLUDE = ("node_modules", "__pycache__", "build", "dist", "site-package
 ALWAYS_SKIP = (".git", ".hg", ".svn", ".modelreg_cache")
 
 
-def _spec(patterns: Sequence[str]) -> Optional[pathspec.PathSpec]:
-    patterns = [p for p in patterns if p.strip()]
-    return pathspec.GitIgnoreSpec.from_lines(patterns) if patterns else None
+def _spec(patterns: Sequence[str]):
+    """A gitignore matcher, or None when there is no pattern (pathspec is imported only when needed)."""
+    patterns = [p for p in patterns if p.strip() and not p.lstrip().startswith("#")]
+    if not patterns:
+        return None
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
 def _read_lines(path: str) -> List[str]:
@@ -33,11 +37,14 @@ def walk(config: Config) -> List[str]:
     """Absolute paths of every ``.py`` file of the project, sorted, honouring excludes and .gitignore."""
     root = config.root
     exclude = list(DEFAULT_EXCLUDE if config.exclude is None else config.exclude) + list(config.extend_exclude)
-    config_spec = _spec(exclude)
+    # plain names ("build", "node_modules") are a set lookup; real patterns go through pathspec
+    names = {p.rstrip("/") for p in exclude if p and not any(c in p for c in "/*?[!\\")}
+    config_spec = _spec([p for p in exclude if p.rstrip("/") not in names])
+    prefix = len(root.rstrip(os.sep)) + 1
     out: List[str] = []
     # stack of (directory, [(base dir, gitignore spec)...])
     outer = _enclosing_gitignores(root) if config.respect_gitignore else ()
-    stack: List[Tuple[str, Tuple[Tuple[str, pathspec.PathSpec], ...]]] = [(root, outer)]
+    stack: List[Tuple[str, tuple]] = [(root, outer)]
     while stack:
         directory, ignores = stack.pop()
         if config.respect_gitignore:
@@ -60,22 +67,24 @@ def walk(config: Config) -> List[str]:
             except OSError:
                 continue
             if is_dir:
-                if name in ALWAYS_SKIP:
+                if name in ALWAYS_SKIP or name in names:
                     continue
-                rel = os.path.relpath(entry.path, root).replace(os.sep, "/") + "/"
-                if _ignored(entry.path, rel, True, config_spec, ignores):
+                rel = entry.path[prefix:].replace(os.sep, "/") + "/"
+                if (config_spec is not None or ignores) and _ignored(entry.path, rel, True, config_spec, ignores):
                     continue
                 stack.append((entry.path, ignores))
-            elif (is_file or entry.is_symlink()) and name.endswith(".py"):
-                rel = os.path.relpath(entry.path, root).replace(os.sep, "/")
-                if _ignored(entry.path, rel, False, config_spec, ignores):
+            elif name.endswith(".py") and (is_file or entry.is_symlink()):
+                if name in names:
+                    continue
+                rel = entry.path[prefix:].replace(os.sep, "/")
+                if (config_spec is not None or ignores) and _ignored(entry.path, rel, False, config_spec, ignores):
                     continue
                 out.append(entry.path)
     out.sort()
     return out
 
 
-def _enclosing_gitignores(root: str) -> Tuple[Tuple[str, pathspec.PathSpec], ...]:
+def _enclosing_gitignores(root: str) -> tuple:
     """The .gitignore files of the directories above the project root, up to its git repository's root.
 
     Git applies them to the project's files too (a monorepo's top-level .gitignore).
@@ -108,8 +117,11 @@ def _ignored(path: str, rel: str, is_dir: bool, config_spec, ignores) -> bool:
     return False
 
 
-def module_for(path: str, config: Config, roots: Sequence[str] = ()) -> Optional[Module]:
-    """The module a file is imported as, or None when its name is not a valid module name."""
+def module_for(path: str, config: Config, roots: Sequence[str] = (), _dirs: Optional[dict] = None) -> Optional[Module]:
+    """The module a file is imported as, or None when its name is not a valid module name.
+
+    ``_dirs`` memoizes, per directory, its import root and package name parts.
+    """
     directory, filename = os.path.split(path)
     stem = filename[:-3]
     is_package = stem == "__init__"
@@ -121,17 +133,29 @@ def module_for(path: str, config: Config, roots: Sequence[str] = ()) -> Optional
             if not parts or not all(p.isidentifier() for p in parts):
                 return None
             return Module(path, ".".join(parts), r, is_package)
-    parts = [] if is_package else [stem]
-    d = directory
-    while os.path.isfile(os.path.join(d, "__init__.py")):
-        parts.append(os.path.basename(d))
-        parent = os.path.dirname(d)
-        if parent == d:
-            break
-        d = parent
+    root, package = _package_of(directory, {} if _dirs is None else _dirs)
+    parts = list(package) if is_package else list(package) + [stem]
     if not parts or not all(p.isidentifier() for p in parts):
         return None
-    return Module(path, ".".join(reversed(parts)), d, is_package)
+    return Module(path, ".".join(parts), root, is_package)
+
+
+def _package_of(directory: str, memo: dict) -> Tuple[str, Tuple[str, ...]]:
+    """(import root, package name parts) of a directory: walk up while there is an __init__.py."""
+    found = memo.get(directory)
+    if found is not None:
+        return found
+    if os.path.isfile(os.path.join(directory, "__init__.py")):
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            found = (directory, ())
+        else:
+            root, parts = _package_of(parent, memo)
+            found = (root, parts + (os.path.basename(directory),))
+    else:
+        found = (directory, ())
+    memo[directory] = found
+    return found
 
 
 def modules(paths: Sequence[str], config: Config) -> Tuple[List[Module], List[str]]:
@@ -139,8 +163,9 @@ def modules(paths: Sequence[str], config: Config) -> Tuple[List[Module], List[st
     roots = sorted((os.path.normpath(os.path.join(config.root, r)) for r in config.roots), key=len, reverse=True)
     mods: List[Module] = []
     others: List[str] = []
+    memo: dict = {}
     for p in paths:
-        m = module_for(p, config, roots)
+        m = module_for(p, config, roots, memo)
         if m is None:
             others.append(p)
         else:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import io
 import re
+import sys
 import tokenize
 import warnings
 from typing import List, Optional, Tuple
@@ -48,12 +49,30 @@ def decode(data: bytes) -> str:
     return text
 
 
-def index_source(data: bytes) -> FileFacts:
-    """Build the facts of one file from its bytes. Never raises for bad input."""
+def index_source(data: bytes, fast: bool = True) -> FileFacts:
+    """Build the facts of one file from its bytes. Never raises for bad input.
+
+    ``fast`` parses a *skeleton* of the file (see :func:`skeleton`): function
+    bodies and ordinary class-body statements are blanked out, line for line, so
+    the facts are identical to those of a full parse at a fraction of the cost.
+    When the skeleton cannot be built with certainty, or does not parse, the
+    whole file is parsed.
+    """
     try:
         text = decode(data)
     except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
         return FileFacts(error=_decode_error(data, exc))
+    if fast:
+        source = skeleton(text)
+        if source is not None:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    tree = ast.parse(source)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                pass  # parse the whole file below: its error (if any) is reported from there
+            else:
+                return _facts(text, tree)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -67,6 +86,10 @@ def index_source(data: bytes) -> FileFacts:
         if isinstance(exc, RecursionError):
             reason = "too deeply nested to parse (RecursionError)"
         return FileFacts(error=(_first_line_with(text, "\0") if "\0" in text else 1, 0, reason))
+    return _facts(text, tree)
+
+
+def _facts(text: str, tree: ast.Module) -> FileFacts:
     visitor = _Indexer(text)
     try:
         visitor.visit_body(tree.body, MODULE)
@@ -84,6 +107,155 @@ def index_source(data: bytes) -> FileFacts:
         called_functions=tuple(sorted(visitor.called_functions)),
         noqa=_noqa_lines(text),
     )
+
+
+# -- the skeleton: what a full parse would tell us, for a fraction of the parse ----------
+
+_KEEP_IN_BODY = ("import", "create_all", "map_imperatively", "__tablename__", "__abstract__", "__table_args__")
+_CONTINUATION = ("else", "elif", "except", "finally")
+_WORD = re.compile(r"[A-Za-z_]\w*")
+_DEF_RE = re.compile(r"(?:async\s+)?def\s+(\w+)")
+_STRING_START = re.compile(r"[rRbBuUfF]{0,2}['\"]")
+
+
+def _balanced_quotes(piece: str) -> bool:
+    return piece.count('"""') % 2 == 0 and piece.count("\'\'\'") % 2 == 0
+
+
+def _interesting(piece: str) -> bool:
+    return any(k in piece for k in _KEEP_IN_BODY[:3])
+
+
+def skeleton(text: str) -> Optional[str]:
+    """The source with what modelreg does not read blanked out, line for line; None when unsure.
+
+    Function bodies (unless they import or call something modelreg records)
+    become ``pass``; class-body statements other than the SQLAlchemy dunders,
+    imports and method headers become empty lines, module docstrings too. Every
+    line stays in place, so positions are those of the file. A piece with an odd
+    number of triple quotes means a split inside a string: give up. Syntax errors
+    inside what is blanked (a function body, a column definition) are not seen:
+    modelreg does not read those parts, and the interpreter or a linter reports them.
+    """
+    if "\\\n" in text or "\t" in text:
+        return None  # backslash continuations and tab indentation: take the safe path
+    lines = text.split("\n")
+    n = len(lines)
+    starts = []
+    for i, line in enumerate(lines):
+        if not line or line[0] in " #)]}\r\f":
+            continue
+        word = _WORD.match(line)
+        if word is not None and word.group() in _CONTINUATION:
+            continue  # else/elif/except/finally continue the statement above
+        starts.append(i)
+    if not starts:
+        return None
+    # decorators belong to the def/class below them
+    chunks = []
+    i = 0
+    while i < len(starts):
+        begin = starts[i]
+        j = i
+        while lines[starts[j]].startswith("@") and j + 1 < len(starts):
+            j += 1
+        end = starts[j + 1] if j + 1 < len(starts) else n
+        chunks.append((begin, starts[j], end))
+        i = j + 1
+    if starts[0] != 0 and any(lines[k].strip() and not lines[k].lstrip().startswith("#") for k in range(starts[0])):
+        return None
+    out = list(lines)
+    for begin, head, end in chunks:
+        piece = "\n".join(lines[begin:end])
+        if not _balanced_quotes(piece):
+            return None
+        first = lines[head]
+        m = _DEF_RE.match(first)
+        if m:
+            if not _interesting(piece) and not _blank_def_body(lines, out, head, end):
+                return None
+            continue
+        if _STRING_START.match(first) and begin == head:
+            for k in range(begin, end):
+                out[k] = ""
+            continue
+        if first.startswith("class ") and not _blank_class_body(lines, out, head, end):
+            return None
+    return "\n".join(out)
+
+
+def _blank_def_body(lines, out, head: int, end: int) -> bool:
+    """Keep a function's header (decorators are separate), replace its body by `pass`. False when unsure."""
+    depth = 0
+    header_end = None
+    for k in range(head, end):
+        code = lines[k].split("#", 1)[0]
+        depth += code.count("(") + code.count("[") + code.count("{")
+        depth -= code.count(")") + code.count("]") + code.count("}")
+        if depth <= 0 and code.rstrip().endswith(":"):
+            header_end = k
+            break
+    if header_end is None:
+        return False
+    body = [k for k in range(header_end + 1, end) if lines[k].strip() and not lines[k].lstrip().startswith("#")]
+    if not body:
+        return True  # nothing to blank (a body-less def does not parse: the full parse reports it)
+    first = body[0]
+    indent = len(lines[first]) - len(lines[first].lstrip(" "))
+    head_indent = len(lines[head]) - len(lines[head].lstrip(" "))
+    if indent <= head_indent:
+        return False
+    for k in range(header_end + 1, end):
+        out[k] = ""
+    out[first] = " " * indent + "pass"
+    return True
+
+
+def _blank_class_body(lines, out, head: int, end: int) -> bool:
+    """Blank the class-body statements modelreg does not read. False when unsure."""
+    j = head
+    while j < end:
+        code = lines[j].split("#", 1)[0].rstrip()
+        if code.endswith(":"):
+            break
+        j += 1
+    else:
+        return True  # no header end found (one-line class?): keep it all
+    body = [k for k in range(j + 1, end) if lines[k].strip() and not lines[k].lstrip().startswith("#")]
+    if not body:
+        return True
+    indent = len(lines[body[0]]) - len(lines[body[0]].lstrip(" "))
+    if indent == 0:
+        return True
+    stmt_starts = []
+    for k in body:
+        line = lines[k]
+        width = len(line) - len(line.lstrip(" "))
+        if width < indent and line.strip()[:1] not in (")", "]", "}"):
+            return False
+        if width == indent and line.strip()[:1] not in (")", "]", "}"):
+            stmt_starts.append(k)
+    kept_any = False
+    for idx, k in enumerate(stmt_starts):
+        stop = stmt_starts[idx + 1] if idx + 1 < len(stmt_starts) else end
+        piece = "\n".join(lines[k:stop])
+        if not _balanced_quotes(piece):
+            return False
+        if any(key in piece for key in _KEEP_IN_BODY):
+            kept_any = True
+            continue
+        if _DEF_RE.match(lines[k].lstrip(" ")):
+            # a method: its header stays (a syntax error there is still seen), its body becomes `pass`
+            if not _blank_def_body(lines, out, k, stop):
+                return False
+            kept_any = True
+            continue
+        for m in range(k, stop):
+            out[m] = ""
+    if not kept_any:
+        first = stmt_starts[0]
+        out[first] = " " * indent + "pass"
+    return True
 
 
 def _first_line_with(text: str, needle: str) -> int:
@@ -462,3 +634,85 @@ class _Indexer:
         )
         # the import_module calls inside the loop are what this fact describes
         self._covered |= {sub.lineno for stmt in node.body for sub in ast.walk(stmt) if isinstance(sub, ast.Call)}
+
+
+# -- the textual prefilter ---------------------------------------------------------------
+#
+# A file that no registry imports matters only if it can define a model. Every
+# model-ish object starts from a SQLAlchemy-family construct (a *trigger* word),
+# and every class, alias or import that derives from one spells the name of
+# another model-ish binding (a *token*). So a file whose triggers are absent and
+# whose tokens meet no known model-ish name cannot define a model, and is not
+# parsed. The resolver grows the set of names until nothing new is found.
+
+_TRIGGERS = (b"sqlalchemy", b"sqlmodel")
+_CLASS_RE = re.compile(rb"class[ \t]+\w+[ \t]*\((.{0,400})", re.S)
+_IMPORT_RE = re.compile(rb"import[ \t]+([^\n]*)")
+_PAREN_IMPORT_RE = re.compile(rb"import[ \t]*\(([^)]*)\)")
+_ALIAS_RE = re.compile(rb"=[ \t]*([\w.]+)[ \t]*(?:#[^\n]*)?\r?\n")
+_TOKEN_RE = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def scan(data: bytes, triggers: Tuple[bytes, ...] = ()) -> Tuple[bool, Tuple[str, ...]]:
+    """(has a trigger word, the names a model-ish base could be spelled with in this file).
+
+    Triggers: the SQLAlchemy-family package names (every base, registry, MetaData
+    or Table starts from an import of one), plus configured base names. Tokens:
+    every name in class base lists, import statements, and simple alias
+    assignments (``MyBase = models.Base``) - over-approximated, never under.
+    """
+    if any(t in data for t in _TRIGGERS) or any(t in data for t in triggers):
+        return True, ()
+    snippets = []
+    if b"class" in data:
+        snippets.extend(_CLASS_RE.findall(data))
+    if b"import" in data:
+        snippets.extend(_IMPORT_RE.findall(data))
+        snippets.extend(_PAREN_IMPORT_RE.findall(data))
+    snippets.extend(_ALIAS_RE.findall(data))
+    if not snippets:
+        return False, ()
+    # interned: the cache stores each distinct name once
+    return False, tuple({sys.intern(t.decode("ascii")) for t in _TOKEN_RE.findall(b" ".join(snippets))})
+
+
+# -- facts as plain data (for the cache and for worker processes) -------------------------
+
+
+def facts_to_data(f: FileFacts) -> tuple:
+    return (
+        tuple(
+            (s.is_from, s.module, s.level, s.names, s.line, s.col, s.end_line, s.end_col, s.scope, s.name_pos)
+            for s in f.imports
+        ),
+        tuple(
+            (c.name, c.line, c.col, c.bases, c.keywords, c.decorators, c.abstract, c.tablename, c.extend_existing, c.scope)
+            for c in f.classes
+        ),
+        tuple((a.targets, a.value, a.line, a.col, a.scope) for a in f.assigns),
+        tuple((c.func, c.args, c.line, c.col, c.scope) for c in f.calls),
+        tuple((d.kind, d.target, d.recursive, d.line, d.col, d.scope) for d in f.dynamic_imports),
+        f.defined,
+        f.all_names,
+        f.has_getattr,
+        f.called_functions,
+        f.noqa,
+        f.error,
+    )
+
+
+def facts_from_data(d: tuple) -> FileFacts:
+    imports, classes, assigns, calls, dynamic, defined, all_names, has_getattr, called, noqa, error = d
+    return FileFacts(
+        imports=tuple(ImportStmt(*s) for s in imports),
+        classes=tuple(ClassDef(*c) for c in classes),
+        assigns=tuple(Assign(*a) for a in assigns),
+        calls=tuple(Call(*c) for c in calls),
+        dynamic_imports=tuple(DynamicImport(*x) for x in dynamic),
+        defined=defined,
+        all_names=all_names,
+        has_getattr=has_getattr,
+        called_functions=called,
+        noqa=noqa,
+        error=error,
+    )

@@ -32,6 +32,12 @@ _SQLMODEL = ("sqlmodel.SQLModel", "sqlmodel.main.SQLModel")
 _SQLMODEL_BASE = "ext:sqlmodel.SQLModel"
 
 
+# calls whose result can be model-ish (what `_call` understands)
+_MODELISH_CALLS = frozenset(
+    {"declarative_base", "registry", "generate_base", "MetaData", "Table", "SQLAlchemy"}
+)
+
+
 def _callee_name(expr) -> Optional[str]:
     """The last name of a call's callee: `sa.Table(...)` -> "Table" (a cheap filter before evaluating)."""
     if not expr or expr[0] != "call":
@@ -73,6 +79,10 @@ class Project:
         self.config = config
         self.modules = list(modules)
         self._facts_of = facts_of
+        # the modules that may define a model (the prefilter's candidates); None: every module
+        self.candidates: Optional[Set[str]] = None
+        self._own_names: Dict[str, Set[str]] = {}
+        self._find_cache: Dict[Tuple[str, str], Tuple[Optional[Module], bool]] = {}
         self._facts: Dict[str, FileFacts] = {}
         self.by_root: Dict[str, Dict[str, Module]] = {}
         for m in self.modules:
@@ -119,11 +129,17 @@ class Project:
 
         Like Python, the first import root that holds the top-level package wins.
         """
-        top = name.partition(".")[0]
-        for root in self.search_roots(near):
-            if top in self.tops.get(root, ()):
-                return self.by_root[root].get(name), True
-        return None, False
+        key = (near.root, name)
+        found = self._find_cache.get(key)
+        if found is None:
+            found = (None, False)
+            top = name.partition(".")[0]
+            for root in self.search_roots(near):
+                if top in self.tops.get(root, ()):
+                    found = (self.by_root[root].get(name), True)
+                    break
+            self._find_cache[key] = found
+        return found
 
     def child(self, package: Module, leaf: str) -> Optional[Module]:
         if not package.is_package:
@@ -480,11 +496,57 @@ class Project:
 
     # -- inventory ------------------------------------------------------------------
 
+    def scan_modules(self) -> List[Module]:
+        if self.candidates is None:
+            return self.modules
+        return [m for m in self.modules if m.path in self.candidates]
+
+    def modelish_names(self, modules: Iterable[Module], known: Set[str]) -> Set[str]:
+        """Names under which these modules bind something model-ish (a base, model, db, registry, metadata...).
+
+        The prefilter's vocabulary: a file that spells none of them (and no trigger
+        word) cannot define a model."""
+        names: Set[str] = set()
+        for module in modules:
+            own = self._own_names.get(module.path)
+            if own is None:
+                own = self._own_names[module.path] = self._bound_modelish(module)
+            names |= own
+            for stmt in self.facts(module).imports:
+                if stmt.is_from:
+                    for name, asname in stmt.names:
+                        if asname and name in known:  # `from x import Base as B`
+                            names.add(asname)
+        return names
+
+    def _bound_modelish(self, module: Module) -> Set[str]:
+        out: Set[str] = set()
+        facts = self.facts(module)
+        for cls in facts.classes:
+            if cls.scope == MODULE and self.classify(module, cls.name).kind != "plain":
+                out.add(cls.name)
+        for a in facts.assigns:
+            if a.scope != MODULE:
+                continue
+            kind = a.value[0]
+            if kind == "call" and _callee_name(a.value) not in _MODELISH_CALLS:
+                continue  # `log = logging.getLogger(...)`: cannot make anything model-ish
+            if kind not in ("call", "name", "attr"):
+                continue
+            for target in a.targets:
+                v = self.lookup(module, target)
+                if v is not None and (
+                    v[0] in ("base", "db", "registry", "metadata", "table")
+                    or (v[0] == "class" and self.classify(v[1], v[2]).kind != "plain")
+                ):
+                    out.add(target)
+        return out
+
     def models(self) -> List[ModelInfo]:
         """Every mapped class, abstract intermediate, imperative mapping and Core table of the project."""
         out = []
         tables = []
-        for module in self.modules:
+        for module in self.scan_modules():
             facts = self.facts(module)
             for cls in facts.classes:
                 if cls.scope != MODULE:
@@ -559,7 +621,7 @@ class Project:
     def create_all_calls(self):
         """(module, call fact, base or metadata key) of every ``X.metadata.create_all(...)``."""
         out = []
-        for module in self.modules:
+        for module in self.scan_modules():
             for call in self.facts(module).calls:
                 if _callee_name(("call", call.func)) != "create_all":
                     continue

@@ -134,7 +134,7 @@ def test_check_is_the_default_command(tree, run):
 
 
 def test_an_mr100_alone_exits_1(tree, run):
-    root = tree({**CLEAN, "pkg/broken.py": "def f(:\n"})
+    root = tree({**CLEAN, "pkg/broken.py": "from pkg.db import Base\ndef f(:\n"})  # a file modelreg reads
     result = run([], cwd=root)
     assert result.exit_code == 1
     assert result.codes() == ["MR100"]
@@ -380,14 +380,14 @@ def test_json_output_has_exactly_the_documented_keys(tree, run):
 def test_json_positions_are_1_based(tree, run):
     root = tree({**CLEAN, "pkg/data/__all_models.py": "import pkg.data.users\n",
                  "pkg/data/audit.py": "import pkg.db as d\nclass Audit(d.Base): pass\n",
-                 "pkg/broken.py": "(\n"})
+                 "pkg/broken.py": "from pkg.db import Base\n(\n"})
     with pytest.raises(SyntaxError) as python:
-        compile("(\n", "broken.py", "exec")
-    assert (python.value.lineno, python.value.offset) == (1, 1)  # Python's own positions are 1-based
+        compile("from pkg.db import Base\n(\n", "broken.py", "exec")
+    assert (python.value.lineno, python.value.offset) == (2, 1)  # Python's own positions are 1-based
     data = run(["--format", "json"], cwd=root).json
     assert [(d["code"], d["path"], d["line"], d["column"], d["end_line"], d["end_column"])
             for d in data["diagnostics"]] == [
-        ("MR100", "pkg/broken.py", 1, 1, 1, 2),
+        ("MR100", "pkg/broken.py", 2, 1, 2, 2),
         ("MR001", "pkg/data/audit.py", 2, 7, 2, 12),
     ]
 

@@ -201,10 +201,25 @@ def test_mr100_reports_a_syntax_error_on_a_later_line(tree):
 
 
 def test_mr100_reports_bytes_that_are_not_valid_in_the_files_encoding(tree):
-    root = tree({**PROJECT, "pkg/data/latin.py": b"x = 1\ny = '\xe9t\xe9'\n"})
+    root = tree({**PROJECT, "pkg/data/latin.py": b"from pkg.db import Base\ny = '\xe9t\xe9'\n"})
     d = only(root, "MR100")
     assert (d.path, d.line) == (str(root / "pkg/data/latin.py"), 2)
     assert "decode" in d.message
+
+
+def test_a_broken_file_that_cannot_define_a_model_is_not_read_unless_full_parse_is_asked(tree):
+    # it spells no SQLAlchemy name and no model-ish name, and no registry imports it: the prefilter skips it
+    root = tree({**PROJECT, "pkg/notes.py": "def f(:\n"})
+    assert [d.code for d in modelreg.check([str(root)]).diagnostics] == ["MR001"]
+    full = modelreg.check([str(root)], full=True, use_cache=False)
+    assert [(d.code, os.path.basename(d.path)) for d in full.diagnostics] == [("MR001", "audit.py"), ("MR100", "notes.py")]
+
+
+def test_a_syntax_error_inside_a_function_body_of_a_model_file_is_left_to_the_interpreter(tree):
+    # modelreg reads imports, class headers and SQLAlchemy dunders, not function bodies
+    source = "from pkg.db import Base\n\n\nclass Audit(Base):\n    def f(self):\n        return (\n"
+    root = tree({**PROJECT, "pkg/data/audit.py": source})
+    assert [d.code for d in modelreg.check([str(root)]).diagnostics] == ["MR001"]
 
 
 def test_a_coding_cookie_is_honoured(tree):

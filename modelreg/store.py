@@ -1,0 +1,137 @@
+"""Per-file facts for a run: from the cache when a file is unchanged, else read, scanned and parsed.
+
+Cold runs read and scan every file (in a process pool when there are enough of
+them); only files with a trigger word are parsed up front, the rest on demand:
+when the resolver follows an import into them, or when the prefilter's set of
+model-ish names says they may define a model.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+from . import cache as cache_mod
+from .index import facts_from_data, facts_to_data, index_source, scan
+from .types import FileFacts, Module
+
+# Below this many files to read, a process pool costs more than it saves.
+PARALLEL_THRESHOLD = 400
+
+
+def _read(path: str) -> Tuple[Optional[bytes], Optional[FileFacts]]:
+    try:
+        with open(path, "rb") as f:
+            return f.read(), None
+    except OSError as exc:
+        return None, FileFacts(error=(1, 0, f"cannot read file: {exc.strerror or exc}"))
+
+
+def _stat(path: str) -> Tuple[int, int]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (-1, -1)
+    return (st.st_size, st.st_mtime_ns)
+
+
+def _work(job: Tuple[Sequence[str], Tuple[bytes, ...], bool]) -> List[tuple]:
+    """Read, scan and (for trigger files, or every file in full mode) parse: plain data out."""
+    paths, triggers, full = job
+    out = []
+    for path in paths:
+        key = _stat(path)
+        data, error = _read(path)
+        if data is None:
+            out.append((path, key, True, (), facts_to_data(error)))
+            continue
+        trig, tokens = scan(data, triggers)
+        facts = facts_to_data(index_source(data)) if (trig or full) else None
+        out.append((path, key, trig, tokens, facts))
+    return out
+
+
+class FactStore:
+    def __init__(
+        self,
+        modules: Sequence[Module],
+        cache: Optional["cache_mod.IndexCache"] = None,
+        full: bool = False,
+        triggers: Sequence[str] = (),
+        jobs: Optional[int] = None,
+    ):
+        self.modules = list(modules)
+        self.cache = cache
+        self.full = full
+        self.triggers = tuple(t.encode() for t in triggers)
+        self.jobs = jobs
+        self.entries: Dict[str, list] = {}  # path -> [stat key, trigger, tokens, facts data or None]
+        self._facts: Dict[str, FileFacts] = {}
+        self.parsed: Set[str] = set()  # files whose facts this run used
+        self.dirty = False  # something to write back to the cache
+
+    # -- loading ----------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Stat every file; reuse cache entries of unchanged files; read and scan the others."""
+        cached = self.cache.entries if self.cache is not None else {}
+        stale = []
+        for m in self.modules:
+            key = _stat(m.path)
+            entry = cached.get(m.path)
+            if entry is not None and tuple(entry[0]) == key and (entry[3] is not None or not (entry[1] or self.full)):
+                self.entries[m.path] = list(entry)
+            else:
+                stale.append(m.path)
+        for path, key, trig, tokens, facts in self._run(stale):
+            self.entries[path] = [key, trig, tokens, facts]
+        self.dirty = bool(stale) or len(self.entries) != len(cached)
+
+    def _run(self, paths: List[str]) -> Iterable[tuple]:
+        jobs = self.jobs if self.jobs is not None else (os.cpu_count() or 1)
+        if jobs <= 1 or len(paths) < PARALLEL_THRESHOLD:
+            return _work((paths, self.triggers, self.full))
+        chunk = max(50, len(paths) // (jobs * 4) + 1)
+        batches = [(paths[i : i + chunk], self.triggers, self.full) for i in range(0, len(paths), chunk)]
+        try:
+            import multiprocessing
+
+            ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+                return [row for rows in pool.map(_work, batches) for row in rows]
+        except (OSError, ImportError, RuntimeError):  # no processes here: do it in-process
+            return _work((paths, self.triggers, self.full))
+
+    # -- queries --------------------------------------------------------------------------
+
+    def facts(self, module: Module) -> FileFacts:
+        path = module.path
+        f = self._facts.get(path)
+        if f is not None:
+            return f
+        entry = self.entries.get(path)
+        if entry is None or entry[3] is None:
+            data, error = _read(path)
+            f = error if data is None else index_source(data)
+            if entry is None:
+                entry = self.entries[path] = [_stat(path), True, (), None]
+            entry[3] = facts_to_data(f)
+            self.dirty = True
+        else:
+            f = facts_from_data(entry[3])
+        self._facts[path] = f
+        self.parsed.add(path)
+        return f
+
+    def candidates(self, names: Set[str]) -> List[str]:
+        """Files that may define a model: a trigger word, or a token among the model-ish names."""
+        out = []
+        for path, (_, trig, tokens, _facts) in self.entries.items():
+            if self.full or trig or (tokens and not names.isdisjoint(tokens)):
+                out.append(path)
+        return out
+
+    def save(self, names: Set[str]) -> None:
+        if self.cache is not None and (self.dirty or names != self.cache.names):
+            self.cache.save(self.entries, names)
