@@ -189,6 +189,13 @@ class Report:
     models: List[ModelInfo]
     registries: List[Registry]
     analysis: Optional[Analysis] = field(default=None, repr=False)
+    model_count: Optional[int] = None  # set when the report was reused from the cache
+
+    @property
+    def models_found(self) -> int:
+        if self.model_count is not None:
+            return self.model_count
+        return sum(1 for m in self.models if not m.abstract)
 
     @property
     def exit_code(self) -> int:
@@ -206,10 +213,12 @@ def load_config(paths: Sequence[str], config_file: Optional[str] = None, **overr
     return cfg.with_overrides(**overrides)
 
 
-def analyze(cfg: config_mod.Config, facts_of=None, full: bool = False, use_cache: bool = True) -> Analysis:
+def analyze(
+    cfg: config_mod.Config, facts_of=None, full: bool = False, use_cache: bool = True, files=None, stats=None
+) -> Analysis:
     """Discover, index and resolve. ``facts_of`` supplies facts directly (the language server);
     ``full`` parses every file instead of only those the prefilter cannot rule out."""
-    files = discover.walk(cfg)
+    files = discover.walk(cfg) if files is None else files
     mods, _ = discover.modules(files, cfg)
     paths = [m.path for m in mods]
     if facts_of is not None:
@@ -219,7 +228,7 @@ def analyze(cfg: config_mod.Config, facts_of=None, full: bool = False, use_cache
 
     cache = open_cache(cfg.root, cfg.cache_dir, cache_key(cfg)) if use_cache else None
     store = FactStore(mods, cache, full=full, triggers=[b.rpartition(".")[2] for b in cfg.bases])
-    store.prepare()
+    store.prepare(stats)
     return Analysis(Project(cfg, mods, store.facts), paths, store)
 
 
@@ -283,24 +292,45 @@ def check(
     require: Optional[str] = None,
     use_cache: bool = True,
     full: bool = False,
+    reuse: bool = False,
 ) -> Report:
     """Analyze the project that holds ``paths[0]`` and report what concerns ``paths``.
 
     The whole project is always analyzed (registration is a property of the
     project, not of one file); diagnostics are kept for files under ``paths``.
     ``use_cache=False`` ignores and does not write the index cache; ``full=True``
-    parses every file (no prefilter) - slower, same report.
+    parses every file (no prefilter) - slower, same report. ``reuse=True`` returns
+    the previous report when no file, directory or setting changed since (the
+    report then has no ``analysis``; the CLI's plain check uses it).
     Raises :class:`modelreg.config.ConfigError` on a usage or configuration error.
     """
     paths = list(paths) or ["."]
     cfg = load_config(paths, config_file, require=require)
-    analysis = analyze(cfg, full=full, use_cache=use_cache)
     scopes = [os.path.abspath(p) for p in paths]
     if any(os.path.abspath(p) == cfg.root for p in paths):
         scopes = []
+    files = stats = fingerprint = None
+    if reuse and use_cache and not full:
+        from . import cache as cache_mod
+        from .store import stat_key
+
+        dirs: List[str] = []
+        files = discover.walk(cfg, dirs)
+        stats = {f: stat_key(f) for f in files}
+        fingerprint = cache_mod.fingerprint(cfg, scopes, stats, dirs)
+        stored = cache_mod.load_result(cfg.root, cfg.cache_dir, fingerprint)
+        if stored is not None:
+            diagnostics, n_files, n_models = stored
+            return Report(cfg.root, [Diagnostic(*d) for d in diagnostics], n_files, [], [], model_count=n_models)
+    analysis = analyze(cfg, full=full, use_cache=use_cache, files=files, stats=stats)
     diagnostics = run_rules(analysis, scopes)
     if analysis.store is not None:
         analysis.store.save(analysis.names)
+    if fingerprint is not None:
+        from . import cache as cache_mod
+
+        n_models = sum(1 for m in analysis.models if not m.abstract)
+        cache_mod.save_result(cfg.root, cfg.cache_dir, fingerprint, diagnostics, len(analysis._paths), n_models)
     return Report(
         root=cfg.root,
         diagnostics=diagnostics,

@@ -64,7 +64,10 @@ config_option = click.option(
 @click.option("--diff", "show_diff", is_flag=True, help="Print the diff --fix would apply; write nothing.")
 @click.option("--show-fixes", is_flag=True, help="With --fix: list each statement added or removed.")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="With --fix: exit 1 whenever a file was changed.")
-def check(paths, fmt, require, config_file, quiet, exit_zero, do_fix, show_diff, show_fixes, exit_non_zero_on_fix):
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache (.modelreg_cache/).")
+def check(
+    paths, fmt, require, config_file, quiet, exit_zero, do_fix, show_diff, show_fixes, exit_non_zero_on_fix, no_cache
+):
     """Report models the registry does not import (MR001) and other registry problems."""
     paths = paths or (".",)
     if show_diff:
@@ -92,7 +95,7 @@ def check(paths, fmt, require, config_file, quiet, exit_zero, do_fix, show_diff,
                         click.echo(f"  + {line}", err=True)
     else:
         outcome = None
-        report = api.check(paths, config_file=config_file, require=require)
+        report = api.check(paths, config_file=config_file, require=require, use_cache=not no_cache, reuse=True)
     color = use_color()
     out = FORMATS[fmt](report, color=color and fmt == "text")
     if out:

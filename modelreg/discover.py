@@ -33,8 +33,10 @@ def _read_lines(path: str) -> List[str]:
         return []
 
 
-def walk(config: Config) -> List[str]:
-    """Absolute paths of every ``.py`` file of the project, sorted, honouring excludes and .gitignore."""
+def walk(config: Config, dirs: Optional[List[str]] = None) -> List[str]:
+    """Absolute paths of every ``.py`` file of the project, sorted, honouring excludes and .gitignore.
+
+    ``dirs``, when given, receives every directory visited."""
     root = config.root
     exclude = list(DEFAULT_EXCLUDE if config.exclude is None else config.exclude) + list(config.extend_exclude)
     # plain names ("build", "node_modules") are a set lookup; real patterns go through pathspec
@@ -47,6 +49,8 @@ def walk(config: Config) -> List[str]:
     stack: List[Tuple[str, tuple]] = [(root, outer)]
     while stack:
         directory, ignores = stack.pop()
+        if dirs is not None:
+            dirs.append(directory)
         if config.respect_gitignore:
             gi = os.path.join(directory, ".gitignore")
             if os.path.isfile(gi):

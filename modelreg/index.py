@@ -63,8 +63,9 @@ def index_source(data: bytes, fast: bool = True) -> FileFacts:
     except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
         return FileFacts(error=_decode_error(data, exc))
     if fast:
-        source = skeleton(text)
-        if source is not None:
+        skel = skeleton(text)
+        if skel is not None:
+            source, def_names = skel
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -72,7 +73,7 @@ def index_source(data: bytes, fast: bool = True) -> FileFacts:
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 pass  # parse the whole file below: its error (if any) is reported from there
             else:
-                return _facts(text, tree)
+                return _facts(text, tree, def_names)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -86,15 +87,17 @@ def index_source(data: bytes, fast: bool = True) -> FileFacts:
         if isinstance(exc, RecursionError):
             reason = "too deeply nested to parse (RecursionError)"
         return FileFacts(error=(_first_line_with(text, "\0") if "\0" in text else 1, 0, reason))
-    return _facts(text, tree)
+    return _facts(text, tree, ())
 
 
-def _facts(text: str, tree: ast.Module) -> FileFacts:
+def _facts(text: str, tree: ast.Module, def_names=()) -> FileFacts:
     visitor = _Indexer(text)
     try:
         visitor.visit_body(tree.body, MODULE)
     except RecursionError:
         return FileFacts(error=(1, 0, "too deeply nested to analyze (RecursionError)"))
+    visitor.defined.update(def_names)
+    visitor.functions.update(def_names)
     return FileFacts(
         imports=tuple(visitor.imports),
         classes=tuple(visitor.classes),
@@ -126,16 +129,16 @@ def _interesting(piece: str) -> bool:
     return any(k in piece for k in _KEEP_IN_BODY[:3])
 
 
-def skeleton(text: str) -> Optional[str]:
-    """The source with what modelreg does not read blanked out, line for line; None when unsure.
+def skeleton(text: str):
+    """(source, names of the functions blanked out), or None when unsure.
 
-    Function bodies (unless they import or call something modelreg records)
-    become ``pass``; class-body statements other than the SQLAlchemy dunders,
-    imports and method headers become empty lines, module docstrings too. Every
-    line stays in place, so positions are those of the file. A piece with an odd
-    number of triple quotes means a split inside a string: give up. Syntax errors
-    inside what is blanked (a function body, a column definition) are not seen:
-    modelreg does not read those parts, and the interpreter or a linter reports them.
+    What modelreg does not read is replaced by empty lines, so every position is
+    that of the file: function definitions (unless they import or call something
+    modelreg records; their names are returned), class-body statements other
+    than the SQLAlchemy dunders and imports, module docstrings. A piece with an
+    odd number of triple quotes means a split inside a string: give up. Syntax
+    errors inside what is blanked are not seen: modelreg does not read those
+    parts, and the interpreter or a linter reports them.
     """
     if "\\\n" in text or "\t" in text:
         return None  # backslash continuations and tab indentation: take the safe path
@@ -165,6 +168,7 @@ def skeleton(text: str) -> Optional[str]:
     if starts[0] != 0 and any(lines[k].strip() and not lines[k].lstrip().startswith("#") for k in range(starts[0])):
         return None
     out = list(lines)
+    def_names: List[str] = []
     for begin, head, end in chunks:
         piece = "\n".join(lines[begin:end])
         if not _balanced_quotes(piece):
@@ -172,8 +176,10 @@ def skeleton(text: str) -> Optional[str]:
         first = lines[head]
         m = _DEF_RE.match(first)
         if m:
-            if not _interesting(piece) and not _blank_def_body(lines, out, head, end):
-                return None
+            if not _interesting(piece):
+                def_names.append(m.group(1))
+                for k in range(begin, end):
+                    out[k] = ""
             continue
         if _STRING_START.match(first) and begin == head:
             for k in range(begin, end):
@@ -181,34 +187,7 @@ def skeleton(text: str) -> Optional[str]:
             continue
         if first.startswith("class ") and not _blank_class_body(lines, out, head, end):
             return None
-    return "\n".join(out)
-
-
-def _blank_def_body(lines, out, head: int, end: int) -> bool:
-    """Keep a function's header (decorators are separate), replace its body by `pass`. False when unsure."""
-    depth = 0
-    header_end = None
-    for k in range(head, end):
-        code = lines[k].split("#", 1)[0]
-        depth += code.count("(") + code.count("[") + code.count("{")
-        depth -= code.count(")") + code.count("]") + code.count("}")
-        if depth <= 0 and code.rstrip().endswith(":"):
-            header_end = k
-            break
-    if header_end is None:
-        return False
-    body = [k for k in range(header_end + 1, end) if lines[k].strip() and not lines[k].lstrip().startswith("#")]
-    if not body:
-        return True  # nothing to blank (a body-less def does not parse: the full parse reports it)
-    first = body[0]
-    indent = len(lines[first]) - len(lines[first].lstrip(" "))
-    head_indent = len(lines[head]) - len(lines[head].lstrip(" "))
-    if indent <= head_indent:
-        return False
-    for k in range(header_end + 1, end):
-        out[k] = ""
-    out[first] = " " * indent + "pass"
-    return True
+    return "\n".join(out), tuple(def_names)
 
 
 def _blank_class_body(lines, out, head: int, end: int) -> bool:
@@ -242,12 +221,6 @@ def _blank_class_body(lines, out, head: int, end: int) -> bool:
         if not _balanced_quotes(piece):
             return False
         if any(key in piece for key in _KEEP_IN_BODY):
-            kept_any = True
-            continue
-        if _DEF_RE.match(lines[k].lstrip(" ")):
-            # a method: its header stays (a syntax error there is still seen), its body becomes `pass`
-            if not _blank_def_body(lines, out, k, stop):
-                return False
             kept_any = True
             continue
         for m in range(k, stop):
@@ -526,15 +499,14 @@ class _Indexer:
         )
 
     def _name_col(self, line: int, byte_col: int, name: str) -> int:
+        """Column of the class name: the first occurrence after the `class` keyword."""
         col = self._char_col(line, byte_col)
         try:
             text = self.lines[line - 1]
         except IndexError:
             return col
-        m = re.compile(r"class\s+" + re.escape(name)).search(text, col)
-        if m:
-            return m.end() - len(name)
-        return col
+        found = text.find(name, col + 5)
+        return found if found >= 0 else col
 
     def _bind_targets(self, target: ast.AST) -> None:
         if isinstance(target, ast.Name):
@@ -681,17 +653,11 @@ def scan(data: bytes, triggers: Tuple[bytes, ...] = ()) -> Tuple[bool, Tuple[str
 
 def facts_to_data(f: FileFacts) -> tuple:
     return (
-        tuple(
-            (s.is_from, s.module, s.level, s.names, s.line, s.col, s.end_line, s.end_col, s.scope, s.name_pos)
-            for s in f.imports
-        ),
-        tuple(
-            (c.name, c.line, c.col, c.bases, c.keywords, c.decorators, c.abstract, c.tablename, c.extend_existing, c.scope)
-            for c in f.classes
-        ),
-        tuple((a.targets, a.value, a.line, a.col, a.scope) for a in f.assigns),
-        tuple((c.func, c.args, c.line, c.col, c.scope) for c in f.calls),
-        tuple((d.kind, d.target, d.recursive, d.line, d.col, d.scope) for d in f.dynamic_imports),
+        tuple(map(tuple, f.imports)),
+        tuple(map(tuple, f.classes)),
+        tuple(map(tuple, f.assigns)),
+        tuple(map(tuple, f.calls)),
+        tuple(map(tuple, f.dynamic_imports)),
         f.defined,
         f.all_names,
         f.has_getattr,
@@ -704,11 +670,11 @@ def facts_to_data(f: FileFacts) -> tuple:
 def facts_from_data(d: tuple) -> FileFacts:
     imports, classes, assigns, calls, dynamic, defined, all_names, has_getattr, called, noqa, error = d
     return FileFacts(
-        imports=tuple(ImportStmt(*s) for s in imports),
-        classes=tuple(ClassDef(*c) for c in classes),
-        assigns=tuple(Assign(*a) for a in assigns),
-        calls=tuple(Call(*c) for c in calls),
-        dynamic_imports=tuple(DynamicImport(*x) for x in dynamic),
+        imports=tuple(map(ImportStmt._make, imports)),
+        classes=tuple(map(ClassDef._make, classes)),
+        assigns=tuple(map(Assign._make, assigns)),
+        calls=tuple(map(Call._make, calls)),
+        dynamic_imports=tuple(map(DynamicImport._make, dynamic)),
         defined=defined,
         all_names=all_names,
         has_getattr=has_getattr,

@@ -9,7 +9,6 @@ model-ish names says they may define a model.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from . import cache as cache_mod
@@ -28,6 +27,11 @@ def _read(path: str) -> Tuple[Optional[bytes], Optional[FileFacts]]:
         return None, FileFacts(error=(1, 0, f"cannot read file: {exc.strerror or exc}"))
 
 
+def stat_key(path: str) -> Tuple[int, int]:
+    """(size, mtime_ns): what says a file is unchanged; (-1, -1) when it cannot be stat'ed."""
+    return _stat(path)
+
+
 def _stat(path: str) -> Tuple[int, int]:
     try:
         st = os.stat(path)
@@ -36,9 +40,9 @@ def _stat(path: str) -> Tuple[int, int]:
     return (st.st_size, st.st_mtime_ns)
 
 
-def _work(job: Tuple[Sequence[str], Tuple[bytes, ...], bool]) -> List[tuple]:
+def _work(job: Tuple[Sequence[str], Tuple[bytes, ...], bool, bool]) -> List[tuple]:
     """Read, scan and (for trigger files, or every file in full mode) parse: plain data out."""
-    paths, triggers, full = job
+    paths, triggers, full, parse = job
     out = []
     for path in paths:
         key = _stat(path)
@@ -47,7 +51,7 @@ def _work(job: Tuple[Sequence[str], Tuple[bytes, ...], bool]) -> List[tuple]:
             out.append((path, key, True, (), facts_to_data(error)))
             continue
         trig, tokens = scan(data, triggers)
-        facts = facts_to_data(index_source(data)) if (trig or full) else None
+        facts = facts_to_data(index_source(data, fast=not full)) if parse and (trig or full) else None
         out.append((path, key, trig, tokens, facts))
     return out
 
@@ -73,12 +77,12 @@ class FactStore:
 
     # -- loading ----------------------------------------------------------------------
 
-    def prepare(self) -> None:
-        """Stat every file; reuse cache entries of unchanged files; read and scan the others."""
+    def prepare(self, stats: Optional[Dict[str, Tuple[int, int]]] = None) -> None:
+        """Stat every file (unless ``stats`` has it); reuse cache entries of unchanged files; read and scan the others."""
         cached = self.cache.entries if self.cache is not None else {}
         stale = []
         for m in self.modules:
-            key = _stat(m.path)
+            key = stats[m.path] if stats is not None and m.path in stats else _stat(m.path)
             entry = cached.get(m.path)
             if entry is not None and tuple(entry[0]) == key and (entry[3] is not None or not (entry[1] or self.full)):
                 self.entries[m.path] = list(entry)
@@ -88,20 +92,21 @@ class FactStore:
             self.entries[path] = [key, trig, tokens, facts]
         self.dirty = bool(stale) or len(self.entries) != len(cached)
 
-    def _run(self, paths: List[str]) -> Iterable[tuple]:
+    def _run(self, paths: List[str], parse: bool = True) -> Iterable[tuple]:
         jobs = self.jobs if self.jobs is not None else (os.cpu_count() or 1)
         if jobs <= 1 or len(paths) < PARALLEL_THRESHOLD:
-            return _work((paths, self.triggers, self.full))
+            return _work((paths, self.triggers, self.full, parse))
         chunk = max(50, len(paths) // (jobs * 4) + 1)
-        batches = [(paths[i : i + chunk], self.triggers, self.full) for i in range(0, len(paths), chunk)]
+        batches = [(paths[i : i + chunk], self.triggers, self.full, parse) for i in range(0, len(paths), chunk)]
         try:
             import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
 
             ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
             with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
                 return [row for rows in pool.map(_work, batches) for row in rows]
         except (OSError, ImportError, RuntimeError):  # no processes here: do it in-process
-            return _work((paths, self.triggers, self.full))
+            return _work((paths, self.triggers, self.full, parse))
 
     # -- queries --------------------------------------------------------------------------
 
@@ -113,7 +118,7 @@ class FactStore:
         entry = self.entries.get(path)
         if entry is None or entry[3] is None:
             data, error = _read(path)
-            f = error if data is None else index_source(data)
+            f = error if data is None else index_source(data, fast=not self.full)
             if entry is None:
                 entry = self.entries[path] = [_stat(path), True, (), None]
             entry[3] = facts_to_data(f)
@@ -125,7 +130,21 @@ class FactStore:
         return f
 
     def candidates(self, names: Set[str]) -> List[str]:
-        """Files that may define a model: a trigger word, or a token among the model-ish names."""
+        """Files that may define a model: a trigger word, or a token among the model-ish names.
+
+        The cache keeps no tokens for the files that were no candidate under the names
+        it was saved with (``tokens is None``): they cannot be one under fewer names. When
+        the names grew beyond those, such files are read and scanned again."""
+        saved = self.cache.names if self.cache is not None else set()
+        if not names <= saved:
+            unknown = [p for p, e in self.entries.items() if e[2] is None]
+            for path, key, trig, tokens, facts in self._run(unknown, parse=False):
+                entry = self.entries[path]
+                entry[0], entry[1], entry[2] = key, trig, tokens
+                if facts is not None:
+                    entry[3] = facts
+            if unknown:
+                self.dirty = True
         out = []
         for path, (_, trig, tokens, _facts) in self.entries.items():
             if self.full or trig or (tokens and not names.isdisjoint(tokens)):
@@ -133,5 +152,12 @@ class FactStore:
         return out
 
     def save(self, names: Set[str]) -> None:
-        if self.cache is not None and (self.dirty or names != self.cache.names):
-            self.cache.save(self.entries, names)
+        """Write the cache back when something changed; files that are no candidate keep no tokens."""
+        if self.cache is None or not (self.dirty or names != self.cache.names):
+            return
+        entries = {}
+        for path, (key, trig, tokens, facts) in self.entries.items():
+            if tokens and names.isdisjoint(tokens):
+                tokens = None
+            entries[path] = (key, trig, tokens, facts)
+        self.cache.save(entries, names)

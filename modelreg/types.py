@@ -10,7 +10,7 @@ between processes without pickling project objects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Tuple, Union
+from typing import NamedTuple, Optional, Tuple, Union
 
 # --- expressions -------------------------------------------------------------
 #
@@ -33,8 +33,7 @@ MAIN = "main"  # under `if __name__ == "__main__":` - not when imported
 # A statement inside a function body gets the scope "def:<top-level function name>".
 
 
-@dataclass(frozen=True)
-class ImportStmt:
+class ImportStmt(NamedTuple):
     """One ``import`` / ``from ... import`` statement."""
 
     is_from: bool
@@ -50,8 +49,7 @@ class ImportStmt:
     name_pos: Tuple[Tuple[int, int], ...] = ()
 
 
-@dataclass(frozen=True)
-class ClassDef:
+class ClassDef(NamedTuple):
     name: str
     line: int
     col: int  # 0-based character column of the class *name*
@@ -64,8 +62,7 @@ class ClassDef:
     scope: str
 
 
-@dataclass(frozen=True)
-class Assign:
+class Assign(NamedTuple):
     """Module-level ``name = value`` (also annotated assignments)."""
 
     targets: Tuple[str, ...]
@@ -75,8 +72,7 @@ class Assign:
     scope: str
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(NamedTuple):
     """A call statement modelreg may care about (``create_all``, ``map_imperatively``...)."""
 
     func: Expr
@@ -86,8 +82,7 @@ class Call:
     scope: str
 
 
-@dataclass(frozen=True)
-class DynamicImport:
+class DynamicImport(NamedTuple):
     """An import whose target is computed at runtime.
 
     kind "package": a loop over ``pkgutil.iter_modules``/``walk_packages`` of a

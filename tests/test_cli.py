@@ -134,7 +134,7 @@ def test_check_is_the_default_command(tree, run):
 
 
 def test_an_mr100_alone_exits_1(tree, run):
-    root = tree({**CLEAN, "pkg/broken.py": "from pkg.db import Base\ndef f(:\n"})  # a file modelreg reads
+    root = tree({**CLEAN, "pkg/broken.py": "from pkg.db import Base\nx = (\n"})  # a file modelreg reads
     result = run([], cwd=root)
     assert result.exit_code == 1
     assert result.codes() == ["MR100"]

@@ -248,8 +248,8 @@ def test_a_registry_with_a_syntax_error_gets_mr100_and_no_flood_of_mr001(tree):
 
 def test_a_module_the_registry_runs_with_a_syntax_error_gets_mr100_and_no_flood_of_mr001(tree):
     root = tree({**PROJECT, "pkg/data/__all_models.py": "import pkg.data.wiring\n",
-                 "pkg/data/wiring.py": "import pkg.data.users\nimport pkg.data.audit\ndef broken(:\n"})
-    assert findings(root) == [("MR100", "pkg/data/wiring.py", 3, 12, None)]
+                 "pkg/data/wiring.py": "import pkg.data.users\nimport pkg.data.audit\nx = [1,\n"})
+    assert findings(root) == [("MR100", "pkg/data/wiring.py", 3, 5, None)]
 
 
 # -- suppression ------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ def diagnostics_data(report) -> dict:
         ],
         "summary": {
             "files": report.files,
-            "models": sum(1 for m in report.models if not m.abstract),
+            "models": report.models_found,
             "diagnostics": len(report.diagnostics),
         },
     }
