@@ -35,11 +35,12 @@ def read_facts(path: str) -> FileFacts:
 class Analysis:
     """A resolved project plus the per-registry coverage the rules share."""
 
-    def __init__(self, project: Project, paths_indexed: Sequence[str], store=None):
+    def __init__(self, project: Project, paths_indexed: Sequence[str], store=None, extra_candidates=()):
         self.project = project
         self.config = project.config
         self.require = project.config.require
         self.store = store
+        self.extra_candidates = set(extra_candidates)  # e.g. the language server's open buffers
         self.names: set = set()
         if store is not None and not store.full:
             self.models: List[ModelInfo] = self._prefiltered_models()
@@ -59,7 +60,7 @@ class Analysis:
         names = {b.rpartition(".")[2] for b in self.config.bases}
         by_path = self.project.by_path
         while True:
-            candidates = set(self.store.candidates(names))
+            candidates = set(self.store.candidates(names)) | (self.extra_candidates & set(by_path))
             self.project.candidates = candidates
             found = self.project.modelish_names((by_path[p] for p in sorted(candidates)), names)
             if found <= names:

@@ -107,6 +107,8 @@ def _enclosing_gitignores(root: str) -> tuple:
         gi = os.path.join(directory, ".gitignore")
         spec = _spec(_read_lines(gi)) if os.path.isfile(gi) else None
         if spec is not None:
+            if spec.match_file(os.path.relpath(root, directory).replace(os.sep, "/") + "/"):
+                return ()  # the project itself is ignored up there (say, generated): those rules are not its own
             out.append((directory, spec))
     return tuple(out)
 

@@ -48,7 +48,8 @@ class ModelregServer(LanguageServer):
         super().__init__("modelreg", __version__)
         self.cfg: Optional[config_mod.Config] = None
         self.modules: List[Module] = []
-        self.disk: Dict[str, FileFacts] = {}  # path -> facts of the file on disk
+        self.store = None  # FactStore: facts of the files on disk (cached, prefiltered)
+        self.buffers: Dict[str, tuple] = {}  # open path -> (version, facts of its unsaved text)
         self.published: Dict[str, List[Diagnostic]] = {}  # open path -> last diagnostics
         self.last_analysis = None
         self.last_diagnostics: List[Diagnostic] = []
@@ -60,21 +61,37 @@ class ModelregServer(LanguageServer):
         self.rescan()
 
     def rescan(self) -> None:
+        """(Re)discover the files and index them from disk (through the cache)."""
+        from .cache import open_cache
+        from .store import FactStore
+
         files = discover.walk(self.cfg)
         self.modules, _ = discover.modules(files, self.cfg)
+        cache = open_cache(self.cfg.root, self.cfg.cache_dir, api.cache_key(self.cfg))
+        self.store = FactStore(self.modules, cache, triggers=[b.rpartition(".")[2] for b in self.cfg.bases])
+        self.store.prepare()
+
+    def changed_on_disk(self, path: str) -> None:
+        self.store.forget(path)
 
     def buffer_text(self, path: str) -> Optional[str]:
         doc = self.workspace.text_documents.get(path_to_uri(path))
         return doc.source if doc is not None else None
 
-    def facts_of(self, module: Module) -> FileFacts:
-        text = self.buffer_text(module.path)
-        if text is not None:
-            return index_source(text.encode("utf-8"))
-        facts = self.disk.get(module.path)
-        if facts is None:
-            facts = self.disk[module.path] = api.read_facts(module.path)
+    def buffer_facts(self, path: str) -> Optional[FileFacts]:
+        doc = self.workspace.text_documents.get(path_to_uri(path))
+        if doc is None:
+            return None
+        cached = self.buffers.get(path)
+        if cached is not None and cached[0] == doc.version:
+            return cached[1]
+        facts = index_source(doc.source.encode("utf-8"))
+        self.buffers[path] = (doc.version, facts)
         return facts
+
+    def facts_of(self, module: Module) -> FileFacts:
+        facts = self.buffer_facts(module.path)
+        return facts if facts is not None else self.store.facts(module)
 
     def read(self, path: str) -> bytes:
         text = self.buffer_text(path)
@@ -92,18 +109,32 @@ class ModelregServer(LanguageServer):
 
     def analyze(self):
         project = api.Project(self.cfg, self.modules, self.facts_of)
-        analysis = api.Analysis(project, [m.path for m in self.modules])
+        open_paths = {uri_to_path(u) for u in self.workspace.text_documents}
+        analysis = api.Analysis(project, [m.path for m in self.modules], self.store, extra_candidates=open_paths)
         diagnostics = api.run_rules(analysis, [])
         self.last_analysis, self.last_diagnostics = analysis, diagnostics
         return analysis, diagnostics
+
+    def edited(self, path: str) -> None:
+        """A buffer changed: when its facts are what they were, nothing modelreg reads changed
+        (an edit inside a function body, a comment, a column): republish, do not re-analyze."""
+        before = self.buffers.get(path)
+        after = self.buffer_facts(path)
+        if before is not None and self.last_analysis is not None and before[1] == after:
+            self.publish()
+        else:
+            self.refresh()
 
     def refresh(self) -> None:
         """Recompute and publish diagnostics for every open document."""
         if self.cfg is None:
             return
-        _, diagnostics = self.analyze()
+        self.analyze()
+        self.publish()
+
+    def publish(self) -> None:
         by_path: Dict[str, List[Diagnostic]] = {}
-        for d in diagnostics:
+        for d in self.last_diagnostics:
             by_path.setdefault(d.path, []).append(d)
         for uri, doc in list(self.workspace.text_documents.items()):
             path = uri_to_path(uri)
@@ -173,17 +204,21 @@ def create_server() -> ModelregServer:
 
     @server.feature(t.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: ModelregServer, params: t.DidChangeTextDocumentParams) -> None:
-        ls.refresh()
+        if ls.cfg is not None:
+            ls.edited(uri_to_path(params.text_document.uri))
 
     @server.feature(t.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: ModelregServer, params: t.DidSaveTextDocumentParams) -> None:
-        ls.disk.pop(uri_to_path(params.text_document.uri), None)
+        if ls.cfg is None:
+            return
+        ls.changed_on_disk(uri_to_path(params.text_document.uri))
         ls.refresh()
 
     @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: ModelregServer, params: t.DidCloseTextDocumentParams) -> None:
         path = uri_to_path(params.text_document.uri)
         ls.published.pop(path, None)
+        ls.buffers.pop(path, None)
         ls.text_document_publish_diagnostics(t.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
         ls.refresh()
 
@@ -194,7 +229,7 @@ def create_server() -> ModelregServer:
         structure = False
         for change in params.changes:
             path = uri_to_path(change.uri)
-            ls.disk.pop(path, None)
+            ls.changed_on_disk(path)
             if change.type != t.FileChangeType.Changed or os.path.basename(path) in ("__init__.py", ".gitignore"):
                 structure = True
         if structure:

@@ -108,6 +108,14 @@ class FactStore:
         except (OSError, ImportError, RuntimeError):  # no processes here: do it in-process
             return _work((paths, self.triggers, self.full, parse))
 
+    def forget(self, path: str) -> None:
+        """A file changed on disk: read and scan it again (its facts follow on demand)."""
+        self._facts.pop(path, None)
+        if path in self.entries or any(m.path == path for m in self.modules):
+            for p, key, trig, tokens, facts in _work(([path], self.triggers, self.full, True)):
+                self.entries[p] = [key, trig, tokens, facts]
+            self.dirty = True
+
     # -- queries --------------------------------------------------------------------------
 
     def facts(self, module: Module) -> FileFacts:

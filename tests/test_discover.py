@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import modelreg
-from conftest import import_in_subprocess
+from conftest import import_in_subprocess, write_tree
 
 BASE = """
 from sqlalchemy.orm import declarative_base
@@ -316,3 +316,20 @@ def test_gitignore_files_above_the_project_root_apply_up_to_the_repository_root(
 def test_gitignore_files_above_the_project_root_do_not_apply_outside_a_repository(tree):
     repo = tree(MONOREPO, pyproject=None)
     assert findings(repo, repo / "svc") == [("MR001", "svc/pkg/generated/tables.py", 5, 7, "pkg.generated.tables.Gen")]
+
+
+def test_a_project_inside_a_directory_its_enclosing_repository_ignores_is_still_analyzed(tmp_path, run):
+    # e.g. a generated or vendored project: the outer repository's rules are not the project's own
+    outer = tmp_path / "outer"
+    (outer / ".git").mkdir(parents=True)
+    (outer / ".gitignore").write_text("generated/\n")
+    root = outer / "generated" / "proj"
+    write_tree(root, {
+        "pyproject.toml": "[tool.modelreg]\n",
+        "pkg/__init__.py": "",
+        "pkg/db.py": "from sqlalchemy.orm import declarative_base\nBase = declarative_base()\n",
+        "pkg/audit.py": "from pkg.db import Base\n\n\nclass Audit(Base):\n    __tablename__ = 'a'\n",
+        "pkg/__all_models.py": "",
+    })
+    result = run([root], cwd=root)
+    assert result.codes() == ["MR001"]

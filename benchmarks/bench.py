@@ -1,0 +1,210 @@
+"""modelreg benchmark: synthetic monorepos of 1k, 10k and 50k files, measured side by side with ruff.
+
+Run by hand (not part of the test suite):
+
+    pip install -e '.[dev]'
+    python benchmarks/bench.py                 # 1k, 10k, 50k
+    python benchmarks/bench.py --sizes 1000 10000 --repeat 7
+
+Trees are generated once under benchmarks/trees/ (ignored by git). Each size is
+measured interleaved - every scenario once per round, rounds repeated - and the
+table reports medians, ratios to `ruff check --select F401 --no-cache` on the
+same tree, peak RSS and time per file. The language-server latency (didChange on
+a model file -> diagnostics published) is measured with a real LSP client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from gen import generate  # noqa: E402
+
+TREES = HERE / "trees"
+
+
+def env() -> dict:
+    e = dict(os.environ)
+    e.pop("PYTHONDONTWRITEBYTECODE", None)  # measure modelreg as installed: from compiled bytecode
+    e["NO_COLOR"] = "1"
+    return e
+
+
+def timed(cmd, cwd) -> tuple:
+    """(seconds, peak RSS in MB, exit code) of one run."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return elapsed, usage.ru_maxrss / 1024, proc.returncode
+
+
+def tree_for(size: int) -> Path:
+    root = TREES / f"tree{size}"
+    marker = root / ".generated"
+    if not marker.exists():
+        print(f"generating {size} files ...", file=sys.stderr)
+        facts = generate(str(root), size)
+        marker.write_text(repr(facts))
+    return root
+
+
+def modelreg_cmd(*args):
+    return [sys.executable, "-m", "modelreg", *args]
+
+
+def ruff_cmd():
+    ruff = shutil.which("ruff") or os.path.join(os.path.dirname(sys.executable), "ruff")
+    return [ruff, "check", "--select", "F401", "--no-cache", "-q", "."]
+
+
+def measure(size: int, repeat: int) -> dict:
+    root = tree_for(size)
+    cache = root / ".modelreg_cache"
+    registry = root / "app" / "db" / "all_models.py"
+    registry_bytes = registry.read_bytes()
+    model = next(root.glob("app/domain000/m*.py"))
+    model_bytes = model.read_bytes()
+    samples = {k: [] for k in ("ruff", "cold", "warm", "edit", "fix")}
+    rss = {k: 0.0 for k in samples}
+    try:
+        subprocess.run(modelreg_cmd("-q", "."), cwd=root, env=env(), capture_output=True)  # warm the page cache
+        for _ in range(repeat):
+            t, m, _ = timed(ruff_cmd(), root)
+            samples["ruff"].append(t)
+            rss["ruff"] = max(rss["ruff"], m)
+            shutil.rmtree(cache, ignore_errors=True)
+            t, m, code = timed(modelreg_cmd("-q", "."), root)
+            assert code == 1, "the tree has unregistered models: modelreg must exit 1"
+            samples["cold"].append(t)
+            rss["cold"] = max(rss["cold"], m)
+            t, m, _ = timed(modelreg_cmd("-q", "."), root)  # writes the report cache too
+            t, m, _ = timed(modelreg_cmd("-q", "."), root)
+            samples["warm"].append(t)
+            rss["warm"] = max(rss["warm"], m)
+            model.write_bytes(model_bytes + f"\n# edited {time.time()}\n".encode())
+            t, m, _ = timed(modelreg_cmd("-q", "."), root)
+            samples["edit"].append(t)
+            rss["edit"] = max(rss["edit"], m)
+            t, m, code = timed(modelreg_cmd("--fix", "-q", "."), root)
+            assert code == 0, "--fix must register every model"
+            samples["fix"].append(t)
+            rss["fix"] = max(rss["fix"], m)
+            registry.write_bytes(registry_bytes)
+            model.write_bytes(model_bytes)
+    finally:
+        registry.write_bytes(registry_bytes)
+        model.write_bytes(model_bytes)
+    files = sum(1 for _ in root.rglob("*.py"))
+    return {
+        "size": size,
+        "files": files,
+        "median": {k: statistics.median(v) for k, v in samples.items()},
+        "rss": rss,
+    }
+
+
+async def lsp_latency(size: int, edits: int = 20) -> dict:
+    """Median time from didChange on a model file to its diagnostics, with a real client over stdio."""
+    from lsprotocol import types as t
+    from pygls.lsp.client import BaseLanguageClient
+
+    root = tree_for(size)
+    model = next(root.glob("app/domain000/m*.py"))
+    uri = model.as_uri()
+    text = model.read_text()
+    client = BaseLanguageClient("bench", "1")
+    published = asyncio.Queue()
+
+    @client.feature(t.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    def on_diagnostics(params: t.PublishDiagnosticsParams):
+        if params.uri == uri:
+            published.put_nowait((time.perf_counter(), params.version))
+
+    await client.start_io(sys.executable, "-m", "modelreg", "server", env=env())
+    start = time.perf_counter()
+    await client.initialize_async(t.InitializeParams(capabilities=t.ClientCapabilities(), root_uri=root.as_uri()))
+    client.initialized(t.InitializedParams())
+    client.text_document_did_open(
+        t.DidOpenTextDocumentParams(text_document=t.TextDocumentItem(uri=uri, language_id="python", version=1, text=text))
+    )
+    await published.get()
+    ready = time.perf_counter() - start
+    results = {}
+    for kind, make in (
+        ("body", lambda i: text.replace("return (self.price_cents or 0) / 100.0", f"return (self.price_cents or {i}) / 100.0")),
+        # an import added at the top: every position below moves, so the project is re-analyzed
+        ("imports", lambda i: f"import os as os{i}\n" + text),
+    ):
+        latencies = []
+        for i in range(edits):
+            version = 2 + len(results) * edits + i
+            sent = time.perf_counter()
+            client.text_document_did_change(
+                t.DidChangeTextDocumentParams(
+                    text_document=t.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                    content_changes=[t.TextDocumentContentChangeWholeDocument(text=make(i))],
+                )
+            )
+            while True:
+                when, got = await published.get()
+                if got == version:
+                    break
+            latencies.append(when - sent)
+        results[kind] = statistics.median(latencies)
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    return {"ready": ready, **results}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--no-lsp", action="store_true")
+    args = parser.parse_args(argv)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "modelreg")], env=env(), check=False)
+    rows = [measure(size, args.repeat if size <= 10000 else max(3, args.repeat // 2)) for size in args.sizes]
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}")
+    print(f"medians of {args.repeat} interleaved rounds (50k: fewer); ratio = modelreg / ruff on the same tree\n")
+    header = f"{'files':>7} | {'ruff':>7} | {'cold':>14} | {'warm':>14} | {'edit 1 file':>14} | {'--fix':>14} | {'peak RSS':>9} | {'cold per file':>13}"
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        m = r["median"]
+        ruff = m["ruff"]
+        cell = lambda k: f"{m[k]:6.2f}s {m[k] / ruff:4.2f}x"  # noqa: E731
+        peak = max(r["rss"][k] for k in ("cold", "warm", "edit", "fix"))
+        print(
+            f"{r['files']:>7} | {ruff:6.2f}s | {cell('cold'):>14} | {cell('warm'):>14} | {cell('edit'):>14} | "
+            f"{cell('fix'):>14} | {peak:6.0f} MB | {m['cold'] / r['files'] * 1e6:9.0f} us"
+        )
+    by_size = {r["size"]: r for r in rows}
+    if 10000 in by_size and 50000 in by_size:
+        a = by_size[10000]["median"]["cold"] / by_size[10000]["files"]
+        b = by_size[50000]["median"]["cold"] / by_size[50000]["files"]
+        print(f"\ntime per file, 50k vs 10k (cold): {b / a:.2f}x")
+    if not args.no_lsp:
+        size = 10000 if 10000 in args.sizes else args.sizes[0]
+        lat = asyncio.run(lsp_latency(size))
+        print(
+            f"\nlanguage server, {size} files: ready in {lat['ready']:.2f}s; didChange -> diagnostics, median: "
+            f"{lat['body'] * 1000:.0f} ms (an edit inside a method: nothing modelreg reads changes), "
+            f"{lat['imports'] * 1000:.0f} ms (an import added at the top: full re-analysis)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
