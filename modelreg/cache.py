@@ -17,68 +17,100 @@ from typing import Dict, Optional, Set
 
 from . import __version__
 
-FORMAT = 2
+FORMAT = 3
 FILENAME = "index.marshal"
+DELTA = "index.delta.marshal"
 GITIGNORE = "# created by modelreg: the cache is never committed\n*\n"
 
 
 class IndexCache:
+    """The index: a base file of every entry, plus a small delta file of what changed since.
+
+    A run that changed a few files writes only the delta (kilobytes, not megabytes);
+    when the delta grows past a fraction of the base, the base is rewritten."""
+
     def __init__(self, directory: str, key: str):
         self.directory = directory
         self.key = key
         self.path = os.path.join(directory, FILENAME)
+        self.delta_path = os.path.join(directory, DELTA)
         self.entries: Dict[str, tuple] = {}
         self.names: Set[str] = set()
+        self._base: Dict[str, tuple] = {}
+        self._base_id: Optional[str] = None
         self._load()
 
-    def _load(self) -> None:
+    def _read(self, path: str):
         try:
-            with open(self.path, "rb") as f:
+            with open(path, "rb") as f:
                 data = marshal.loads(f.read())
         except (OSError, EOFError, ValueError, TypeError):
-            return
+            return None
         if not (
             isinstance(data, dict)
             and data.get("format") == FORMAT
             and data.get("version") == __version__
             and data.get("key") == self.key
+            and isinstance(data.get("id"), str)
             and isinstance(data.get("files"), dict)
             and isinstance(data.get("names"), tuple)
+            and all(isinstance(p, str) and _valid_entry(e) for p, e in data["files"].items())
         ):
-            return  # foreign, older or from another config: rebuild
-        files = data["files"]
-        for path, entry in files.items():
-            if not (isinstance(path, str) and isinstance(entry, tuple) and len(entry) == 4):
-                return  # damaged: ignore the whole file
-        self.entries = files
-        self.names = set(data["names"])
+            return None  # foreign, older, from another config, or damaged: rebuild
+        return data
 
-    def save(self, entries: Dict[str, list], names: Set[str]) -> None:
-        """Write atomically; a cache that cannot be written is simply not written."""
-        data = {
-            "format": FORMAT,
-            "version": __version__,
-            "key": self.key,
-            "names": tuple(sorted(names)),
-            "files": {p: (tuple(e[0]), e[1], e[2], e[3]) for p, e in entries.items()},
-        }
+    def _load(self) -> None:
+        base = self._read(self.path)
+        if base is None:
+            return
+        self._base, self._base_id = base["files"], base["id"]
+        self.entries = dict(self._base)
+        self.names = set(base["names"])
+        delta = self._read(self.delta_path)
+        if delta is not None and delta.get("base") == self._base_id and isinstance(delta.get("removed"), tuple):
+            self.entries.update(delta["files"])
+            for path in delta["removed"]:
+                self.entries.pop(path, None)
+            self.names = set(delta["names"])
+
+    def save(self, entries: Dict[str, tuple], names: Set[str]) -> None:
+        """Write atomically (a delta when little changed since the base); failures are not errors."""
+        changed = {p: e for p, e in entries.items() if self._base.get(p) != e}
+        removed = tuple(p for p in self._base if p not in entries)
+        common = {"format": FORMAT, "version": __version__, "key": self.key, "names": tuple(sorted(names))}
         try:
             os.makedirs(self.directory, exist_ok=True)
             gi = os.path.join(self.directory, ".gitignore")
             if not os.path.exists(gi):
                 with open(gi, "w") as f:
                     f.write(GITIGNORE)
-            fd, tmp = tempfile.mkstemp(prefix=".index-", dir=self.directory)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(marshal.dumps(data))
-                os.replace(tmp, self.path)
-            except BaseException:
+            if self._base_id is not None and len(changed) + len(removed) <= max(50, len(self._base) // 20):
+                delta = dict(common, id=os.urandom(8).hex(), base=self._base_id, files=changed, removed=removed)
+                _atomic_write(self.directory, self.delta_path, marshal.dumps(delta))
+            else:
+                base = dict(common, id=os.urandom(8).hex(), files=entries)
+                _atomic_write(self.directory, self.path, marshal.dumps(base))
                 with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+                    os.unlink(self.delta_path)
         except OSError:
             pass
+
+
+def _valid_entry(entry) -> bool:
+    """The shape of an entry; facts that do not decode are re-parsed by the store."""
+    return type(entry) is tuple and len(entry) == 4 and type(entry[0]) is tuple
+
+
+def _atomic_write(directory: str, path: str, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def open_cache(root: str, cache_dir: Optional[str], key: str) -> IndexCache:
@@ -139,14 +171,6 @@ def save_result(root: str, cache_dir, fp: str, diagnostics, files: int, models: 
     path = _result_path(root, cache_dir)
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".result-", dir=os.path.dirname(path))
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(marshal.dumps((fp, rows, files, models)))
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        _atomic_write(os.path.dirname(path), path, marshal.dumps((fp, rows, files, models)))
     except OSError:
         pass

@@ -141,6 +141,10 @@ class Project:
             self._find_cache[key] = found
         return found
 
+    def is_project_name(self, name: str, near: Module) -> bool:
+        """Whether an absolute import of `name` from `near` would find a project package."""
+        return self.find_module(name.partition(".")[0], near)[1]
+
     def child(self, package: Module, leaf: str) -> Optional[Module]:
         if not package.is_package:
             return None
@@ -767,10 +771,14 @@ def reachable(project: Project, start: Module) -> Set[str]:
             continue
         scopes = run_scopes(facts)
         for stmt in facts.imports:
-            if stmt.scope in scopes:
-                stack.extend(m for m in executed_by(project, mod, stmt) if m.path not in seen)
-        dyn, _ = dynamic_targets(project, mod, facts, scopes)
-        stack.extend(m for m in dyn if m.path not in seen)
+            if stmt.scope not in scopes:
+                continue
+            if not stmt.is_from and all(not project.is_project_name(n, mod) for n, _ in stmt.names):
+                continue  # `import datetime`, `import sqlalchemy as sa`: nothing of the project runs
+            stack.extend(m for m in executed_by(project, mod, stmt) if m.path not in seen)
+        if facts.dynamic_imports:
+            dyn, _ = dynamic_targets(project, mod, facts, scopes)
+            stack.extend(m for m in dyn if m.path not in seen)
     return seen
 
 

@@ -129,8 +129,7 @@ class FileFacts:
 # --- project -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Module:
+class Module(NamedTuple):
     """A file that Python can import, with the name it is imported under."""
 
     path: str  # absolute path
