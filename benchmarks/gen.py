@@ -81,6 +81,37 @@ class {cls}(Base):
         }}
 
 
+    def validate(self) -> list:
+        problems = []
+        if not self.name or not self.name.strip():
+            problems.append("name is required")
+        if self.price_cents is not None and self.price_cents < 0:
+            problems.append("price must not be negative")
+        if self.quantity is not None and self.quantity < 0:
+            problems.append("quantity must not be negative")
+        if self.score is not None and not (0.0 <= self.score <= 5.0):
+            problems.append("score must be between 0 and 5")
+        if self.external_ref and len(self.external_ref) > 64:
+            problems.append("external_ref is too long")
+        return problems
+
+    def touch(self, when: Optional[datetime.datetime] = None) -> None:
+        self.updated = when or datetime.datetime.utcnow()
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "{cls}":
+        obj = cls(
+            name=data["name"],
+            slug=data.get("slug") or slugify(data["name"]),
+            description=data.get("description"),
+            owner_id=data.get("owner_id"),
+        )
+        obj.price = float(data.get("price", 0.0))
+        obj.quantity = int(data.get("quantity", 0))
+        obj.is_public = bool(data.get("is_public", True))
+        return obj
+
+
 def make_{table}(name: str, price: float = 0.0, owner_id: Optional[int] = None) -> {cls}:
     obj = {cls}(name=name, slug=slugify(name), owner_id=owner_id)
     obj.price = price
