@@ -57,7 +57,9 @@ class Analysis:
 
     def _prefiltered_models(self) -> List[ModelInfo]:
         """Models of the files that may define one, growing the model-ish vocabulary to a fixpoint."""
-        names = {b.rpartition(".")[2] for b in self.config.bases}
+        from .index import LIBRARY_NAMES
+
+        names = set(LIBRARY_NAMES) | {b.rpartition(".")[2] for b in self.config.bases}
         by_path = self.project.by_path
         while True:
             candidates = set(self.store.candidates(names)) | (self.extra_candidates & set(by_path))
@@ -315,6 +317,7 @@ def check(
         from . import cache as cache_mod
         from .store import stat_key
 
+        cache_mod.ensure_directory(cfg.root, cfg.cache_dir)
         dirs: List[str] = []
         files = discover.walk(cfg, dirs)
         stats = {f: stat_key(f) for f in files}

@@ -17,7 +17,7 @@ from typing import Dict, Optional, Set
 
 from . import __version__
 
-FORMAT = 3
+FORMAT = 4
 FILENAME = "index.marshal"
 DELTA = "index.delta.marshal"
 GITIGNORE = "# created by modelreg: the cache is never committed\n*\n"
@@ -41,11 +41,7 @@ class IndexCache:
         self._load()
 
     def _read(self, path: str):
-        try:
-            with open(path, "rb") as f:
-                data = marshal.loads(f.read())
-        except (OSError, EOFError, ValueError, TypeError):
-            return None
+        data = _load_checked(path)
         if not (
             isinstance(data, dict)
             and data.get("format") == FORMAT
@@ -86,10 +82,10 @@ class IndexCache:
                     f.write(GITIGNORE)
             if self._base_id is not None and len(changed) + len(removed) <= max(50, len(self._base) // 20):
                 delta = dict(common, id=os.urandom(8).hex(), base=self._base_id, files=changed, removed=removed)
-                _atomic_write(self.directory, self.delta_path, marshal.dumps(delta))
+                _atomic_write(self.directory, self.delta_path, _dump_checked(delta))
             else:
                 base = dict(common, id=os.urandom(8).hex(), files=entries)
-                _atomic_write(self.directory, self.path, marshal.dumps(base))
+                _atomic_write(self.directory, self.path, _dump_checked(base))
                 with contextlib.suppress(OSError):
                     os.unlink(self.delta_path)
         except OSError:
@@ -98,7 +94,39 @@ class IndexCache:
 
 def _valid_entry(entry) -> bool:
     """The shape of an entry; facts that do not decode are re-parsed by the store."""
-    return type(entry) is tuple and len(entry) == 4 and type(entry[0]) is tuple
+    return (
+        type(entry) is tuple
+        and len(entry) == 4
+        and type(entry[0]) is tuple
+        and type(entry[1]) is bool
+        and (entry[2] is None or type(entry[2]) is bytes)
+        and (entry[3] is None or type(entry[3]) is tuple)
+    )
+
+
+def _dump_checked(data) -> bytes:
+    """marshal data behind a SHA-256 of it: a damaged file is detected, not half-trusted."""
+    import hashlib
+
+    payload = marshal.dumps(data)
+    return hashlib.sha256(payload).digest() + payload
+
+
+def _load_checked(path: str):
+    import hashlib
+
+    try:
+        with open(path, "rb") as f:
+            blob = f.read()
+    except OSError:
+        return None
+    digest, payload = blob[:32], blob[32:]
+    if len(digest) != 32 or hashlib.sha256(payload).digest() != digest:
+        return None
+    try:
+        return marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return None
 
 
 def _atomic_write(directory: str, path: str, data: bytes) -> None:
@@ -113,9 +141,26 @@ def _atomic_write(directory: str, path: str, data: bytes) -> None:
         raise
 
 
+def cache_directory(root: str, cache_dir: Optional[str]) -> str:
+    return os.path.normpath(os.path.join(root, cache_dir)) if cache_dir else os.path.join(root, ".modelreg_cache")
+
+
+def ensure_directory(root: str, cache_dir: Optional[str]) -> None:
+    """Create the cache directory (with its .gitignore) up front, so that creating it later does
+    not change the project root's mtime between two runs."""
+    directory = cache_directory(root, cache_dir)
+    try:
+        os.makedirs(directory, exist_ok=True)
+        gi = os.path.join(directory, ".gitignore")
+        if not os.path.exists(gi):
+            with open(gi, "w") as f:
+                f.write(GITIGNORE)
+    except OSError:
+        pass
+
+
 def open_cache(root: str, cache_dir: Optional[str], key: str) -> IndexCache:
-    directory = os.path.join(root, cache_dir) if cache_dir else os.path.join(root, ".modelreg_cache")
-    return IndexCache(directory, key)
+    return IndexCache(cache_directory(root, cache_dir), key)
 
 
 # -- the previous report, reused when nothing at all changed --------------------------------
@@ -144,17 +189,12 @@ def fingerprint(cfg, scopes, stats, dirs) -> str:
 
 
 def _result_path(root: str, cache_dir) -> str:
-    directory = os.path.join(root, cache_dir) if cache_dir else os.path.join(root, ".modelreg_cache")
-    return os.path.join(directory, RESULT)
+    return os.path.join(cache_directory(root, cache_dir), RESULT)
 
 
 def load_result(root: str, cache_dir, fp: str):
     """(diagnostic tuples, files, models) of the previous report with this fingerprint, or None."""
-    try:
-        with open(_result_path(root, cache_dir), "rb") as f:
-            data = marshal.loads(f.read())
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
+    data = _load_checked(_result_path(root, cache_dir))
     if not (isinstance(data, tuple) and len(data) == 4 and data[0] == fp):
         return None
     _, diagnostics, files, models = data
@@ -171,6 +211,6 @@ def save_result(root: str, cache_dir, fp: str, diagnostics, files: int, models: 
     path = _result_path(root, cache_dir)
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        _atomic_write(os.path.dirname(path), path, marshal.dumps((fp, rows, files, models)))
+        _atomic_write(os.path.dirname(path), path, _dump_checked((fp, rows, files, models)))
     except OSError:
         pass

@@ -43,6 +43,8 @@ def walk(config: Config, dirs: Optional[List[str]] = None) -> List[str]:
     names = {p.rstrip("/") for p in exclude if p and not any(c in p for c in "/*?[!\\")}
     config_spec = _spec([p for p in exclude if p.rstrip("/") not in names])
     prefix = len(root.rstrip(os.sep)) + 1
+    # modelreg's own cache directory is never part of the project
+    cache = os.path.normpath(os.path.join(root, config.cache_dir)) if config.cache_dir else None
     out: List[str] = []
     # stack of (directory, [(base dir, gitignore spec)...])
     outer = _enclosing_gitignores(root) if config.respect_gitignore else ()
@@ -71,7 +73,7 @@ def walk(config: Config, dirs: Optional[List[str]] = None) -> List[str]:
             except OSError:
                 continue
             if is_dir:
-                if name in ALWAYS_SKIP or name in names:
+                if name in ALWAYS_SKIP or name in names or entry.path == cache:
                     continue
                 rel = entry.path[prefix:].replace(os.sep, "/") + "/"
                 if (config_spec is not None or ignores) and _ignored(entry.path, rel, True, config_spec, ignores):

@@ -122,7 +122,17 @@ _STRING_START = re.compile(r"[rRbBuUfF]{0,2}['\"]")
 
 
 def _balanced_quotes(piece: str) -> bool:
-    return piece.count('"""') % 2 == 0 and piece.count("\'\'\'") % 2 == 0
+    """Even triple quotes and balanced brackets: the piece is not cut inside a string or a bracket.
+
+    A piece that fails (a column-0 line inside a multi-line call or string, or merely
+    brackets or quotes inside strings and comments) sends the file to the full parse."""
+    return (
+        piece.count('"""') % 2 == 0
+        and piece.count("\'\'\'") % 2 == 0
+        and piece.count("(") == piece.count(")")
+        and piece.count("[") == piece.count("]")
+        and piece.count("{") == piece.count("}")
+    )
 
 
 def _interesting(piece: str) -> bool:
@@ -617,35 +627,31 @@ class _Indexer:
 # whose tokens meet no known model-ish name cannot define a model, and is not
 # parsed. The resolver grows the set of names until nothing new is found.
 
-_TRIGGERS = (b"sqlalchemy", b"sqlmodel")
-_CLASS_RE = re.compile(rb"class[ \t]+\w+[ \t]*\((.{0,400})", re.S)
-_IMPORT_RE = re.compile(rb"import[ \t]+([^\n]*)")
-_PAREN_IMPORT_RE = re.compile(rb"import[ \t]*\(([^)]*)\)")
-_ALIAS_RE = re.compile(rb"=[ \t]*([\w.]+)[ \t]*(?:#[^\n]*)?\r?\n")
-_TOKEN_RE = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+_TRIGGERS = (b"sqlalchemy", b"sqlmodel", b"create_all")
+# every byte that cannot be part of an identifier becomes a space: words = identifiers (and numbers)
+_WORD_TABLE = bytes(c if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122 or c == 95 or c >= 128) else 32 for c in range(256))
+
+# Library names a model-ish value can be spelled with when a project module re-exports them
+# (`from app.compat import SQLModel`): part of the prefilter's vocabulary from the start.
+LIBRARY_NAMES = frozenset(
+    {
+        "SQLModel", "DeclarativeBase", "DeclarativeBaseNoMeta", "declarative_base", "as_declarative",
+        "registry", "MetaData", "Table", "SQLAlchemy", "mapped_as_dataclass", "map_imperatively", "generate_base",
+    }
+)
 
 
-def scan(data: bytes, triggers: Tuple[bytes, ...] = ()) -> Tuple[bool, Tuple[str, ...]]:
-    """(has a trigger word, the names a model-ish base could be spelled with in this file).
+def scan(data: bytes, triggers: Tuple[bytes, ...] = ()) -> Tuple[bool, bytes]:
+    """(has a trigger word, every word of the file as one space-separated bytes string).
 
     Triggers: the SQLAlchemy-family package names (every base, registry, MetaData
-    or Table starts from an import of one), plus configured base names. Tokens:
-    every name in class base lists, import statements, and simple alias
-    assignments (``MyBase = models.Base``) - over-approximated, never under.
+    or Table starts from an import of one), ``create_all`` (MR003), and configured
+    base names. Words: every identifier in the file - the prefilter asks whether
+    one of them is a model-ish name, so nothing spelled anywhere can escape it.
     """
     if any(t in data for t in _TRIGGERS) or any(t in data for t in triggers):
-        return True, ()
-    snippets = []
-    if b"class" in data:
-        snippets.extend(_CLASS_RE.findall(data))
-    if b"import" in data:
-        snippets.extend(_IMPORT_RE.findall(data))
-        snippets.extend(_PAREN_IMPORT_RE.findall(data))
-    snippets.extend(_ALIAS_RE.findall(data))
-    if not snippets:
-        return False, ()
-    # interned: the cache stores each distinct name once
-    return False, tuple({sys.intern(t.decode("ascii")) for t in _TOKEN_RE.findall(b" ".join(snippets))})
+        return True, b""
+    return False, b" ".join(set(data.translate(_WORD_TABLE).split()))
 
 
 # -- facts as plain data (for the cache and for worker processes) -------------------------

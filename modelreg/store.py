@@ -49,7 +49,7 @@ def _work(job: Tuple[Sequence[str], Tuple[bytes, ...], bool, bool]) -> List[tupl
         key = _stat(path)
         data, error = _read(path)
         if data is None:
-            out.append((path, key, True, (), facts_to_data(error)))
+            out.append((path, key, True, b"", facts_to_data(error)))
             continue
         trig, tokens = scan(data, triggers)
         facts = facts_to_data(index_source(data, fast=not full)) if parse and (trig or full) else None
@@ -76,7 +76,8 @@ class FactStore:
         self.full = full
         self.triggers = tuple(t.encode() for t in triggers)
         self.jobs = jobs
-        self.entries: Dict[str, list] = {}  # path -> [stat key, trigger, tokens, facts data or None]
+        # path -> [stat key, trigger, words (space-separated bytes; None: no candidate under the cached names), facts]
+        self.entries: Dict[str, list] = {}
         self._facts: Dict[str, FileFacts] = {}
         self.parsed: Set[str] = set()  # files whose facts this run used
         self.dirty = False  # something to write back to the cache
@@ -139,7 +140,7 @@ class FactStore:
             data, error = _read(path)
             f = error if data is None else index_source(data, fast=not self.full)
             if entry is None:
-                entry = self.entries[path] = [_stat(path), True, (), None]
+                entry = self.entries[path] = [_stat(path), True, b"", None]
             entry[3] = facts_to_data(f)
             self.dirty = True
         self._facts[path] = f
@@ -163,8 +164,9 @@ class FactStore:
             if unknown:
                 self.dirty = True
         out = []
+        words = {n.encode() for n in names}
         for path, (_, trig, tokens, _facts) in self.entries.items():
-            if self.full or trig or (tokens and not names.isdisjoint(tokens)):
+            if self.full or trig or (tokens and not words.isdisjoint(tokens.split())):
                 out.append(path)
         return out
 
@@ -173,8 +175,9 @@ class FactStore:
         if self.cache is None or not (self.dirty or names != self.cache.names):
             return
         entries = {}
+        words = {n.encode() for n in names}
         for path, (key, trig, tokens, facts) in self.entries.items():
-            if tokens and names.isdisjoint(tokens):
+            if tokens and words.isdisjoint(tokens.split()):
                 tokens = None
             entries[path] = (tuple(key), trig, tokens, facts)
         self.cache.save(entries, names)

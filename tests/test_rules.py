@@ -217,7 +217,7 @@ def test_a_broken_file_that_cannot_define_a_model_is_not_read_unless_full_parse_
 
 def test_a_syntax_error_inside_a_function_body_of_a_model_file_is_left_to_the_interpreter(tree):
     # modelreg reads imports, class headers and SQLAlchemy dunders, not function bodies
-    source = "from pkg.db import Base\n\n\nclass Audit(Base):\n    def f(self):\n        return (\n"
+    source = "from pkg.db import Base\n\n\nclass Audit(Base):\n    def f(self):\n        return 1 +\n"
     root = tree({**PROJECT, "pkg/data/audit.py": source})
     assert [d.code for d in modelreg.check([str(root)]).diagnostics] == ["MR001"]
 
