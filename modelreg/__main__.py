@@ -1,5 +1,12 @@
+"""`python -m modelreg`: Python put the current directory first on sys.path; a project file named
+like a library modelreg imports (click.py, tomllib.py...) would run. Drop it before importing."""
+
+import os
 import sys
 
-from .cli import main
+_cwd = os.path.realpath(os.getcwd())
+sys.path[:] = [p for p in sys.path if p and os.path.realpath(p) != _cwd]
+
+from .cli import main  # noqa: E402
 
 sys.exit(main())

@@ -326,8 +326,22 @@ def check(
         if stored is not None:
             diagnostics, n_files, n_models = stored
             return Report(cfg.root, [Diagnostic(*d) for d in diagnostics], n_files, [], [], model_count=n_models)
-    analysis = analyze(cfg, full=full, use_cache=use_cache, files=files, stats=stats)
-    diagnostics = run_rules(analysis, scopes)
+    try:
+        analysis = analyze(cfg, full=full, use_cache=use_cache, files=files, stats=stats)
+        diagnostics = run_rules(analysis, scopes)
+    except (RecursionError, MemoryError):
+        raise
+    except Exception:
+        if not use_cache:
+            raise
+        # a cache that decodes but holds what modelreg never writes (crafted, or from a buggy
+        # version): drop it and analyze from the files alone - a cache never makes a run fail
+        from . import cache as cache_mod
+
+        cache_mod.discard(cfg.root, cfg.cache_dir)
+        analysis = analyze(cfg, full=full, use_cache=False, files=files, stats=stats)
+        diagnostics = run_rules(analysis, scopes)
+        fingerprint = None
     if analysis.store is not None:
         analysis.store.save(analysis.names)
     if fingerprint is not None:

@@ -75,11 +75,7 @@ class IndexCache:
         removed = tuple(p for p in self._base if p not in entries)
         common = {"format": FORMAT, "version": __version__, "key": self.key, "names": tuple(sorted(names))}
         try:
-            os.makedirs(self.directory, exist_ok=True)
-            gi = os.path.join(self.directory, ".gitignore")
-            if not os.path.exists(gi):
-                with open(gi, "w") as f:
-                    f.write(GITIGNORE)
+            _write_gitignore(self.directory)
             if self._base_id is not None and len(changed) + len(removed) <= max(50, len(self._base) // 20):
                 delta = dict(common, id=os.urandom(8).hex(), base=self._base_id, files=changed, removed=removed)
                 _atomic_write(self.directory, self.delta_path, _dump_checked(delta))
@@ -148,15 +144,23 @@ def cache_directory(root: str, cache_dir: Optional[str]) -> str:
 def ensure_directory(root: str, cache_dir: Optional[str]) -> None:
     """Create the cache directory (with its .gitignore) up front, so that creating it later does
     not change the project root's mtime between two runs."""
-    directory = cache_directory(root, cache_dir)
     try:
-        os.makedirs(directory, exist_ok=True)
-        gi = os.path.join(directory, ".gitignore")
-        if not os.path.exists(gi):
-            with open(gi, "w") as f:
-                f.write(GITIGNORE)
+        _write_gitignore(cache_directory(root, cache_dir))
     except OSError:
         pass
+
+
+def _write_gitignore(directory: str) -> None:
+    """The cache directory ignores itself: written atomically, and again whenever it is not exactly ours."""
+    os.makedirs(directory, exist_ok=True)
+    gi = os.path.join(directory, ".gitignore")
+    try:
+        with open(gi) as f:
+            if f.read() == GITIGNORE:
+                return
+    except (OSError, UnicodeDecodeError):
+        pass
+    _atomic_write(directory, gi, GITIGNORE.encode())
 
 
 def open_cache(root: str, cache_dir: Optional[str], key: str) -> IndexCache:
@@ -198,9 +202,21 @@ def load_result(root: str, cache_dir, fp: str):
     if not (isinstance(data, tuple) and len(data) == 4 and data[0] == fp):
         return None
     _, diagnostics, files, models = data
-    if not (isinstance(diagnostics, tuple) and all(isinstance(d, tuple) and len(d) == 10 for d in diagnostics)):
+    if not (type(diagnostics) is tuple and type(files) is int and type(models) is int):
+        return None
+    if not all(type(d) is tuple and len(d) == 10 and _diagnostic_types(d) for d in diagnostics):
         return None
     return diagnostics, files, models
+
+
+def _diagnostic_types(d: tuple) -> bool:
+    code, message, path, line, column, end_line, end_column, model, registry, fixable = d
+    return (
+        all(type(x) is str for x in (code, message, path))
+        and all(type(x) is int for x in (line, column, end_line, end_column))
+        and all(x is None or type(x) is str for x in (model, registry))
+        and type(fixable) is bool
+    )
 
 
 def save_result(root: str, cache_dir, fp: str, diagnostics, files: int, models: int) -> None:
@@ -214,3 +230,11 @@ def save_result(root: str, cache_dir, fp: str, diagnostics, files: int, models: 
         _atomic_write(os.path.dirname(path), path, _dump_checked((fp, rows, files, models)))
     except OSError:
         pass
+
+
+def discard(root: str, cache_dir) -> None:
+    """Remove the cache files (not the directory): the next run rebuilds them."""
+    directory = cache_directory(root, cache_dir)
+    for name in (FILENAME, DELTA, RESULT):
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(directory, name))

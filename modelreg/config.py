@@ -142,6 +142,15 @@ def parse(table: dict, root: str, where: str) -> Config:
         if base is not None and not isinstance(base, str):
             raise ConfigError(f"{where}: [[tool.modelreg.registries]] entry {i + 1}: base must be a dotted name")
         registries.append(RegistrySpec(entry["registry"], base))
+    claimed = {}
+    for spec in registries:
+        if spec.base is not None:
+            if spec.base in claimed:
+                raise ConfigError(
+                    f"{where}: base {spec.base} is claimed by two registries ({claimed[spec.base]} and {spec.registry}); "
+                    "one registry per base"
+                )
+            claimed[spec.base] = spec.registry
     kw["registries"] = tuple(registries)
     if "require" in table:
         kw["require"] = check_require(table["require"], where)

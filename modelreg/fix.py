@@ -109,6 +109,9 @@ def plan(
         except FixError as exc:
             errors.append((path, str(exc)))
             continue
+        except (RecursionError, MemoryError):  # libcst recursing through a deeply nested expression
+            errors.append((path, "the file is too deeply nested to edit safely; nothing written"))
+            continue
         fx.fixed = entry["count"]
         if fx.changed:
             fixes.append(fx)
@@ -117,6 +120,9 @@ def plan(
             fx = _plan_env(analysis, path, items, read)
         except FixError as exc:
             errors.append((path, str(exc)))
+            continue
+        except (RecursionError, MemoryError):
+            errors.append((path, "the file is too deeply nested to edit safely; nothing written"))
             continue
         if fx.changed:
             fixes.append(fx)
@@ -159,6 +165,8 @@ def _additions(analysis, reg: Registry, models: Sequence[ModelInfo]) -> List[Add
 def _plan_registry(analysis, reg: Registry, models: Sequence[ModelInfo], removals, read) -> FileFix:
     additions = _additions(analysis, reg, models)
     if reg.module is None or not os.path.exists(reg.path):
+        if os.path.lexists(reg.path):
+            raise FixError("a file or directory is already there and is not a registry modelreg can edit; nothing written")
         lines = sorted({a.statement + "  # noqa: F401" for a in additions})
         new = (NEW_REGISTRY_HEADER + "\n" + "\n".join(lines) + "\n").encode("utf-8")
         _check_parses(reg.path, new)
@@ -245,9 +253,15 @@ class RegistryEditor:
 
     def __init__(self, source: bytes, project: Project, registry: Module, imports: Sequence[ImportStmt]):
         try:
+            # the standard parser first: it refuses what would crash libcst's native parser (deep nesting)
+            ast.parse(decode(source))
             self.module = cst.parse_module(source)
         except cst.ParserSyntaxError as exc:
             raise FixError(f"cannot parse the file to edit it ({exc.message}); nothing written") from None
+        except (SyntaxError, ValueError, UnicodeDecodeError) as exc:
+            raise FixError(f"cannot parse the file to edit it ({exc}); nothing written") from None
+        except (RecursionError, MemoryError):
+            raise FixError("the file is too deeply nested to edit safely; nothing written") from None
         self.source = source
         self.project = project
         self.registry = registry
@@ -505,7 +519,12 @@ class RegistryEditor:
             return
 
     def result(self) -> bytes:
-        out = self.module.with_changes(header=self.header, body=[s.node for s in self.stmts], footer=self.footer).bytes
+        try:
+            out = self.module.with_changes(header=self.header, body=[s.node for s in self.stmts], footer=self.footer).bytes
+        except RecursionError:
+            raise FixError("the file is too deeply nested to edit safely; nothing written") from None
+        if not self.source.strip() and out and not out.endswith((b"\n", b"\r")):
+            out += self.module.default_newline.encode()  # an empty file gets proper lines
         # libcst drops the final newline of a file using old-Mac "\r" line endings: put it back
         if self.source.endswith(b"\r") and not self.source.endswith(b"\r\n") and not out.endswith(b"\r"):
             out += b"\r"
@@ -572,6 +591,8 @@ def write(fx: FileFix, root: str) -> None:
             if f.read() != fx.old:
                 raise FixError("the file changed while modelreg was fixing it; nothing written")
         mode = stat.S_IMODE(os.stat(target).st_mode)
+    elif os.path.lexists(fx.path):
+        raise FixError("refusing to create the registry: something is already at that path")
     fd, tmp = tempfile.mkstemp(prefix=".modelreg-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:

@@ -62,6 +62,10 @@ def index_source(data: bytes, fast: bool = True) -> FileFacts:
         text = decode(data)
     except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
         return FileFacts(error=_decode_error(data, exc))
+    if "\0" in text:  # Python refuses to import such a file; say where the byte is
+        at = text.index("\0")
+        line = text.count("\n", 0, at) + 1
+        return FileFacts(error=(line, at - (text.rfind("\n", 0, at) + 1), "source contains a NUL byte"))
     if fast:
         skel = skeleton(text)
         if skel is not None:

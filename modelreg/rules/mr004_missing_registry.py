@@ -24,6 +24,8 @@ a new file of imports.
 
 from __future__ import annotations
 
+import os
+
 CODE = "MR004"
 NAME = "missing-registry"
 SUMMARY = "Models have no registry module"
@@ -38,6 +40,21 @@ def check(analysis):
         if not models:
             continue
         names = ", ".join(m.name for m in models[:3]) + (", ..." if len(models) > 3 else "")
+        count = f"{len(models)} model{'s' if len(models) != 1 else ''} not registered ({names})"
+        if os.path.lexists(reg.path):
+            # something is there (a directory, a file that is not a configured registry): never overwrite it
+            what = "a directory" if os.path.isdir(reg.path) else "not a registry modelreg may edit"
+            hint = "" if reg.source == "config" else "; configure a registry for this base"
+            yield analysis.diagnostic(
+                CODE,
+                f"registry {analysis.rel(reg.path)} is {what}{hint}: {count}",
+                reg.path if not os.path.isdir(reg.path) else reg.path,
+                1,
+                0,
+                1,
+                registry=reg.path,
+            )
+            continue
         why = "configured registry" if reg.source == "config" else "no registry governs their base; expected registry"
         yield analysis.diagnostic(
             CODE,
