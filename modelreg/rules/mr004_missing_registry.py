@@ -48,7 +48,7 @@ def check(analysis):
             yield analysis.diagnostic(
                 CODE,
                 f"registry {analysis.rel(reg.path)} is {what}{hint}: {count}",
-                reg.path if not os.path.isdir(reg.path) else reg.path,
+                reg.path,
                 1,
                 0,
                 1,
