@@ -277,6 +277,9 @@ def run_rules(analysis: Analysis, scopes: Sequence[str]) -> List[Diagnostic]:
     return out
 
 
+_EXPLICIT_ONLY = frozenset({"MR002"})
+
+
 def _suppressed(analysis: Analysis, d: Diagnostic) -> bool:
     mod = analysis.project.by_path.get(d.path)
     if mod is None:
@@ -285,7 +288,11 @@ def _suppressed(analysis: Analysis, d: Diagnostic) -> bool:
     codes = facts.noqa_codes(d.line)
     if codes is None or d.code == "MR100":
         return False
-    return codes == () or d.code in codes
+    if codes == ():
+        # a bare `# noqa` (the FastAPI template puts one on every registry line, meant for F401)
+        # does not hide an import that breaks the registry: only `# noqa: MR002` does
+        return d.code not in _EXPLICIT_ONLY
+    return d.code in codes
 
 
 def check(
@@ -401,24 +408,76 @@ class FixOutcome:
         return any(fx.changed for fx in self.fixes)
 
 
+MAX_FIX_PASSES = 5
+
+
 def fix(
     paths: Sequence[str] = (".",),
     *,
     config_file: Optional[str] = None,
     require: Optional[str] = None,
     dry_run: bool = False,
+    use_cache: bool = True,
 ) -> FixOutcome:
-    """Fix what can be fixed (registries only), then check again. ``dry_run`` plans without writing."""
+    """Fix what can be fixed (registries, and env.py for MR003), then check again.
+
+    Fixes are planned in passes over the edited text, held in memory, until a pass
+    changes nothing: removing a stale import can leave models unregistered that
+    only it loaded, and the next pass registers them - one run, one write per file.
+    ``dry_run`` plans without writing (``--diff`` shows exactly what ``--fix`` writes).
+    """
     import contextlib
 
     from . import fix as fix_mod
+    from .index import index_source
 
     paths = list(paths) or ["."]
     cfg = load_config(paths, config_file, require=require)
     lock = contextlib.nullcontext() if dry_run else fix_mod.project_lock(cfg.root)
     with lock:
-        before = check(paths, config_file=config_file, require=require)
-        fixes, errors = fix_mod.plan(before.analysis, before.diagnostics)
+        before = check(paths, config_file=config_file, require=require, use_cache=use_cache)
+        analysis, diagnostics = before.analysis, before.diagnostics
+        scopes = [os.path.abspath(p) for p in paths]
+        if any(os.path.abspath(p) == cfg.root for p in paths):
+            scopes = []
+        overlay: Dict[str, bytes] = {}  # path -> text after the passes so far
+        originals: Dict[str, Optional[bytes]] = {}
+        done: Dict[str, "fix_mod.FileFix"] = {}
+        errors: List[Tuple[str, str]] = []
+
+        def read(path: str) -> bytes:
+            return overlay[path] if path in overlay else fix_mod.read_file(path)
+
+        for _ in range(MAX_FIX_PASSES):
+            fixes, pass_errors = fix_mod.plan(analysis, diagnostics, read=read)
+            errors.extend(e for e in pass_errors if e not in errors)
+            fixes = [fx for fx in fixes if overlay.get(fx.path) != fx.new]
+            if not fixes:
+                break
+            for fx in fixes:
+                originals.setdefault(fx.path, fx.old)
+                overlay[fx.path] = fx.new
+                previous = done.get(fx.path)
+                if previous is None:
+                    done[fx.path] = fx
+                else:
+                    previous.new = fx.new
+                    previous.added += fx.added
+                    previous.removed += fx.removed
+                    previous.fixed += fx.fixed
+            store = analysis.store
+            mods = analysis.project.modules
+
+            def facts_of(m, store=store):
+                if m.path in overlay:
+                    return index_source(overlay[m.path])
+                return store.facts(m) if store is not None else read_facts(m.path)
+
+            analysis = Analysis(Project(cfg, mods, facts_of), [m.path for m in mods], store)
+            diagnostics = run_rules(analysis, scopes)
+        fixes = [fx for fx in done.values() if fx.new != originals[fx.path]]
+        for fx in fixes:
+            fx.old = originals[fx.path]
         if dry_run or not fixes:
             return FixOutcome(fixes, errors, before, written=False)
         written = []
@@ -430,5 +489,5 @@ def fix(
                 errors.append((fx.path, str(exc)))
             except OSError as exc:
                 errors.append((fx.path, f"cannot write: {exc.strerror or exc}; the file is unchanged"))
-        after = check(paths, config_file=config_file, require=require) if written else before
+        after = check(paths, config_file=config_file, require=require, use_cache=use_cache) if written else before
         return FixOutcome(written, errors, after, written=bool(written))

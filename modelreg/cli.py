@@ -71,7 +71,7 @@ def check(
     """Report models the registry does not import (MR001) and other registry problems."""
     paths = paths or (".",)
     if show_diff:
-        outcome = api.fix(paths, config_file=config_file, require=require, dry_run=True)
+        outcome = api.fix(paths, config_file=config_file, require=require, dry_run=True, use_cache=not no_cache)
         _echo_errors(outcome.errors)
         diff = "".join(unified_diff(fx) for fx in outcome.fixes)
         click.echo(diff, nl=False)
@@ -80,7 +80,7 @@ def check(
             click.echo(f"Would fix {n} error{'s' if n != 1 else ''}." if n else "No fixes available.", err=True)
         sys.exit(EXIT_ERROR if outcome.errors else (EXIT_FINDINGS if diff else EXIT_CLEAN))
     if do_fix:
-        outcome = api.fix(paths, config_file=config_file, require=require)
+        outcome = api.fix(paths, config_file=config_file, require=require, use_cache=not no_cache)
         report = outcome.report
         _echo_errors(outcome.errors)
         if not quiet:
