@@ -240,6 +240,12 @@ def cache_key(cfg: config_mod.Config) -> str:
     return "bases=" + ",".join(sorted(cfg.bases))
 
 
+def _scopes(paths: Sequence[str], cfg: config_mod.Config) -> List[str]:
+    """The PATHs diagnostics are reported for; none (everything) when one of them is the project root."""
+    scopes = [os.path.abspath(p) for p in paths]
+    return [] if cfg.root in scopes else scopes
+
+
 def _under(path: str, scopes: Sequence[str]) -> bool:
     return any(path == s or path.startswith(s.rstrip(os.sep) + os.sep) for s in scopes)
 
@@ -316,9 +322,7 @@ def check(
     """
     paths = list(paths) or ["."]
     cfg = load_config(paths, config_file, require=require)
-    scopes = [os.path.abspath(p) for p in paths]
-    if any(os.path.abspath(p) == cfg.root for p in paths):
-        scopes = []
+    scopes = _scopes(paths, cfg)
     files = stats = fingerprint = None
     if reuse and use_cache and not full:
         from . import cache as cache_mod
@@ -437,9 +441,7 @@ def fix(
     with lock:
         before = check(paths, config_file=config_file, require=require, use_cache=use_cache)
         analysis, diagnostics = before.analysis, before.diagnostics
-        scopes = [os.path.abspath(p) for p in paths]
-        if any(os.path.abspath(p) == cfg.root for p in paths):
-            scopes = []
+        scopes = _scopes(paths, cfg)
         overlay: Dict[str, bytes] = {}  # path -> text after the passes so far
         originals: Dict[str, Optional[bytes]] = {}
         done: Dict[str, "fix_mod.FileFix"] = {}
@@ -465,6 +467,8 @@ def fix(
                     previous.added += fx.added
                     previous.removed += fx.removed
                     previous.fixed += fx.fixed
+            if not any(fx.removed for fx in fixes):
+                break  # only additions: they register models, and cannot unregister or break anything
             store = analysis.store
             mods = analysis.project.modules
 

@@ -246,6 +246,13 @@ class _Stmt:
     fact: Optional[ImportStmt] = None  # facts of the original statement (None for other statements)
     added: bool = False  # inserted by this fix
     line: int = 0  # original 1-based line (0 for added statements)
+    entry: bool = False  # imports a project module: one of the registry's entries
+    key: Optional[str] = None  # sort key of an entry
+
+    def sort_key(self) -> str:
+        if self.key is None:
+            self.key = _sort_key(_import_of(self.node))
+        return self.key
 
 
 class RegistryEditor:
@@ -267,11 +274,17 @@ class RegistryEditor:
         self.registry = registry
         facts_by_line = {s.line: s for s in imports if s.scope == MODULE}
         self.stmts: List[_Stmt] = []
+        self._layout = None  # the entries' layout, computed once (removals reset it)
         line = 1 + len(self.module.header)
         for node in self.module.body:
             start = line + len(getattr(node, "leading_lines", ()))
-            self.stmts.append(_Stmt(node, facts_by_line.get(start) if _import_of(node) else None, False, start))
-            line += self.module.code_for_node(node).count("\n")
+            fact = facts_by_line.get(start) if _import_of(node) else None
+            entry = fact is not None and style_mod._form_of(project, registry, fact) is not None
+            self.stmts.append(_Stmt(node, fact, False, start, entry))
+            if fact is not None and len(node.body) == 1:
+                line = fact.end_line + 1  # the parser already knows where an import ends
+            else:
+                line += self.module.code_for_node(node).count("\n")
         self.footer = list(self.module.footer)
         self.header = list(self.module.header)
         if self.stmts and not self.stmts[0].node.leading_lines:
@@ -285,17 +298,21 @@ class RegistryEditor:
 
     def _entries(self) -> List[int]:
         """Indices of the top-level statements that import a project module: the registry's entries."""
-        return [
-            i
-            for i, s in enumerate(self.stmts)
-            if s.added or (s.fact is not None and style_mod._form_of(self.project, self.registry, s.fact) is not None)
-        ]
+        return [i for i, s in enumerate(self.stmts) if s.added or s.entry]
 
     # layout ---------------------------------------------------------------------
 
     def _pattern(self, entries: List[int]) -> Tuple[list, Optional[cst.Comment], cst.SimpleWhitespace, bool]:
         """Layout of a typical entry: its leading lines, the trailing comment its neighbours carry,
-        the whitespace before that comment, and whether the entries are sorted."""
+        the whitespace before that comment, and whether the entries are sorted.
+
+        Computed once from the registry's own entries (additions keep a sorted registry sorted)."""
+        if self._layout is not None and any(not self.stmts[i].added for i in entries):
+            return self._layout
+        self._layout = self._compute_pattern(entries)
+        return self._layout
+
+    def _compute_pattern(self, entries: List[int]):
         originals = [self.stmts[i].node for i in entries if not self.stmts[i].added]
         sample = originals or [self.stmts[i].node for i in entries]  # only what this fix added so far
         if len(originals) >= 2:
@@ -318,7 +335,7 @@ class RegistryEditor:
         _, trailing, whitespace = max(comments.values(), key=lambda v: v[0]) if comments else (0, None, None)
         if trailing is None:
             whitespace = cst.SimpleWhitespace("")
-        keys = [_sort_key(_import_of(self.stmts[i].node)) for i in entries]
+        keys = [self.stmts[i].sort_key() for i in entries]
         is_sorted = all(a <= b for a, b in zip(keys, keys[1:]))
         return leading, trailing, whitespace, is_sorted
 
@@ -369,7 +386,7 @@ class RegistryEditor:
     def _insert_among(self, stmt, key: str, entries: List[int], is_sorted: bool) -> None:
         pos = entries[-1] + 1
         if is_sorted:
-            pos = next((i for i in entries if _sort_key(_import_of(self.stmts[i].node)) > key), pos)
+            pos = next((i for i in entries if self.stmts[i].sort_key() > key), pos)
         if pos == entries[0]:
             # a new first entry takes over the lines above the old first one (header comments...)
             first = self.stmts[pos]
@@ -447,6 +464,7 @@ class RegistryEditor:
             s.node = s.node.with_changes(body=[node.with_changes(names=kept)])
             self._edit_all(remove=self._bound_names(node.with_changes(names=[alias])))
             return _code(alias.name)
+        self._layout = None
         text = _code(s.node.with_changes(leading_lines=[])).strip()
         prefix, attached = _split_leading(s.node.leading_lines)
         entries = self._entries()
