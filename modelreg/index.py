@@ -14,7 +14,6 @@ from __future__ import annotations
 import ast
 import io
 import re
-import sys
 import tokenize
 import warnings
 from typing import List, Optional, Tuple

@@ -7,7 +7,7 @@ quick fix, so that all three always propose the same line.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import Optional, Sequence
 
 from .resolve import Project
 from .types import MODULE, Module
@@ -90,7 +90,3 @@ def statement(style: Style, registry: Optional[Module], target: Module, classes:
     if form in (FROM_CLASS, REL_CLASS):
         return f"from {target.name} import {', '.join(classes)}"
     return f"import {target.name}"
-
-
-def model_classes(names: List[str]) -> List[str]:
-    return sorted(set(names))

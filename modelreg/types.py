@@ -10,7 +10,7 @@ between processes without pickling project objects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple, Optional, Tuple, Union
+from typing import NamedTuple, Optional, Tuple
 
 # --- expressions -------------------------------------------------------------
 #
@@ -180,6 +180,3 @@ class Diagnostic:
     fixable: bool = False
     # data the fixer needs (not part of the JSON contract)
     fix: Optional[tuple] = field(default=None, compare=False)
-
-
-Value = Union[None, tuple]

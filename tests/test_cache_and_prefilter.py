@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import marshal
 import os
 import subprocess
 import sys

@@ -5,10 +5,8 @@ work for try-repo) into a hook environment with pip, once per test session.
 """
 
 import os
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
