@@ -8,7 +8,6 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import config as config_mod
 from . import discover, rules, style
-from .index import index_source
 from .resolve import (
     REGISTRY_FILENAME,
     Coverage,
@@ -19,17 +18,7 @@ from .resolve import (
     reachable,
     run_scopes,
 )
-from .types import Diagnostic, FileFacts, ModelInfo, Registry
-
-
-def read_facts(path: str) -> FileFacts:
-    """Facts of a file on disk; an unreadable file becomes facts carrying the OS's reason."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as exc:
-        return FileFacts(error=(1, 0, f"cannot read file: {exc.strerror or exc}"))
-    return index_source(data)
+from .types import Diagnostic, ModelInfo, Registry
 
 
 class Analysis:
@@ -469,13 +458,11 @@ def fix(
                     previous.fixed += fx.fixed
             if not any(fx.removed for fx in fixes):
                 break  # only additions: they register models, and cannot unregister or break anything
-            store = analysis.store
+            store = analysis.store  # check() always analyzes through a store
             mods = analysis.project.modules
 
             def facts_of(m, store=store):
-                if m.path in overlay:
-                    return index_source(overlay[m.path])
-                return store.facts(m) if store is not None else read_facts(m.path)
+                return index_source(overlay[m.path]) if m.path in overlay else store.facts(m)
 
             analysis = Analysis(Project(cfg, mods, facts_of), [m.path for m in mods], store)
             diagnostics = run_rules(analysis, scopes)

@@ -30,10 +30,6 @@ def _read(path: str) -> Tuple[Optional[bytes], Optional[FileFacts]]:
 
 def stat_key(path: str) -> Tuple[int, int]:
     """(size, mtime_ns): what says a file is unchanged; (-1, -1) when it cannot be stat'ed."""
-    return _stat(path)
-
-
-def _stat(path: str) -> Tuple[int, int]:
     try:
         st = os.stat(path)
     except OSError:
@@ -46,7 +42,7 @@ def _work(job: Tuple[Sequence[str], Tuple[bytes, ...], bool, bool]) -> List[tupl
     paths, triggers, full, parse = job
     out = []
     for path in paths:
-        key = _stat(path)
+        key = stat_key(path)
         data, error = _read(path)
         if data is None:
             out.append((path, key, True, b"", facts_to_data(error)))
@@ -89,7 +85,7 @@ class FactStore:
         cached = self.cache.entries if self.cache is not None else {}
         stale = []
         for m in self.modules:
-            key = stats[m.path] if stats is not None and m.path in stats else _stat(m.path)
+            key = stats[m.path] if stats is not None and m.path in stats else stat_key(m.path)
             entry = cached.get(m.path)
             if entry is not None and tuple(entry[0]) == key and (entry[3] is not None or not (entry[1] or self.full)):
                 self.entries[m.path] = list(entry)
@@ -140,7 +136,7 @@ class FactStore:
             data, error = _read(path)
             f = error if data is None else index_source(data, fast=not self.full)
             if entry is None:
-                entry = self.entries[path] = [_stat(path), True, b"", None]
+                entry = self.entries[path] = [stat_key(path), True, b"", None]
             entry[3] = facts_to_data(f)
             self.dirty = True
         self._facts[path] = f
