@@ -89,9 +89,12 @@ class Project:
             self.by_root.setdefault(m.root, {})[m.name] = m
         self.by_path: Dict[str, Module] = {m.path: m for m in self.modules}
         self.tops: Dict[str, Set[str]] = {r: {n.partition(".")[0] for n in t} for r, t in self.by_root.items()}
+        self.all_tops: Set[str] = set().union(*self.tops.values())  # no import outside these finds the project
         self._config_roots = [os.path.normpath(os.path.join(config.root, r)) for r in config.roots]
         self._search_cache: Dict[str, List[str]] = {}
         self._binding_cache: Dict[Tuple[str, str], object] = {}
+        self._parents: Dict[str, List[Module]] = {}
+        self._deps: Dict[str, List[Module]] = {}
         self._class_cache: Dict[Tuple[str, str], ClassKind] = {}
         self.bases: Dict[str, BaseInfo] = {}
         self._db_model_class: Dict[str, tuple] = {}  # Flask-SQLAlchemy db key -> (module, model_class expr)
@@ -162,8 +165,11 @@ class Project:
 
     def parents(self, module: Module) -> List[Module]:
         """The packages Python runs before the module itself (their __init__.py)."""
-        table = self.by_root.get(module.root, {})
-        return [table[p] for p in iter_parents(module.name) if p in table]
+        found = self._parents.get(module.path)
+        if found is None:
+            table = self.by_root.get(module.root, {})
+            found = self._parents[module.path] = [table[p] for p in iter_parents(module.name) if p in table]
+        return found
 
     def resolve_relative(self, module: Module, level: int, name: str) -> Optional[str]:
         """Absolute dotted name of a relative import target; None when it climbs out of the top package."""
@@ -198,6 +204,31 @@ class Project:
         if sub is not None:
             return ("module", sub)
         return None if is_project else ("ext", target + "." + name)
+
+    def runs(self, module: Module) -> List[Module]:
+        """The project modules importing `module` runs directly: its run-time imports (and what they
+        run first), and the modules its understood dynamic imports load."""
+        found = self._deps.get(module.path)
+        if found is not None:
+            return found
+        found = []
+        facts = self.facts(module)
+        if facts.error is None:
+            scopes = run_scopes(facts)
+            tops = self.all_tops
+            for stmt in facts.imports:
+                if stmt.scope not in scopes:
+                    continue
+                if stmt.is_from:
+                    if not stmt.level and stmt.module.partition(".")[0] not in tops:
+                        continue  # `from typing import Optional`: nothing of the project runs
+                elif all(n.partition(".")[0] not in tops or not self.is_project_name(n, module) for n, _ in stmt.names):
+                    continue  # `import datetime`, `import sqlalchemy as sa`
+                found.extend(executed_by(self, module, stmt))
+            if facts.dynamic_imports:
+                found.extend(dynamic_targets(self, module, facts, scopes)[0])
+        self._deps[module.path] = found
+        return found
 
     # -- names -> values --------------------------------------------------------
 
@@ -766,19 +797,7 @@ def reachable(project: Project, start: Module) -> Set[str]:
         if mod.path in seen:
             continue
         seen.add(mod.path)
-        facts = project.facts(mod)
-        if facts.error is not None:
-            continue
-        scopes = run_scopes(facts)
-        for stmt in facts.imports:
-            if stmt.scope not in scopes:
-                continue
-            if not stmt.is_from and all(not project.is_project_name(n, mod) for n, _ in stmt.names):
-                continue  # `import datetime`, `import sqlalchemy as sa`: nothing of the project runs
-            stack.extend(m for m in executed_by(project, mod, stmt) if m.path not in seen)
-        if facts.dynamic_imports:
-            dyn, _ = dynamic_targets(project, mod, facts, scopes)
-            stack.extend(m for m in dyn if m.path not in seen)
+        stack.extend(m for m in project.runs(mod) if m.path not in seen)
     return seen
 
 
