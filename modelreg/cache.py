@@ -17,7 +17,7 @@ from typing import Dict, Optional, Set
 
 from . import __version__
 
-FORMAT = 4
+FORMAT = 5
 FILENAME = "index.marshal"
 DELTA = "index.delta.marshal"
 GITIGNORE = "# created by modelreg: the cache is never committed\n*\n"
@@ -96,7 +96,7 @@ def _valid_entry(entry) -> bool:
         and type(entry[0]) is tuple
         and type(entry[1]) is bool
         and (entry[2] is None or type(entry[2]) is bytes)
-        and (entry[3] is None or type(entry[3]) is tuple)
+        and (entry[3] is None or type(entry[3]) is bytes)
     )
 
 

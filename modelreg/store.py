@@ -45,12 +45,17 @@ def _work(job: Tuple[Sequence[str], Tuple[bytes, ...], bool, bool]) -> List[tupl
         key = stat_key(path)
         data, error = _read(path)
         if data is None:
-            out.append((path, key, True, b"", facts_to_data(error)))
+            out.append((path, key, True, b"", _blob(error)))
             continue
         trig, tokens = scan(data, triggers)
-        facts = facts_to_data(index_source(data, fast=not full)) if parse and (trig or full) else None
+        facts = _blob(index_source(data, fast=not full)) if parse and (trig or full) else None
         out.append((path, key, trig, tokens, facts))
     return out
+
+
+def _blob(facts: FileFacts) -> bytes:
+    """A file's facts as stored: marshal bytes, decoded only when a run needs that file's facts."""
+    return marshal.dumps(facts_to_data(facts))
 
 
 def _work_marshalled(job) -> bytes:
@@ -72,7 +77,8 @@ class FactStore:
         self.full = full
         self.triggers = tuple(t.encode() for t in triggers)
         self.jobs = jobs
-        # path -> [stat key, trigger, words (space-separated bytes; None: no candidate under the cached names), facts]
+        # path -> [stat key, trigger, words (space-separated bytes; None: no candidate under the cached names),
+        #          facts (marshal bytes; None: not parsed)]
         self.entries: Dict[str, list] = {}
         self._facts: Dict[str, FileFacts] = {}
         self.parsed: Set[str] = set()  # files whose facts this run used
@@ -129,15 +135,15 @@ class FactStore:
         entry = self.entries.get(path)
         if entry is not None and entry[3] is not None:
             try:
-                f = facts_from_data(entry[3])
-            except (TypeError, ValueError, IndexError):  # a damaged cache entry: parse the file again
+                f = facts_from_data(marshal.loads(entry[3]))
+            except (TypeError, ValueError, IndexError, EOFError):  # a damaged cache entry: parse the file again
                 entry[3] = None
         if entry is None or entry[3] is None:
             data, error = _read(path)
             f = error if data is None else index_source(data, fast=not self.full)
             if entry is None:
                 entry = self.entries[path] = [stat_key(path), True, b"", None]
-            entry[3] = facts_to_data(f)
+            entry[3] = _blob(f)
             self.dirty = True
         self._facts[path] = f
         self.parsed.add(path)

@@ -837,8 +837,8 @@ def _poisoned(value, code):
 
 def _poisoned_facts(entry, code):
     """An index entry (stat key, trigger, tokens, facts) whose facts' every leaf is a code object."""
-    if isinstance(entry, tuple) and len(entry) == 4 and isinstance(entry[3], tuple):
-        return entry[:3] + (_poisoned(entry[3], code),)
+    if isinstance(entry, tuple) and len(entry) == 4 and isinstance(entry[3], bytes):
+        return entry[:3] + (marshal.dumps(_poisoned(marshal.loads(entry[3]), code)),)
     return entry
 
 
