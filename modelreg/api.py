@@ -312,20 +312,22 @@ def check(
     paths = list(paths) or ["."]
     cfg = load_config(paths, config_file, require=require)
     scopes = _scopes(paths, cfg)
-    files = stats = fingerprint = None
+    files = stats = fingerprint = struct = None
     if reuse and use_cache and not full:
         from . import cache as cache_mod
         from .store import stat_key
 
         cache_mod.ensure_directory(cfg.root, cfg.cache_dir)
-        dirs: List[str] = []
+        dirs: List[tuple] = []
         files = discover.walk(cfg, dirs)
         stats = {f: stat_key(f) for f in files}
-        fingerprint = cache_mod.fingerprint(cfg, scopes, stats, dirs)
-        stored = cache_mod.load_result(cfg.root, cfg.cache_dir, fingerprint)
-        if stored is not None:
-            diagnostics, n_files, n_models = stored
-            return Report(cfg.root, [Diagnostic(*d) for d in diagnostics], n_files, [], [], model_count=n_models)
+        struct = cache_mod.structure(cfg, scopes, files, dirs)
+        fingerprint = cache_mod.fingerprint(struct, stats)
+        stored = cache_mod.load_result(cfg.root, cfg.cache_dir)
+        if stored is not None and (stored.fingerprint == fingerprint or _refreshed(cfg, stored, struct, fingerprint, stats)):
+            return Report(
+                cfg.root, [Diagnostic(*d) for d in stored.diagnostics], stored.files, [], [], model_count=stored.models
+            )
     try:
         analysis = analyze(cfg, full=full, use_cache=use_cache, files=files, stats=stats)
         diagnostics = run_rules(analysis, scopes)
@@ -348,7 +350,11 @@ def check(
         from . import cache as cache_mod
 
         n_models = sum(1 for m in analysis.models if not m.abstract)
-        cache_mod.save_result(cfg.root, cfg.cache_dir, fingerprint, diagnostics, len(analysis._paths), n_models)
+        index_id = analysis.store.cache.id if analysis.store is not None and analysis.store.cache is not None else None
+        stored = cache_mod.StoredResult(
+            fingerprint, struct, index_id, cache_mod.diagnostic_rows(diagnostics), len(analysis._paths), n_models
+        )
+        cache_mod.save_result(cfg.root, cfg.cache_dir, stored)
     return Report(
         root=cfg.root,
         diagnostics=diagnostics,
@@ -357,6 +363,38 @@ def check(
         registries=analysis.registries,
         analysis=analysis,
     )
+
+
+# Above this many files changed since the previous report, analyzing is as quick as comparing.
+REFRESH_LIMIT = 200
+
+
+def _refreshed(cfg, stored, struct: str, fingerprint: str, stats) -> bool:
+    """Whether the previous report still holds although some files' bytes changed: nothing else
+    changed (same structure) and no changed file changed anything modelreg reads from it (a comment,
+    a method body, a column). The cache then takes the new stat keys, and the report the new fingerprint."""
+    from . import cache as cache_mod
+    from .store import unchanged
+
+    if stored.structure != struct or stored.index_id is None:
+        return False
+    cache = cache_mod.open_cache(cfg.root, cfg.cache_dir, cache_key(cfg))
+    if cache.id != stored.index_id:
+        return False  # the index is not the one the report was computed from
+    entries = cache.entries
+    # a walked file without an entry was no module (an invalid name) when the report was made
+    changed = [p for p, key in stats.items() if p in entries and tuple(entries[p][0]) != key]
+    if len(changed) > REFRESH_LIMIT:
+        return False
+    fresh = unchanged(cache, changed, [b.rpartition(".")[2].encode() for b in cfg.bases])
+    if fresh is None:
+        return False
+    if fresh:
+        updated = dict(entries)
+        updated.update(fresh)
+        cache.save(updated, cache.names)
+    cache_mod.save_result(cfg.root, cfg.cache_dir, stored._replace(fingerprint=fingerprint, index_id=cache.id))
+    return True
 
 
 def inventory(report: Report) -> dict:

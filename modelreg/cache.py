@@ -13,7 +13,7 @@ import contextlib
 import marshal
 import os
 import tempfile
-from typing import Dict, Optional, Set
+from typing import Dict, NamedTuple, Optional, Set
 
 from . import __version__
 
@@ -38,6 +38,9 @@ class IndexCache:
         self.names: Set[str] = set()
         self._base: Dict[str, tuple] = {}
         self._base_id: Optional[str] = None
+        # what identifies these entries: the id of the file last loaded or written (None: nothing
+        # stored, or a write failed - the entries on disk are not these)
+        self.id: Optional[str] = None
         self._load()
 
     def _read(self, path: str):
@@ -62,30 +65,37 @@ class IndexCache:
         self._base, self._base_id = base["files"], base["id"]
         self.entries = dict(self._base)
         self.names = set(base["names"])
+        self.id = self._base_id
         delta = self._read(self.delta_path)
         if delta is not None and delta.get("base") == self._base_id and isinstance(delta.get("removed"), tuple):
             self.entries.update(delta["files"])
             for path in delta["removed"]:
                 self.entries.pop(path, None)
             self.names = set(delta["names"])
+            if isinstance(delta.get("id"), str):
+                self.id = delta["id"]
 
     def save(self, entries: Dict[str, tuple], names: Set[str]) -> None:
         """Write atomically (a delta when little changed since the base); failures are not errors."""
         changed = {p: e for p, e in entries.items() if self._base.get(p) != e}
         removed = tuple(p for p in self._base if p not in entries)
         common = {"format": FORMAT, "version": __version__, "key": self.key, "names": tuple(sorted(names))}
+        new_id = os.urandom(8).hex()
+        self.id = None
         try:
             _write_gitignore(self.directory)
             if self._base_id is not None and len(changed) + len(removed) <= max(50, len(self._base) // 20):
-                delta = dict(common, id=os.urandom(8).hex(), base=self._base_id, files=changed, removed=removed)
+                delta = dict(common, id=new_id, base=self._base_id, files=changed, removed=removed)
                 _atomic_write(self.directory, self.delta_path, _dump_checked(delta))
             else:
-                base = dict(common, id=os.urandom(8).hex(), files=entries)
-                _atomic_write(self.directory, self.path, _dump_checked(base))
+                base = dict(common, id=new_id, files=entries)
                 with contextlib.suppress(OSError):
-                    os.unlink(self.delta_path)
+                    os.unlink(self.delta_path)  # first: a delta must never apply to the wrong base
+                _atomic_write(self.directory, self.path, _dump_checked(base))
+                self._base, self._base_id = dict(entries), new_id
         except OSError:
-            pass
+            return
+        self.entries, self.names, self.id = dict(entries), set(names), new_id
 
 
 def _valid_entry(entry) -> bool:
@@ -167,28 +177,39 @@ def open_cache(root: str, cache_dir: Optional[str], key: str) -> IndexCache:
     return IndexCache(cache_directory(root, cache_dir), key)
 
 
-# -- the previous report, reused when nothing at all changed --------------------------------
+# -- the previous report, reused when nothing changed that it depends on ----------------------
 
 RESULT = "result.marshal"
 
 
-def fingerprint(cfg, scopes, stats, dirs) -> str:
-    """Everything a report depends on: settings, PATHs, every file's size and mtime, and the
-    directories' mtimes (a file appearing or vanishing anywhere, even an excluded one)."""
+def structure(cfg, scopes, files, dirs) -> str:
+    """What a report depends on besides the files' contents: settings, PATHs, the file list, the
+    directories' listings (a module or an Alembic script.py.mako appearing, even an excluded one),
+    alembic.ini and the config file."""
     import hashlib
 
     h = hashlib.sha256()
     h.update(repr((__version__, FORMAT, repr(cfg), sorted(scopes))).encode())
+    h.update("\0".join(files).encode())
+    for directory, names in sorted(dirs, key=lambda d: d[0]):
+        h.update(f"\n{directory}\0{names!r}".encode())
+    for path in [os.path.join(cfg.root, "alembic.ini")] + ([cfg.config_file] if cfg.config_file else []):
+        try:
+            st = os.stat(path)
+            h.update(f"\n{path}\0{st.st_size}\0{st.st_mtime_ns}".encode())
+        except OSError:
+            h.update(f"\n{path}\0-".encode())
+    return h.hexdigest()
+
+
+def fingerprint(struct: str, stats) -> str:
+    """The structure plus every file's size and mtime: equal means nothing at all changed."""
+    import hashlib
+
+    h = hashlib.sha256(struct.encode())
     for path in sorted(stats):
         size, mtime = stats[path]
         h.update(f"{path}\0{size}\0{mtime}\n".encode())
-    extra = list(dirs) + [os.path.join(cfg.root, "alembic.ini")] + ([cfg.config_file] if cfg.config_file else [])
-    for path in sorted(extra):
-        try:
-            st = os.stat(path)
-            h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-        except OSError:
-            h.update(f"{path}\0-\n".encode())
     return h.hexdigest()
 
 
@@ -196,17 +217,33 @@ def _result_path(root: str, cache_dir) -> str:
     return os.path.join(cache_directory(root, cache_dir), RESULT)
 
 
-def load_result(root: str, cache_dir, fp: str):
-    """(diagnostic tuples, files, models) of the previous report with this fingerprint, or None."""
+class StoredResult(NamedTuple):
+    fingerprint: str
+    structure: str
+    index_id: Optional[str]  # the index entries the report was computed from
+    diagnostics: tuple
+    files: int
+    models: int
+
+
+def load_result(root: str, cache_dir) -> Optional[StoredResult]:
+    """The previous report (diagnostics as tuples), or None."""
     data = _load_checked(_result_path(root, cache_dir))
-    if not (isinstance(data, tuple) and len(data) == 4 and data[0] == fp):
+    if not (type(data) is tuple and len(data) == 6):
         return None
-    _, diagnostics, files, models = data
-    if not (type(diagnostics) is tuple and type(files) is int and type(models) is int):
+    fp, struct, index_id, diagnostics, files, models = data
+    if not (
+        type(fp) is str
+        and type(struct) is str
+        and (index_id is None or type(index_id) is str)
+        and type(diagnostics) is tuple
+        and type(files) is int
+        and type(models) is int
+    ):
         return None
     if not all(type(d) is tuple and len(d) == 10 and _diagnostic_types(d) for d in diagnostics):
         return None
-    return diagnostics, files, models
+    return StoredResult(fp, struct, index_id, diagnostics, files, models)
 
 
 def _diagnostic_types(d: tuple) -> bool:
@@ -219,17 +256,20 @@ def _diagnostic_types(d: tuple) -> bool:
     )
 
 
-def save_result(root: str, cache_dir, fp: str, diagnostics, files: int, models: int) -> None:
-    rows = tuple(
-        (d.code, d.message, d.path, d.line, d.column, d.end_line, d.end_column, d.model, d.registry, d.fixable)
-        for d in diagnostics
-    )
+def save_result(root: str, cache_dir, result: StoredResult) -> None:
     path = _result_path(root, cache_dir)
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        _atomic_write(os.path.dirname(path), path, _dump_checked((fp, rows, files, models)))
+        _atomic_write(os.path.dirname(path), path, _dump_checked(tuple(result)))
     except OSError:
         pass
+
+
+def diagnostic_rows(diagnostics) -> tuple:
+    return tuple(
+        (d.code, d.message, d.path, d.line, d.column, d.end_line, d.end_column, d.model, d.registry, d.fixable)
+        for d in diagnostics
+    )
 
 
 def discard(root: str, cache_dir) -> None:

@@ -33,10 +33,16 @@ def _read_lines(path: str) -> List[str]:
         return []
 
 
-def walk(config: Config, dirs: Optional[List[str]] = None) -> List[str]:
+# Names of files other than .py whose presence can change an analysis (what `dirs` lists).
+SIGNIFICANT = frozenset({".gitignore", "pyvenv.cfg", "script.py.mako", "alembic.ini", "pyproject.toml"})
+
+
+def walk(config: Config, dirs: Optional[List[tuple]] = None) -> List[str]:
     """Absolute paths of every ``.py`` file of the project, sorted, honouring excludes and .gitignore.
 
-    ``dirs``, when given, receives every directory visited."""
+    ``dirs``, when given, receives (directory, names) for every directory visited: the names of its
+    subdirectories, .py files (ignored ones too) and SIGNIFICANT files - what a report depends on
+    besides the files' contents (an editor's swap file appearing is not in it)."""
     root = config.root
     exclude = list(DEFAULT_EXCLUDE if config.exclude is None else config.exclude) + list(config.extend_exclude)
     # plain names ("build", "node_modules") are a set lookup; real patterns go through pathspec
@@ -51,8 +57,6 @@ def walk(config: Config, dirs: Optional[List[str]] = None) -> List[str]:
     stack: List[Tuple[str, tuple]] = [(root, outer)]
     while stack:
         directory, ignores = stack.pop()
-        if dirs is not None:
-            dirs.append(directory)
         if config.respect_gitignore:
             gi = os.path.join(directory, ".gitignore")
             if os.path.isfile(gi):
@@ -62,16 +66,22 @@ def walk(config: Config, dirs: Optional[List[str]] = None) -> List[str]:
         try:
             entries = list(os.scandir(directory))
         except OSError:
+            if dirs is not None:
+                dirs.append((directory, None))
             continue
         if directory != root and any(e.name == "pyvenv.cfg" for e in entries):
             continue  # a virtual environment
+        listed: List[str] = []
         for entry in entries:
             name = entry.name
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
                 is_file = not is_dir and entry.is_file()  # follows file symlinks
             except OSError:
+                listed.append(name)
                 continue
+            if (is_dir and name != "__pycache__") or name.endswith(".py") or name in SIGNIFICANT:
+                listed.append(name)
             if is_dir:
                 if name in ALWAYS_SKIP or name in names or entry.path == cache:
                     continue
@@ -86,6 +96,8 @@ def walk(config: Config, dirs: Optional[List[str]] = None) -> List[str]:
                 if (config_spec is not None or ignores) and _ignored(entry.path, rel, False, config_spec, ignores):
                     continue
                 out.append(entry.path)
+        if dirs is not None:
+            dirs.append((directory, tuple(sorted(listed))))
     out.sort()
     return out
 

@@ -183,3 +183,31 @@ class FactStore:
                 tokens = None
             entries[path] = (tuple(key), trig, tokens, facts)
         self.cache.save(entries, names)
+
+
+def unchanged(cache: "cache_mod.IndexCache", paths: Sequence[str], triggers: Sequence[bytes]) -> Optional[Dict[str, tuple]]:
+    """Fresh cache entries for files whose bytes changed, when none of them changed anything a run
+    reads from it: its trigger word, whether it is a candidate under the cached names, and its facts
+    (when the last run read them). None as soon as one file did change something."""
+    words = {n.encode() for n in cache.names}
+    out = {}
+    for path, key, trig, tokens, facts in _work((paths, tuple(triggers), False, True)):
+        old = cache.entries.get(path)
+        if old is None or old[1] != trig:
+            return None
+        if tokens and words.isdisjoint(tokens.split()):
+            tokens = None  # as save() keeps it: no candidate under the cached names
+        if (old[2] is None) != (tokens is None):
+            return None  # it became, or stopped being, a candidate
+        if old[3] is None:
+            if facts is not None:
+                return None
+        else:
+            if facts is None:  # read by the last run (an import led there): compare its facts too
+                data, error = _read(path)
+                facts = _blob(error if data is None else index_source(data, fast=True))
+            if facts != old[3]:
+                return None
+        out[path] = (key, trig, tokens, facts)
+    return out
+

@@ -384,6 +384,105 @@ def test_the_report_cache_is_not_reused_after_a_change(tree, run, change):
     assert [line[: line.index("MR001") + 6] for line in out.splitlines()] == [e for e in expected.split("|") if e]
 
 
+# Edits after which the previous report still holds: the edited file's trigger word, its being a
+# candidate and its facts are what they were. The report is reused without analyzing anything.
+def _append(rel_path: str, text: str):
+    def edit(root):
+        with open(root / rel_path, "a") as f:
+            f.write(text)
+
+    return edit
+
+
+def _replace(rel_path: str, old: str, new: str):
+    def edit(root):
+        path = root / rel_path
+        assert old in path.read_text()
+        path.write_text(path.read_text().replace(old, new))
+
+    return edit
+
+
+def _touch(root):
+    st = (root / "pkg/legacy.py").stat()
+    set_mtime(root / "pkg/legacy.py", st.st_mtime_ns + 10**9)
+
+
+def _swap_file(root):
+    (root / "pkg/.legacy.py.swp").write_bytes(b"\0vim swap")
+
+
+NOTHING_READ_CHANGED = {
+    "a comment appended to a model file": _append("pkg/legacy.py", "# reviewed\n"),
+    "a column added to a model": _append("pkg/legacy.py", "    note = Column(String)\n"),
+    "a method added to a model": _append("pkg/users.py", "\n    def label(self):\n        return self.name\n"),
+    "a plain module edited": _replace("pkg/util.py", "SEP = os.sep", "SEP = '/'"),
+    "a file touched": _touch,
+    "an editor's swap file created": _swap_file,
+}
+
+
+@pytest.mark.parametrize("edit", list(NOTHING_READ_CHANGED))
+def test_an_edit_that_changes_nothing_modelreg_reads_reuses_the_report(tree, run, edit):
+    root = tree(PROJECT)
+    before = warm(run, root)
+    NOTHING_READ_CHANGED[edit](root)
+    report = modelreg.check([str(root)], reuse=True)
+    assert report.analysis is None, "answered from the previous report, without analyzing"
+    assert [(d.code, d.path, d.line) for d in report.diagnostics] == [
+        (d.code, d.path, d.line) for d in modelreg.check([str(root)], use_cache=False).diagnostics
+    ]
+    assert run(["."], cwd=root).out == before
+    # and the cache took the new state: the next run is answered from the report cache at once
+    assert modelreg.check([str(root)], reuse=True).analysis is None
+
+
+# Edits after which the previous report may be wrong: the project is analyzed again.
+SOMETHING_READ_CHANGED = {
+    "a model renamed": (_replace("pkg/legacy.py", "class Old(", "class Older("), "pkg/legacy.py:4:7: MR001 "),
+    "a model's base changed": (_replace("pkg/legacy.py", "class Old(Base)", "class Old(object)"), ""),
+    "a model's line moved": (_replace("pkg/legacy.py", "\n\n\nclass", "\n\n\n\nclass"), "pkg/legacy.py:5:7: MR001 "),
+    "a plain module subclasses a model": (
+        _append("pkg/util.py", "\nfrom pkg.users import User\n\n\nclass Admin(User):\n    pass\n"),
+        "pkg/legacy.py:4:7: MR001 |pkg/util.py:8:7: MR001 ",
+    ),
+    "a plain module starts using SQLAlchemy": (
+        _append("pkg/util.py", "import sqlalchemy as sa\nBase2 = sa.orm.declarative_base()\n"),
+        LEGACY_MR001,
+    ),
+    "a noqa added on the model's line": (_replace("pkg/legacy.py", "class Old(Base):", "class Old(Base):  # noqa: MR001"), ""),
+    "the registry edited": (_append("pkg/__all_models.py", "import pkg.legacy\n"), ""),
+    "a file renamed": (lambda root: (root / "pkg/legacy.py").rename(root / "pkg/legacy2.py"), "pkg/legacy2.py:4:7: MR001 "),
+}
+
+
+@pytest.mark.parametrize("edit", list(SOMETHING_READ_CHANGED))
+def test_an_edit_that_changes_what_modelreg_reads_is_analyzed_again(tree, run, edit):
+    make_change, expected = SOMETHING_READ_CHANGED[edit]
+    root = tree(PROJECT)
+    assert warm(run, root).startswith(LEGACY_MR001)
+    make_change(root)
+    assert modelreg.check([str(root)], reuse=True).analysis is not None
+    out = same_as_without_cache(run, root)
+    assert [line[: line.index("MR001") + 6] for line in out.splitlines()] == [e for e in expected.split("|") if e]
+
+
+def test_a_replaced_index_is_not_taken_for_the_one_the_report_was_computed_from(tree, run):
+    root = tree(PROJECT)
+    assert warm(run, root).startswith(LEGACY_MR001)
+    first = {p.name: p.read_bytes() for p in cache_files(cache_dir(root))}
+    (root / "pkg/legacy.py").write_text(model("Old", "old") + "# edited\n")
+    run(["."], cwd=root)  # a new index id
+    index = cache_dir(root) / "index.marshal"
+    index.write_bytes(first["index.marshal"])  # an older index, under the newer report
+    for name in ("index.delta.marshal",):
+        if name in first:
+            (cache_dir(root) / name).write_bytes(first[name])
+    (root / "pkg/legacy.py").write_text(model("Older", "old") + "# edited\n")
+    assert modelreg.check([str(root)], reuse=True).analysis is not None
+    assert same_as_without_cache(run, root).startswith(LEGACY_MR001)
+
+
 def test_the_report_cache_is_not_reused_for_other_path_arguments(tree, run):
     root = tree(PROJECT)
     assert warm(run, root).startswith(LEGACY_MR001)
