@@ -20,6 +20,7 @@ from . import __version__
 FORMAT = 5
 FILENAME = "index.marshal"
 DELTA = "index.delta.marshal"
+WORDS = "words.marshal"
 GITIGNORE = "# created by modelreg: the cache is never committed\n*\n"
 
 
@@ -41,6 +42,7 @@ class IndexCache:
         # what identifies these entries: the id of the file last loaded or written (None: nothing
         # stored, or a write failed - the entries on disk are not these)
         self.id: Optional[str] = None
+        self._words: Optional[Dict[str, tuple]] = None
         self._load()
 
     def _read(self, path: str):
@@ -96,6 +98,42 @@ class IndexCache:
         except OSError:
             return
         self.entries, self.names, self.id = dict(entries), set(names), new_id
+
+
+    # -- the words of the files that are no candidate: read only when the model-ish names grow --
+
+    def words(self) -> Dict[str, tuple]:
+        """path -> (stat key, words) of files that were no candidate when they were written."""
+        if self._words is None:
+            data = _load_checked(os.path.join(self.directory, WORDS))
+            valid = (
+                isinstance(data, dict)
+                and data.get("format") == FORMAT
+                and data.get("version") == __version__
+                and data.get("key") == self.key
+                and isinstance(data.get("files"), dict)
+            )
+            self._words = data["files"] if valid else {}
+        return self._words
+
+    def save_words(self, fresh: Dict[str, tuple], keep) -> None:
+        """Merge `fresh` into the words file, dropping files no longer in `keep`; failures are not errors."""
+        files = {p: w for p, w in self.words().items() if p in keep}
+        files.update(fresh)
+        self._words = files
+        data = {"format": FORMAT, "version": __version__, "key": self.key, "files": files}
+        try:
+            _atomic_write(self.directory, os.path.join(self.directory, WORDS), _dump_checked(data))
+        except OSError:
+            pass
+
+
+def words_of(entry, key) -> Optional[bytes]:
+    """The words of a words-file entry, when it is well formed and for this stat key."""
+    if type(entry) is tuple and len(entry) == 2 and type(entry[1]) is bytes and type(entry[0]) is tuple:
+        if entry[0] == key:
+            return entry[1]
+    return None
 
 
 def _valid_entry(entry) -> bool:
@@ -275,6 +313,6 @@ def diagnostic_rows(diagnostics) -> tuple:
 def discard(root: str, cache_dir) -> None:
     """Remove the cache files (not the directory): the next run rebuilds them."""
     directory = cache_directory(root, cache_dir)
-    for name in (FILENAME, DELTA, RESULT):
+    for name in (FILENAME, DELTA, WORDS, RESULT):
         with contextlib.suppress(OSError):
             os.unlink(os.path.join(directory, name))

@@ -158,6 +158,8 @@ class FactStore:
         saved = self.cache.names if self.cache is not None else set()
         if not names <= saved:
             unknown = [p for p, e in self.entries.items() if e[2] is None]
+            if unknown and self.cache is not None:
+                unknown = self._from_words_file(unknown, [n.encode() for n in names - saved])
             for path, key, trig, tokens, facts in self._run(unknown, parse=False):
                 entry = self.entries[path]
                 entry[0], entry[1], entry[2] = key, trig, tokens
@@ -172,17 +174,41 @@ class FactStore:
                 out.append(path)
         return out
 
+    def _from_words_file(self, unknown: List[str], new: List[bytes]) -> List[str]:
+        """Files without words in the index take them from the words file; the ones it has no
+        current words for are returned, to be read and scanned again."""
+        side = self.cache.words()
+        wanted = set(new)
+        rescan = []
+        for path in unknown:
+            entry = self.entries[path]
+            tokens = cache_mod.words_of(side.get(path), tuple(entry[0]))
+            if tokens is None:
+                rescan.append(path)
+            elif any(n in tokens for n in new) and not wanted.isdisjoint(tokens.split()):
+                entry[2] = tokens  # one of the new names is spelled there: a candidate now
+                self.dirty = True
+            # else: still no candidate, under the new names too - it keeps no words
+        return rescan
+
     def save(self, names: Set[str]) -> None:
         """Write the cache back when something changed; files that are no candidate keep no tokens."""
         if self.cache is None or not (self.dirty or names != self.cache.names):
             return
         entries = {}
+        fresh = {}  # words of files that are no candidate, known to this run
         words = {n.encode() for n in names}
         for path, (key, trig, tokens, facts) in self.entries.items():
             if tokens and words.isdisjoint(tokens.split()):
+                fresh[path] = (tuple(key), tokens)
                 tokens = None
             entries[path] = (tuple(key), trig, tokens, facts)
         self.cache.save(entries, names)
+        # the words file is rewritten (megabytes) when many files' words are new to it; a file
+        # whose words it lacks is read again if ever the names grow
+        others = sum(1 for e in entries.values() if e[2] is None)
+        if fresh and len(fresh) >= min(100, max(1, others // 10)):
+            self.cache.save_words(fresh, entries)
 
 
 def unchanged(cache: "cache_mod.IndexCache", paths: Sequence[str], triggers: Sequence[bytes]) -> Optional[Dict[str, tuple]]:

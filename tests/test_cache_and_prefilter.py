@@ -258,11 +258,12 @@ def _damaged(kind: str, data: bytes) -> bytes:
     if kind == "a code object inside the data":
         code = compile("open('PWNED', 'w').close()", "cache", "exec")
         if isinstance(loaded, dict) and isinstance(loaded.get("files"), dict):
-            return dump_cache({**loaded, "files": {p: (e[0], e[1], e[2], code) for p, e in loaded["files"].items()}})
+            return dump_cache({**loaded, "files": {p: e[:-1] + (code,) for p, e in loaded["files"].items()}})
         return dump_cache((code,) + tuple(loaded)[1:]) if isinstance(loaded, tuple) else dump_cache(code)
     if kind == "entries of the right shape holding the wrong types":
         if isinstance(loaded, dict) and isinstance(loaded.get("files"), dict):
-            return dump_cache({**loaded, "files": {p: (e[0], e[1], 7, e[3]) for p, e in loaded["files"].items()}})
+            # an index entry's words, a words-file entry's words
+            return dump_cache({**loaded, "files": {p: e[:-2] + (7, e[-1]) for p, e in loaded["files"].items()}})
         return data
     raise AssertionError(kind)
 
@@ -465,6 +466,43 @@ def test_an_edit_that_changes_what_modelreg_reads_is_analyzed_again(tree, run, e
     assert modelreg.check([str(root)], reuse=True).analysis is not None
     out = same_as_without_cache(run, root)
     assert [line[: line.index("MR001") + 6] for line in out.splitlines()] == [e for e in expected.split("|") if e]
+
+
+def test_a_new_model_name_finds_its_subclasses_in_unread_files_through_the_words_file(tree, run, opened_files):
+    # notes.py subclasses a name nothing defines yet: no model-ish word in it, so it is no candidate
+    files = dict(PROJECT)
+    files["pkg/notes.py"] = "from pkg.legacy import Newer\n\n\nclass Note(Newer):\n    pass\n"
+    files["pkg/plain.py"] = "VALUE = 1\n"
+    root = tree(files)
+    assert warm(run, root).startswith(LEGACY_MR001)
+    assert (cache_dir(root) / "words.marshal").is_file()
+    (root / "pkg/legacy.py").write_text(model("Newer", "old"))  # now it does: Note is a model
+    with opened_files() as opened:
+        report = modelreg.check([str(root)], reuse=True)
+    assert [(d.code, rel(root, d.path), d.model) for d in report.diagnostics] == [
+        ("MR001", "pkg/legacy.py", "pkg.legacy.Newer"),
+        ("MR001", "pkg/notes.py", "pkg.notes.Note"),
+    ]
+    assert outcome(report) == outcome(modelreg.check([str(root)], use_cache=False))
+    # the words came from the cache: neither the unchanged plain file nor notes.py was read to find them
+    read = {rel(root, p) for p in opened if p.endswith(".py")}
+    assert "pkg/plain.py" not in read
+    assert same_as_without_cache(run, root).count("MR001") == 2
+
+
+@pytest.mark.parametrize("damage", ["missing", "stale"])
+def test_a_missing_or_stale_words_file_means_reading_the_files_again(tree, run, damage):
+    files = dict(PROJECT)
+    files["pkg/notes.py"] = "from pkg.legacy import Newer\n\n\nclass Note(Newer):\n    pass\n"
+    root = tree(files)
+    assert warm(run, root).startswith(LEGACY_MR001)
+    if damage == "missing":
+        (cache_dir(root) / "words.marshal").unlink()
+    else:  # notes.py changed on disk after the words file was written: its entry there is stale
+        (root / "pkg/notes.py").write_text(files["pkg/notes.py"] + "# edited\n")
+        run(["."], cwd=root)
+    (root / "pkg/legacy.py").write_text(model("Newer", "old"))
+    assert same_as_without_cache(run, root).count("MR001") == 2
 
 
 def test_a_replaced_index_is_not_taken_for_the_one_the_report_was_computed_from(tree, run):
