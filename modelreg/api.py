@@ -118,6 +118,8 @@ class Analysis:
                 for path in sorted(self.reach(reg) - {reg.path}):
                     mod = self.project.by_path[path]
                     facts = self.project.facts(mod)
+                    if not facts.dynamic_imports:
+                        continue
                     _, unknown = dynamic_targets(self.project, mod, facts, run_scopes(facts))
                     found.extend((path, line, col) for line, col in unknown)
             self._opaque[reg.path] = found
@@ -222,6 +224,30 @@ def analyze(
     store = FactStore(mods, cache, full=full, triggers=[b.rpartition(".")[2] for b in cfg.bases])
     store.prepare(stats)
     return Analysis(Project(cfg, mods, store.facts), paths, store)
+
+
+class Session:
+    """Analyses of one project in a row, as the language server runs them: each analysis takes over
+    the previous one's results except those that can depend on a file whose facts changed since
+    (see :meth:`Project.inherit`), so an edit costs what it touches, not the whole project."""
+
+    def __init__(self, cfg: config_mod.Config, modules: Sequence, facts_of, store=None):
+        self.cfg = cfg
+        self.modules = list(modules)
+        self.facts_of = facts_of
+        self.store = store
+        self.last: Optional[Project] = None
+
+    def analyze(self, extra_candidates=()) -> Tuple[Analysis, List[Diagnostic]]:
+        last = self.last
+        project = Project(self.cfg, self.modules, self.facts_of, previous=last)
+        if last is not None:
+            facts_of = self.facts_of
+            changed = [p for p, f in last._facts.items() if (now := facts_of(last.by_path[p])) is not f and now != f]
+            project.inherit(last, changed)
+        self.last = project
+        analysis = Analysis(project, [m.path for m in self.modules], self.store, extra_candidates=extra_candidates)
+        return analysis, run_rules(analysis, [])
 
 
 def cache_key(cfg: config_mod.Config) -> str:

@@ -53,6 +53,7 @@ class ModelregServer(LanguageServer):
         self.published: Dict[str, List[Diagnostic]] = {}  # open path -> last diagnostics
         self.last_analysis = None
         self.last_diagnostics: List[Diagnostic] = []
+        self.session: Optional[api.Session] = None  # analyses in a row, each taking over the last one's results
 
     # -- project state ------------------------------------------------------------
 
@@ -70,6 +71,7 @@ class ModelregServer(LanguageServer):
         cache = open_cache(self.cfg.root, self.cfg.cache_dir, api.cache_key(self.cfg))
         self.store = FactStore(self.modules, cache, triggers=[b.rpartition(".")[2] for b in self.cfg.bases])
         self.store.prepare()
+        self.session = api.Session(self.cfg, self.modules, self.facts_of, self.store)
 
     def changed_on_disk(self, path: str) -> None:
         self.store.forget(path)
@@ -106,12 +108,11 @@ class ModelregServer(LanguageServer):
                 if not any(m.path == path for m in self.modules):
                     mods, _ = discover.modules([path], self.cfg)
                     self.modules.extend(mods)
+                    self.session = api.Session(self.cfg, self.modules, self.facts_of, self.store)
 
     def analyze(self):
-        project = api.Project(self.cfg, self.modules, self.facts_of)
         open_paths = {uri_to_path(u) for u in self.workspace.text_documents}
-        analysis = api.Analysis(project, [m.path for m in self.modules], self.store, extra_candidates=open_paths)
-        diagnostics = api.run_rules(analysis, [])
+        analysis, diagnostics = self.session.analyze(extra_candidates=open_paths)
         self.last_analysis, self.last_diagnostics = analysis, diagnostics
         return analysis, diagnostics
 

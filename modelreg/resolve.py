@@ -75,20 +75,32 @@ PLAIN = ClassKind("plain")
 class Project:
     """The resolved view of a project. Facts are pulled lazily through ``facts_of``."""
 
-    def __init__(self, config: Config, modules: Sequence[Module], facts_of: Callable[[Module], FileFacts]):
+    def __init__(
+        self,
+        config: Config,
+        modules: Sequence[Module],
+        facts_of: Callable[[Module], FileFacts],
+        previous: Optional["Project"] = None,
+    ):
+        """``previous``: a project of the same modules whose module tables are shared (see :meth:`inherit`)."""
         self.config = config
         self.modules = list(modules)
         self._facts_of = facts_of
         # the modules that may define a model (the prefilter's candidates); None: every module
         self.candidates: Optional[Set[str]] = None
-        self._own_names: Dict[str, Set[str]] = {}
+        self._scan: Tuple[Optional[Set[str]], List[Module]] = (None, [])
+        self._own_names: Dict[str, tuple] = {}
         self._find_cache: Dict[Tuple[str, str], Tuple[Optional[Module], bool]] = {}
         self._facts: Dict[str, FileFacts] = {}
-        self.by_root: Dict[str, Dict[str, Module]] = {}
-        for m in self.modules:
-            self.by_root.setdefault(m.root, {})[m.name] = m
-        self.by_path: Dict[str, Module] = {m.path: m for m in self.modules}
-        self.tops: Dict[str, Set[str]] = {r: {n.partition(".")[0] for n in t} for r, t in self.by_root.items()}
+        if previous is not None and previous.modules == self.modules:
+            self.by_root, self.by_path = previous.by_root, previous.by_path
+            self.tops = previous.tops
+        else:
+            self.by_root = {}
+            for m in self.modules:
+                self.by_root.setdefault(m.root, {})[m.name] = m
+            self.by_path = {m.path: m for m in self.modules}
+            self.tops = {r: {n.partition(".")[0] for n in t} for r, t in self.by_root.items()}
         self.all_tops: Set[str] = set().union(*self.tops.values())  # no import outside these finds the project
         self._config_roots = [os.path.normpath(os.path.join(config.root, r)) for r in config.roots]
         self._search_cache: Dict[str, List[str]] = {}
@@ -101,14 +113,67 @@ class Project:
         self._db_lines: Dict[str, tuple] = {}
         self._envs: Optional[List[AlembicEnv]] = None
         self._config_bases = set(config.bases)
+        # paths of the modules whose cached results are being computed (innermost last), and for
+        # each module path, the modules whose cached results read it
+        self._frames: List[str] = []
+        self._by_filename: Optional[Dict[str, List[Module]]] = None
+        self._module_models: Dict[str, tuple] = {}
+        self.used_by: Dict[str, Set[str]] = {}
 
     # -- facts and modules ----------------------------------------------------
 
     def facts(self, module: Module) -> FileFacts:
-        f = self._facts.get(module.path)
+        path = module.path
+        frames = self._frames
+        if frames and frames[-1] != path:
+            self._use(path)
+        f = self._facts.get(path)
         if f is None:
-            f = self._facts[module.path] = self._facts_of(module)
+            f = self._facts[path] = self._facts_of(module)
         return f
+
+    # -- what depends on what: for taking results over after an edit (the language server) -----
+
+    def _use(self, path: str) -> None:
+        """The module whose results are being computed reads `path` (its facts, or its results)."""
+        users = self.used_by.get(path)
+        if users is None:
+            users = self.used_by[path] = set()
+        users.add(self._frames[-1])
+
+    def inherit(self, previous: "Project", changed: Iterable[str]) -> Set[str]:
+        """Take over `previous`'s results except those that can depend on a file whose facts changed:
+        the changed files and, transitively, every module whose results read one of them. The
+        modules must be the same. Returns the paths whose results were dropped."""
+        affected: Set[str] = set()
+        stack = list(changed)
+        while stack:
+            path = stack.pop()
+            if path not in affected:
+                affected.add(path)
+                stack.extend(previous.used_by.get(path, ()))
+        self._facts = {p: f for p, f in previous._facts.items() if p not in affected}
+        self._binding_cache = {k: v for k, v in previous._binding_cache.items() if k[0] not in affected}
+        self._class_cache = {k: v for k, v in previous._class_cache.items() if k[0] not in affected}
+        self._deps = {p: v for p, v in previous._deps.items() if p not in affected}
+        self._own_names = {p: v for p, v in previous._own_names.items() if p not in affected}
+        self._module_models = {p: v for p, v in previous._module_models.items() if p not in affected}
+        self.bases = {k: b for k, b in previous.bases.items() if b.module is None or b.module.path not in affected}
+        self._db_model_class = {k: v for k, v in previous._db_model_class.items() if k.partition("::")[0] not in affected}
+        self._db_lines = {k: v for k, v in previous._db_lines.items() if k.partition("::")[0] not in affected}
+        self.used_by = {p: users - affected for p, users in previous.used_by.items() if p not in affected}
+        # these depend on the module list only
+        self._find_cache, self._search_cache, self._parents = previous._find_cache, previous._search_cache, previous._parents
+        self._by_filename = previous._by_filename
+        return affected
+
+    def named(self, filename: str) -> List[Module]:
+        """The modules whose file has this name (`__all_models.py`, `env.py`)."""
+        if self._by_filename is None:
+            self._by_filename = {}
+            for m in self.modules:
+                self._by_filename.setdefault(m.path[m.path.rfind(os.sep) + 1 :], []).append(m)
+        return self._by_filename.get(filename, [])
 
     def search_roots(self, module: Module) -> List[str]:
         """sys.path as seen from a module: its own import root, configured roots, then ancestor import roots."""
@@ -208,10 +273,22 @@ class Project:
     def runs(self, module: Module) -> List[Module]:
         """The project modules importing `module` runs directly: its run-time imports (and what they
         run first), and the modules its understood dynamic imports load."""
-        found = self._deps.get(module.path)
+        path = module.path
+        if self._frames and self._frames[-1] != path:
+            self._use(path)
+        found = self._deps.get(path)
         if found is not None:
             return found
-        found = []
+        self._frames.append(path)
+        try:
+            found = self._runs(module)
+        finally:
+            self._frames.pop()
+        self._deps[path] = found
+        return found
+
+    def _runs(self, module: Module) -> List[Module]:
+        found: List[Module] = []
         facts = self.facts(module)
         if facts.error is None:
             scopes = run_scopes(facts)
@@ -227,18 +304,25 @@ class Project:
                 found.extend(executed_by(self, module, stmt))
             if facts.dynamic_imports:
                 found.extend(dynamic_targets(self, module, facts, scopes)[0])
-        self._deps[module.path] = found
         return found
 
     # -- names -> values --------------------------------------------------------
 
     def lookup(self, module: Module, name: str):
         """The value a module-level name is bound to (the last binding wins, star imports last)."""
-        key = (module.path, name)
+        path = module.path
+        frames = self._frames
+        if frames and frames[-1] != path:
+            self._use(path)
+        key = (path, name)
         if key in self._binding_cache:
             return self._binding_cache[key]
         self._binding_cache[key] = None  # cycle guard: a name defined through itself is unknown
-        value = self._lookup(module, name)
+        frames.append(path)
+        try:
+            value = self._lookup(module, name)
+        finally:
+            frames.pop()
         self._binding_cache[key] = value
         return value
 
@@ -446,13 +530,21 @@ class Project:
         return found
 
     def classify(self, module: Module, name: str) -> ClassKind:
-        key = (module.path, name)
+        path = module.path
+        frames = self._frames
+        if frames and frames[-1] != path:
+            self._use(path)
+        key = (path, name)
         cached = self._class_cache.get(key)
         if cached is not None:
             return cached
         self._class_cache[key] = PLAIN  # cycle guard: a class cannot inherit from itself
-        cls = self.find_class(module, name)
-        result = self._classify(module, cls) if cls is not None else PLAIN
+        frames.append(path)
+        try:
+            cls = self.find_class(module, name)
+            result = self._classify(module, cls) if cls is not None else PLAIN
+        finally:
+            frames.pop()
         self._class_cache[key] = result
         return result
 
@@ -534,7 +626,9 @@ class Project:
     def scan_modules(self) -> List[Module]:
         if self.candidates is None:
             return self.modules
-        return [m for m in self.modules if m.path in self.candidates]
+        if self._scan[0] is not self.candidates:
+            self._scan = (self.candidates, [m for m in self.modules if m.path in self.candidates])
+        return self._scan[1]
 
     def modelish_names(self, modules: Iterable[Module], known: Set[str]) -> Set[str]:
         """Names under which these modules bind something model-ish (a base, model, db, registry, metadata...).
@@ -543,15 +637,25 @@ class Project:
         word) cannot define a model."""
         names: Set[str] = set()
         for module in modules:
-            own = self._own_names.get(module.path)
-            if own is None:
-                own = self._own_names[module.path] = self._bound_modelish(module)
+            found = self._own_names.get(module.path)
+            if found is None:
+                self._frames.append(module.path)
+                try:
+                    aliases = tuple(
+                        (name, asname)
+                        for stmt in self.facts(module).imports
+                        if stmt.is_from
+                        for name, asname in stmt.names
+                        if asname
+                    )
+                    found = self._own_names[module.path] = (self._bound_modelish(module), aliases)
+                finally:
+                    self._frames.pop()
+            own, aliases = found
             names |= own
-            for stmt in self.facts(module).imports:
-                if stmt.is_from:
-                    for name, asname in stmt.names:
-                        if asname and name in known:  # `from x import Base as B`
-                            names.add(asname)
+            for name, asname in aliases:
+                if name in known:  # `from x import Base as B`
+                    names.add(asname)
         return names
 
     def _bound_modelish(self, module: Module) -> Set[str]:
@@ -582,33 +686,15 @@ class Project:
         out = []
         tables = []
         for module in self.scan_modules():
-            facts = self.facts(module)
-            for cls in facts.classes:
-                if cls.scope != MODULE:
-                    continue
-                ck = self.classify(module, cls.name)
-                if ck.kind not in ("model", "abstract"):
-                    continue
-                out.append(
-                    ModelInfo(
-                        name=cls.name,
-                        module=module,
-                        line=cls.line,
-                        col=cls.col,
-                        table=cls.tablename,
-                        base=ck.base,
-                        abstract=ck.kind == "abstract",
-                        extend_existing=cls.extend_existing,
-                    )
-                )
-            for a in facts.assigns:
-                if a.scope == MODULE and _callee_name(a.value) == "Table":
-                    tables.append((module, a))
-            for call in facts.calls:
-                if call.scope == MODULE and _callee_name(("call", call.func)) == "map_imperatively":
-                    m = self._imperative(module, call)
-                    if m is not None:
-                        out.append(m)
+            found = self._module_models.get(module.path)
+            if found is None:
+                self._frames.append(module.path)
+                try:
+                    found = self._module_models[module.path] = self._models_of(module)
+                finally:
+                    self._frames.pop()
+            out.extend(found[0])
+            tables.extend((module, a) for a in found[1])
         targets = None
         for module, a in tables:
             value = self.lookup(module, a.targets[0])
@@ -629,6 +715,39 @@ class Project:
                 )
             )
         return out
+
+    def _models_of(self, module: Module) -> Tuple[List[ModelInfo], List]:
+        """(mapped classes and imperative mappings, `Table(...)` assignments) of one module."""
+        out = []
+        tables = []
+        facts = self.facts(module)
+        for cls in facts.classes:
+            if cls.scope != MODULE:
+                continue
+            ck = self.classify(module, cls.name)
+            if ck.kind not in ("model", "abstract"):
+                continue
+            out.append(
+                ModelInfo(
+                    name=cls.name,
+                    module=module,
+                    line=cls.line,
+                    col=cls.col,
+                    table=cls.tablename,
+                    base=ck.base,
+                    abstract=ck.kind == "abstract",
+                    extend_existing=cls.extend_existing,
+                )
+            )
+        for a in facts.assigns:
+            if a.scope == MODULE and _callee_name(a.value) == "Table":
+                tables.append(a)
+        for call in facts.calls:
+            if call.scope == MODULE and _callee_name(("call", call.func)) == "map_imperatively":
+                m = self._imperative(module, call)
+                if m is not None:
+                    out.append(m)
+        return out, tables
 
     def _imperative(self, module: Module, call) -> Optional[ModelInfo]:
         """``reg.map_imperatively(Cls, table)``: the module making the call must be registered."""
@@ -681,7 +800,7 @@ class Project:
                 bases = (spec.base,) if spec.base else None
                 out.append(Registry(path, self.by_path.get(path), "config", bases))
             return out
-        found = [Registry(m.path, m, "file name") for m in self.modules if os.path.basename(m.path) == REGISTRY_FILENAME]
+        found = [Registry(m.path, m, "file name") for m in self.named(REGISTRY_FILENAME)]
         if found:
             return found
         out: List[Registry] = []
@@ -977,8 +1096,8 @@ def find_alembic_envs(project: Project) -> List[AlembicEnv]:
         loc = _script_location(ini)
         if loc:
             paths.add(os.path.join(loc, "env.py"))
-    for m in project.modules:
-        if os.path.basename(m.path) == "env.py" and os.path.isfile(os.path.join(os.path.dirname(m.path), "script.py.mako")):
+    for m in project.named("env.py"):
+        if os.path.isfile(os.path.join(os.path.dirname(m.path), "script.py.mako")):
             paths.add(m.path)
     envs = []
     for path in sorted(paths):

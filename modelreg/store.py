@@ -83,6 +83,10 @@ class FactStore:
         self._facts: Dict[str, FileFacts] = {}
         self.parsed: Set[str] = set()  # files whose facts this run used
         self.dirty = False  # something to write back to the cache
+        self.version = 0  # counts changes to the entries' words and triggers (forget, rescans)
+        self._candidates: Dict[tuple, List[str]] = {}  # (names, version) -> candidates
+        # names under which a file without words (None) is known to be no candidate
+        self.known_names: Set[str] = set(cache.names) if cache is not None else set()
 
     # -- loading ----------------------------------------------------------------------
 
@@ -124,6 +128,7 @@ class FactStore:
             for p, key, trig, tokens, facts in _work(([path], self.triggers, self.full, True)):
                 self.entries[p] = [key, trig, tokens, facts]
             self.dirty = True
+            self.version += 1
 
     # -- queries --------------------------------------------------------------------------
 
@@ -143,6 +148,7 @@ class FactStore:
             f = error if data is None else index_source(data, fast=not self.full)
             if entry is None:
                 entry = self.entries[path] = [stat_key(path), True, b"", None]
+                self.version += 1
             entry[3] = _blob(f)
             self.dirty = True
         self._facts[path] = f
@@ -155,7 +161,7 @@ class FactStore:
         The cache keeps no tokens for the files that were no candidate under the names
         it was saved with (``tokens is None``): they cannot be one under fewer names. When
         the names grew beyond those, such files are read and scanned again."""
-        saved = self.cache.names if self.cache is not None else set()
+        saved = self.known_names
         if not names <= saved:
             unknown = [p for p, e in self.entries.items() if e[2] is None]
             if unknown and self.cache is not None:
@@ -167,11 +173,20 @@ class FactStore:
                     entry[3] = facts
             if unknown:
                 self.dirty = True
+            self.known_names = saved | names  # every file's words are known under these now
+            self.version += 1
+        memo = (frozenset(names), self.version)
+        found = self._candidates.get(memo)
+        if found is not None:
+            return found
         out = []
         words = {n.encode() for n in names}
         for path, (_, trig, tokens, _facts) in self.entries.items():
             if self.full or trig or (tokens and not words.isdisjoint(tokens.split())):
                 out.append(path)
+        if len(self._candidates) > 8:
+            self._candidates.clear()
+        self._candidates[memo] = out
         return out
 
     def _from_words_file(self, unknown: List[str], new: List[bytes]) -> List[str]:

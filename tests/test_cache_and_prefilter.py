@@ -1053,3 +1053,79 @@ def test_indexing_in_a_process_pool_gives_the_same_report(tree, monkeypatch, tmp
     # the pool's results go through the cache like any others
     assert outcome(modelreg.check([root])) == serial
     assert outcome(modelreg.check([root])) == serial
+
+
+# -- 4. the language server's analyses in a row take over what an edit did not touch --------------
+
+
+def _session_for(root: str):
+    """A Session over the project at `root` with an overlay of edited files' facts (as unsaved buffers)."""
+    from modelreg import api, discover
+    from modelreg.store import FactStore
+
+    cfg = api.load_config([root])
+    mods, _ = discover.modules(discover.walk(cfg), cfg)
+    store = FactStore(mods, None, triggers=[b.rpartition(".")[2] for b in cfg.bases])
+    store.prepare()
+    overlay: Dict[str, object] = {}
+
+    def facts_of(m):
+        return overlay[m.path] if m.path in overlay else store.facts(m)
+
+    return api.Session(cfg, mods, facts_of, store), overlay
+
+
+def _outcome_of(analysis, diagnostics) -> Tuple[list, dict]:
+    from modelreg.api import Report
+
+    report = Report(analysis.config.root, diagnostics, 0, analysis.models, analysis.registries, analysis)
+    return outcome(report)
+
+
+EDITS = {
+    "emptied": lambda text: "",
+    "its classes renamed": lambda text: text.replace("class ", "class Renamed"),
+    "an import added on top (every line moves)": lambda text: "import os as _os\n" + text,
+}
+
+
+@pytest.mark.parametrize("edit", list(EDITS))
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_each_analysis_of_a_session_reports_what_a_fresh_analysis_reports(tree, layout, edit):
+    files, pyproject, _ = LAYOUTS[layout]
+    root = str(tree(files, pyproject=pyproject))
+    session, overlay = _session_for(root)
+    original = _outcome_of(*session.analyze())
+    for rel_path in sorted(p for p in files if p.endswith(".py")):
+        path = os.path.join(root, rel_path)
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        overlay[path] = index_source(EDITS[edit](text).encode())
+        fresh_session, fresh_overlay = _session_for(root)
+        fresh_overlay.update(overlay)
+        assert _outcome_of(*session.analyze(extra_candidates={path})) == _outcome_of(
+            *fresh_session.analyze(extra_candidates={path})
+        ), f"after editing {rel_path}"
+        del overlay[path]
+        assert _outcome_of(*session.analyze()) == original, f"after restoring {rel_path}"
+
+
+def test_a_session_takes_over_the_results_an_edit_cannot_change(tree):
+    files = dict(PROJECT)
+    files["pkg/orders.py"] = model("Order", "orders")
+    files["pkg/special.py"] = "from pkg.legacy import Old\n\n\nclass Special(Old):\n    pass\n"
+    root = str(tree(files))
+    session, overlay = _session_for(root)
+    session.analyze()
+    first = session.last
+    path = {name: os.path.join(root, f"pkg/{name}.py") for name in ("users", "orders", "legacy", "special")}
+    overlay[path["legacy"]] = index_source((model("Old", "old") + "import os\n").encode())
+    session.analyze()
+    second = session.last
+    # users.py and orders.py do not read legacy.py: their results were taken over, not recomputed
+    for name in ("users", "orders"):
+        assert second._module_models[path[name]] is first._module_models[path[name]]
+    # legacy.py changed, and special.py's class derives from one of it: both recomputed
+    for name in ("legacy", "special"):
+        assert second._module_models[path[name]] is not first._module_models[path[name]]
+    assert path["special"] in first.used_by[path["legacy"]]
