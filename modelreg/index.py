@@ -12,11 +12,12 @@ limit, so deeply nested code cannot exhaust the stack.
 from __future__ import annotations
 
 import ast
+import bisect
 import io
 import re
 import tokenize
 import warnings
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from .types import (
     MAIN,
@@ -142,6 +143,12 @@ def _interesting(piece: str) -> bool:
     return any(k in piece for k in _KEEP_IN_BODY[:3])
 
 
+# Line patterns start with the newline before the line (much faster than `^` in MULTILINE mode).
+_TOP = re.compile(r"\n(?!(?:else|elif|except|finally)\b)[^ #)\]}\r\f\n]")  # a top-level statement starts
+_CODE_BEFORE = re.compile(r"^\s*[^\s#]", re.M)  # a line with code
+_BODY_LINE = re.compile(r"\n( *)([^ \r\n#])")  # (indent, first character) of a line with code
+
+
 def skeleton(text: str):
     """(source, names of the functions blanked out), or None when unsure.
 
@@ -153,95 +160,113 @@ def skeleton(text: str):
     errors inside what is blanked are not seen: modelreg does not read those
     parts, and the interpreter or a linter reports them.
     """
-    if "\\\n" in text or "\t" in text:
-        return None  # backslash continuations and tab indentation: take the safe path
-    lines = text.split("\n")
-    n = len(lines)
-    starts = []
-    for i, line in enumerate(lines):
-        if not line or line[0] in " #)]}\r\f":
-            continue
-        word = _WORD.match(line)
-        if word is not None and word.group() in _CONTINUATION:
-            continue  # else/elif/except/finally continue the statement above
-        starts.append(i)
+    if "\\\n" in text or "\t" in text or "\f" in text or text.count("\r") != text.count("\r\n"):
+        return None  # continuations, tabs, form feeds, lone CR line ends: take the safe path
+    starts = [m.start() for m in _TOP.finditer("\n" + text)]  # ("\n" + text: offset m.start() + 1 - 1)
     if not starts:
         return None
-    # decorators belong to the def/class below them
-    chunks = []
+    if starts[0] != 0 and _CODE_BEFORE.search(text, 0, starts[0]):
+        return None  # the first statement is indented
+    n = len(text)
+    blanks: List[Tuple[int, int, str]] = []  # (start, end, replacement) of what is blanked, in order
+    def_names: List[str] = []
     i = 0
     while i < len(starts):
-        begin = starts[i]
         j = i
-        while lines[starts[j]].startswith("@") and j + 1 < len(starts):
-            j += 1
+        while text.startswith("@", starts[j]) and j + 1 < len(starts):
+            j += 1  # decorators belong to the def/class below them
+        begin, head = starts[i], starts[j]
         end = starts[j + 1] if j + 1 < len(starts) else n
-        chunks.append((begin, starts[j], end))
         i = j + 1
-    if starts[0] != 0 and any(lines[k].strip() and not lines[k].lstrip().startswith("#") for k in range(starts[0])):
-        return None
-    out = list(lines)
-    def_names: List[str] = []
-    for begin, head, end in chunks:
-        piece = "\n".join(lines[begin:end])
-        if not _balanced_quotes(piece):
-            return None
-        first = lines[head]
-        m = _DEF_RE.match(first)
+        m = _DEF_RE.match(text, head)
         if m:
+            piece = text[begin:end]
             if not _interesting(piece):
                 def_names.append(m.group(1))
-                for k in range(begin, end):
-                    out[k] = ""
-            continue
-        if _STRING_START.match(first) and begin == head:
-            for k in range(begin, end):
-                out[k] = ""
-            continue
-        if first.startswith("class ") and not _blank_class_body(lines, out, head, end):
+                blanks.append((begin, end, "\n" * piece.count("\n")))
+        elif begin == head and _STRING_START.match(text, head):
+            blanks.append((begin, end, "\n" * text.count("\n", begin, end)))
+        elif text.startswith("class ", head):
+            blanked = _blank_class_body(text, head, end)
+            if blanked is None:
+                return None
+            blanks.extend(blanked)
+    # Every blanked range must start and end between statements, not inside a string or a
+    # bracket: the text before it and the range itself hold even triple quotes and balanced
+    # brackets (a file that fails goes to the full parse).
+    parts: List[str] = []
+    pos = 0
+    for a, b, replacement in blanks:
+        if (a > pos and not _balanced_quotes(text[pos:a])) or not _balanced_quotes(text[a:b]):
             return None
-    return "\n".join(out), tuple(def_names)
+        parts.append(text[pos:a])
+        parts.append(replacement)
+        pos = b
+    parts.append(text[pos:])
+    return "".join(parts), tuple(def_names)
 
 
-def _blank_class_body(lines, out, head: int, end: int) -> bool:
-    """Blank the class-body statements modelreg does not read. False when unsure."""
-    j = head
-    while j < end:
-        code = lines[j].split("#", 1)[0].rstrip()
-        if code.endswith(":"):
+def _blank_class_body(text: str, head: int, end: int):
+    """[(start, end, replacement)] blanking the class-body statements modelreg does not read. None when unsure."""
+    line_start = head
+    while True:  # the header ends with the first line whose code ends with ":"
+        nl = text.find("\n", line_start, end)
+        line_end = nl if nl != -1 else end
+        if text[line_start:line_end].split("#", 1)[0].rstrip().endswith(":"):
             break
-        j += 1
-    else:
-        return True  # no header end found (one-line class?): keep it all
-    body = [k for k in range(j + 1, end) if lines[k].strip() and not lines[k].lstrip().startswith("#")]
-    if not body:
-        return True
-    indent = len(lines[body[0]]) - len(lines[body[0]].lstrip(" "))
+        if nl == -1:
+            return []  # no header end found (one-line class?): keep it all
+        line_start = nl + 1
+    body = line_end + 1
+    if body >= end:
+        return []
+    first = _BODY_LINE.search(text, body - 1, end)  # (text[body - 1] is the header's newline)
+    if first is None:
+        return []
+    indent = len(first.group(1))
     if indent == 0:
-        return True
-    stmt_starts = []
-    for k in body:
-        line = lines[k]
-        width = len(line) - len(line.lstrip(" "))
-        if width < indent and line.strip()[:1] not in (")", "]", "}"):
-            return False
-        if width == indent and line.strip()[:1] not in (")", "]", "}"):
-            stmt_starts.append(k)
-    kept_any = False
-    for idx, k in enumerate(stmt_starts):
-        stop = stmt_starts[idx + 1] if idx + 1 < len(stmt_starts) else end
-        piece = "\n".join(lines[k:stop])
-        if not _balanced_quotes(piece):
-            return False
-        if any(key in piece for key in _KEEP_IN_BODY):
-            kept_any = True
-            continue
-        for m in range(k, stop):
-            out[m] = ""
-    if not kept_any:
-        first = stmt_starts[0]
-        out[first] = " " * indent + "pass"
-    return True
+        return []
+    starts_at, left_of = _body_patterns(indent)
+    if left_of.search(text, body - 1, end):
+        return None  # a line with code left of the body, not closing a bracket: unsure
+    stmt_starts = [m.start() + 1 for m in starts_at.finditer(text, body - 1, end)]
+    if not stmt_starts:
+        return []
+    # the statements modelreg reads (a SQLAlchemy dunder, an import...) are kept; every run of
+    # statements between them is blanked as one range
+    kept = set()
+    for key in _KEEP_IN_BODY:
+        at = text.find(key, body, end)
+        while at != -1:
+            kept.add(bisect.bisect_right(stmt_starts, at) - 1)
+            at = text.find(key, at + len(key), end)
+    kept.discard(-1)  # (a key before the first statement: in a comment line)
+    bounds = stmt_starts + [end]
+    out = []
+    previous = -1  # index of the last kept statement
+    for k in sorted(kept) + [len(stmt_starts)]:
+        if k > previous + 1:  # statements previous+1 .. k-1 are blanked
+            a, b = bounds[previous + 1], bounds[k]
+            out.append((a, b, "\n" * text.count("\n", a, b)))
+        previous = k
+    if not kept:
+        a, b, blank = out[0]
+        out[0] = (a, b, " " * indent + "pass" + blank)
+    return out
+
+
+_BODY_PATTERNS: Dict[int, tuple] = {}
+
+
+def _body_patterns(indent: int):
+    """(a statement starts at this indent, a line with code starts left of it) for class bodies."""
+    found = _BODY_PATTERNS.get(indent)
+    if found is None:
+        found = _BODY_PATTERNS[indent] = (
+            re.compile(r"\n {%d}(?=[^ \r\n#)\]}])" % indent),
+            re.compile(r"\n {0,%d}(?=[^ \r\n#)\]}])" % (indent - 1)),
+        )
+    return found
 
 
 def _first_line_with(text: str, needle: str) -> int:
