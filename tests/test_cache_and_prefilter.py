@@ -999,6 +999,17 @@ SNIPPETS = {
     "__all__ items at column 0": '__all__ = [\n"User",\n*others]\n',
     "a one-line class": 'class A(Base): __tablename__ = "a"\n',
     "a form feed between definitions": 'import os\n\x0c\ndef f():\n    pass\n\x0c\nclass A(Base):\n    __tablename__ = "a"\n',
+    # Python ends a line at a lone CR too: a def first must not swallow the file
+    "old Mac line ends (lone CR) after a def": 'def f():\r    pass\rimport pkg.models\rclass A(Base):\r    __tablename__ = "a"\r',
+    "a class body comment naming a dunder": 'class A(Base):\n    # __tablename__ is set below\n    x = 1\n    __tablename__ = "a"\n    y = 2\n',
+    "a multi-line string in a class body at body indent": (
+        'class A(Base):\n    x = """\n    __tablename__ = "fake"\n    """\n    __abstract__ = True\n    y = 2\n'
+    ),
+    "a class body dedented inside a bracket": 'class A(Base):\n    x = f(\n1)\n    __tablename__ = "a"\n',
+    "runs of blanked statements around kept ones": (
+        'class A(Base):\n    a = 1\n    b = (\n        2)\n    __tablename__ = "a"\n    c = [\n    ]\n    import x\n    d = 4\n'
+    ),
+    "quotes in a comment before a def": 'x = 1  # """\ndef f():\n    return """\nimport pkg.models\n"""\n',
 }
 
 
