@@ -669,17 +669,25 @@ LIBRARY_NAMES = frozenset(
 )
 
 
+LIBRARY_WORDS = frozenset(n.encode() for n in LIBRARY_NAMES)
+
+
 def scan(data: bytes, triggers: Tuple[bytes, ...] = ()) -> Tuple[bool, bytes]:
     """(has a trigger word, every word of the file as one space-separated bytes string).
 
     Triggers: the SQLAlchemy-family package names (every base, registry, MetaData
-    or Table starts from an import of one), ``create_all`` (MR003), and configured
-    base names. Words: every identifier in the file - the prefilter asks whether
-    one of them is a model-ish name, so nothing spelled anywhere can escape it.
+    or Table starts from an import of one), ``create_all`` (MR003), configured
+    base names, and the library names every run's model-ish names start from
+    (LIBRARY_NAMES, as whole words). Words: every identifier in the file - the
+    prefilter asks whether one of them is a model-ish name, so nothing spelled
+    anywhere can escape it.
     """
     if any(t in data for t in _TRIGGERS) or any(t in data for t in triggers):
         return True, b""
-    return False, b" ".join(set(data.translate(_WORD_TABLE).split()))
+    words = set(data.translate(_WORD_TABLE).split())
+    if not LIBRARY_WORDS.isdisjoint(words):
+        return True, b""  # a candidate under any names (they start with these): parsed up front too
+    return False, b" ".join(words)
 
 
 # -- facts as plain data (for the cache and for worker processes) -------------------------
@@ -701,14 +709,21 @@ def facts_to_data(f: FileFacts) -> tuple:
     )
 
 
+_new = tuple.__new__  # NamedTuple._make without its Python-level frame (thousands per run)
+
+
 def facts_from_data(d: tuple) -> FileFacts:
     imports, classes, assigns, calls, dynamic, defined, all_names, has_getattr, called, noqa, error = d
+    for rows, cls in ((imports, ImportStmt), (classes, ClassDef), (assigns, Assign), (calls, Call), (dynamic, DynamicImport)):
+        for row in rows:
+            if type(row) is not tuple or len(row) != len(cls._fields):
+                raise ValueError("not the facts modelreg writes")
     return FileFacts(
-        imports=tuple(map(ImportStmt._make, imports)),
-        classes=tuple(map(ClassDef._make, classes)),
-        assigns=tuple(map(Assign._make, assigns)),
-        calls=tuple(map(Call._make, calls)),
-        dynamic_imports=tuple(map(DynamicImport._make, dynamic)),
+        imports=tuple([_new(ImportStmt, r) for r in imports]),
+        classes=tuple([_new(ClassDef, r) for r in classes]),
+        assigns=tuple([_new(Assign, r) for r in assigns]),
+        calls=tuple([_new(Call, r) for r in calls]),
+        dynamic_imports=tuple([_new(DynamicImport, r) for r in dynamic]),
         defined=defined,
         all_names=all_names,
         has_getattr=has_getattr,

@@ -13,7 +13,7 @@ import os
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from . import cache as cache_mod
-from .index import facts_from_data, facts_to_data, index_source, scan
+from .index import LIBRARY_WORDS, facts_from_data, facts_to_data, index_source, scan
 from .types import FileFacts, Module
 
 # Below this many files to read, a process pool costs more than it saves.
@@ -180,9 +180,10 @@ class FactStore:
         if found is not None:
             return found
         out = []
-        words = {n.encode() for n in names}
+        # a file spelling a library name or a configured base's name has a trigger already
+        words = {n.encode() for n in names} - LIBRARY_WORDS - set(self.triggers)
         for path, (_, trig, tokens, _facts) in self.entries.items():
-            if self.full or trig or (tokens and not words.isdisjoint(tokens.split())):
+            if self.full or trig or (words and tokens and not words.isdisjoint(tokens.split())):
                 out.append(path)
         if len(self._candidates) > 8:
             self._candidates.clear()
@@ -212,9 +213,11 @@ class FactStore:
             return
         entries = {}
         fresh = {}  # words of files that are no candidate, known to this run
+        # (the last candidates() call of an analysis asked for exactly these names: memoized)
+        candidates = None if self.full else set(self.candidates(names))
         words = {n.encode() for n in names}
         for path, (key, trig, tokens, facts) in self.entries.items():
-            if tokens and words.isdisjoint(tokens.split()):
+            if tokens and (path not in candidates if candidates is not None else words.isdisjoint(tokens.split())):
                 fresh[path] = (tuple(key), tokens)
                 tokens = None
             entries[path] = (tuple(key), trig, tokens, facts)
