@@ -363,6 +363,7 @@ def _mentions_extend_existing(node: Optional[ast.AST]) -> bool:
 class _Indexer:
     def __init__(self, text: str) -> None:
         self.text = text
+        self._ascii = text.isascii()  # byte columns are character columns
         self._lines: Optional[List[str]] = None
         self.imports: List[ImportStmt] = []
         self.classes: List[ClassDef] = []
@@ -490,6 +491,8 @@ class _Indexer:
 
     def _char_col(self, line: int, byte_col: int) -> int:
         """ast columns are UTF-8 byte offsets; diagnostics use characters."""
+        if self._ascii:
+            return byte_col
         try:
             text = self.lines[line - 1]
         except IndexError:

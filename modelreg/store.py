@@ -20,12 +20,25 @@ from .types import FileFacts, Module
 PARALLEL_THRESHOLD = 400
 
 
+_O_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
 def _read(path: str) -> Tuple[Optional[bytes], Optional[FileFacts]]:
+    """The file's bytes (plain os calls: half the cost of open() for ten thousand small files)."""
     try:
-        with open(path, "rb") as f:
-            return f.read(), None
+        fd = os.open(path, _O_READ)
+        try:
+            chunks = []
+            while True:
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        finally:
+            os.close(fd)
     except OSError as exc:
         return None, FileFacts(error=(1, 0, f"cannot read file: {exc.strerror or exc}"))
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks), None
 
 
 def stat_key(path: str) -> Tuple[int, int]:
@@ -37,12 +50,14 @@ def stat_key(path: str) -> Tuple[int, int]:
     return (st.st_size, st.st_mtime_ns)
 
 
-def _work(job: Tuple[Sequence[str], Tuple[bytes, ...], bool, bool]) -> List[tuple]:
-    """Read, scan and (for trigger files, or every file in full mode) parse: plain data out."""
-    paths, triggers, full, parse = job
+def _work(job: tuple) -> List[tuple]:
+    """Read, scan and (for trigger files, or every file in full mode) parse: plain data out.
+
+    job: (paths, triggers, full, parse, stat keys taken before, or None to stat here)."""
+    paths, triggers, full, parse, keys = job
     out = []
-    for path in paths:
-        key = stat_key(path)
+    for i, path in enumerate(paths):
+        key = keys[i] if keys is not None else stat_key(path)
         data, error = _read(path)
         if data is None:
             out.append((path, key, True, b"", _blob(error)))
@@ -94,6 +109,7 @@ class FactStore:
         """Stat every file (unless ``stats`` has it); reuse cache entries of unchanged files; read and scan the others."""
         cached = self.cache.entries if self.cache is not None else {}
         stale = []
+        keys = []
         for m in self.modules:
             key = stats[m.path] if stats is not None and m.path in stats else stat_key(m.path)
             entry = cached.get(m.path)
@@ -101,16 +117,20 @@ class FactStore:
                 self.entries[m.path] = list(entry)
             else:
                 stale.append(m.path)
-        for path, key, trig, tokens, facts in self._run(stale):
+                keys.append(key)  # taken before reading: a file changed meanwhile is read again next run
+        for path, key, trig, tokens, facts in self._run(stale, keys=keys):
             self.entries[path] = [key, trig, tokens, facts]
         self.dirty = bool(stale) or len(self.entries) != len(cached)
 
-    def _run(self, paths: List[str], parse: bool = True) -> Iterable[tuple]:
+    def _run(self, paths: List[str], parse: bool = True, keys: Optional[List[tuple]] = None) -> Iterable[tuple]:
         jobs = self.jobs if self.jobs is not None else (os.cpu_count() or 1)
         if jobs <= 1 or len(paths) < PARALLEL_THRESHOLD:
-            return _work((paths, self.triggers, self.full, parse))
-        chunk = max(50, len(paths) // (jobs * 4) + 1)
-        batches = [(paths[i : i + chunk], self.triggers, self.full, parse) for i in range(0, len(paths), chunk)]
+            return _work((paths, self.triggers, self.full, parse, keys))
+        chunk = max(50, len(paths) // (jobs * 8) + 1)
+        batches = [
+            (paths[i : i + chunk], self.triggers, self.full, parse, keys[i : i + chunk] if keys is not None else None)
+            for i in range(0, len(paths), chunk)
+        ]
         try:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
@@ -119,13 +139,13 @@ class FactStore:
             with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
                 return [row for blob in pool.map(_work_marshalled, batches) for row in marshal.loads(blob)]
         except (OSError, ImportError, RuntimeError):  # no processes here: do it in-process
-            return _work((paths, self.triggers, self.full, parse))
+            return _work((paths, self.triggers, self.full, parse, keys))
 
     def forget(self, path: str) -> None:
         """A file changed on disk: read and scan it again (its facts follow on demand)."""
         self._facts.pop(path, None)
         if path in self.entries or any(m.path == path for m in self.modules):
-            for p, key, trig, tokens, facts in _work(([path], self.triggers, self.full, True)):
+            for p, key, trig, tokens, facts in _work(([path], self.triggers, self.full, True, None)):
                 self.entries[p] = [key, trig, tokens, facts]
             self.dirty = True
             self.version += 1
@@ -235,7 +255,7 @@ def unchanged(cache: "cache_mod.IndexCache", paths: Sequence[str], triggers: Seq
     (when the last run read them). None as soon as one file did change something."""
     words = {n.encode() for n in cache.names}
     out = {}
-    for path, key, trig, tokens, facts in _work((paths, tuple(triggers), False, True)):
+    for path, key, trig, tokens, facts in _work((paths, tuple(triggers), False, True, None)):
         old = cache.entries.get(path)
         if old is None or old[1] != trig:
             return None
