@@ -115,11 +115,11 @@ class Analysis:
         if found is None:
             found = [(reg.path, line, col) for line, col in self.direct(reg).unknown_dynamic]
             if self.require == "reachable":
-                for path in sorted(self.reach(reg) - {reg.path}):
+                loaded = self.project._facts  # reach() read every module it holds
+                dynamic = sorted(p for p in self.reach(reg) if p != reg.path and loaded[p].dynamic_imports)
+                for path in dynamic:
                     mod = self.project.by_path[path]
                     facts = self.project.facts(mod)
-                    if not facts.dynamic_imports:
-                        continue
                     _, unknown = dynamic_targets(self.project, mod, facts, run_scopes(facts))
                     found.extend((path, line, col) for line, col in unknown)
             self._opaque[reg.path] = found

@@ -46,17 +46,20 @@ def _unparsable(analysis, reg) -> bool:
 
 
 def check(analysis):
-    blind = {}
+    verdicts = {}  # id of a governing-registry list -> the registries to judge by (None: others speak)
     for model in analysis.models:
         if model.abstract:
             continue
-        regs = [r for r in analysis.governing(model) if r.module is not None]
-        if not regs or any(analysis.opaque(r) for r in regs):  # MR004 / MR006 speak for these
-            continue
-        for r in regs:
-            if r.path not in blind:
-                blind[r.path] = _unparsable(analysis, r)
-        if any(blind[r.path] for r in regs):  # MR100 speaks for these
+        governing = analysis.governing(model)  # one list per (base, import root): cached
+        regs = verdicts.get(id(governing), ())
+        if regs == ():
+            regs = [r for r in governing if r.module is not None]
+            if not regs or any(analysis.opaque(r) for r in regs):  # MR004 / MR006 speak for these
+                regs = None
+            elif any(_unparsable(analysis, r) for r in regs):  # MR100 speaks for these
+                regs = None
+            verdicts[id(governing)] = regs
+        if regs is None:
             continue
         if any(analysis.registers(r, model) for r in regs):
             continue
