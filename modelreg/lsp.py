@@ -54,6 +54,8 @@ class ModelregServer(LanguageServer):
         self.last_analysis = None
         self.last_diagnostics: List[Diagnostic] = []
         self.session: Optional[api.Session] = None  # analyses in a row, each taking over the last one's results
+        self._open: Optional[tuple] = None  # (uris, path -> uri) of the open documents
+        self._uris: Optional[Dict[str, str]] = None  # path -> uri, fixed during one analysis
 
     # -- project state ------------------------------------------------------------
 
@@ -76,12 +78,21 @@ class ModelregServer(LanguageServer):
     def changed_on_disk(self, path: str) -> None:
         self.store.forget(path)
 
+    def open_uris(self) -> Dict[str, str]:
+        """path -> uri of the open documents (asked for every module an analysis reads: kept, not rebuilt)."""
+        docs = self.workspace.text_documents
+        if self._open is None or self._open[0] != set(docs):
+            self._open = (set(docs), {uri_to_path(u): u for u in docs})
+        return self._open[1]
+
     def buffer_text(self, path: str) -> Optional[str]:
-        doc = self.workspace.text_documents.get(path_to_uri(path))
+        uri = self.open_uris().get(path)
+        doc = self.workspace.text_documents.get(uri) if uri is not None else None
         return doc.source if doc is not None else None
 
     def buffer_facts(self, path: str) -> Optional[FileFacts]:
-        doc = self.workspace.text_documents.get(path_to_uri(path))
+        uri = self._uris.get(path) if self._uris is not None else self.open_uris().get(path)
+        doc = self.workspace.text_documents.get(uri) if uri is not None else None
         if doc is None:
             return None
         cached = self.buffers.get(path)
@@ -111,8 +122,11 @@ class ModelregServer(LanguageServer):
                     self.session = api.Session(self.cfg, self.modules, self.facts_of, self.store)
 
     def analyze(self):
-        open_paths = {uri_to_path(u) for u in self.workspace.text_documents}
-        analysis, diagnostics = self.session.analyze(extra_candidates=open_paths)
+        self._uris = self.open_uris()  # documents do not open or close during an analysis
+        try:
+            analysis, diagnostics = self.session.analyze(extra_candidates=set(self._uris))
+        finally:
+            self._uris = None
         self.last_analysis, self.last_diagnostics = analysis, diagnostics
         return analysis, diagnostics
 
