@@ -208,10 +208,17 @@ def load_config(paths: Sequence[str], config_file: Optional[str] = None, **overr
 
 
 def analyze(
-    cfg: config_mod.Config, facts_of=None, full: bool = False, use_cache: bool = True, files=None, stats=None
+    cfg: config_mod.Config,
+    facts_of=None,
+    full: bool = False,
+    use_cache: bool = True,
+    files=None,
+    stats=None,
+    cache=None,
 ) -> Analysis:
     """Discover, index and resolve. ``facts_of`` supplies facts directly (the language server);
-    ``full`` parses every file instead of only those the prefilter cannot rule out."""
+    ``full`` parses every file instead of only those the prefilter cannot rule out; ``cache``: the
+    index cache, when the caller has opened it already."""
     files = discover.walk(cfg) if files is None else files
     mods, _ = discover.modules(files, cfg)
     paths = [m.path for m in mods]
@@ -220,7 +227,8 @@ def analyze(
     from .cache import open_cache
     from .store import FactStore
 
-    cache = open_cache(cfg.root, cfg.cache_dir, cache_key(cfg)) if use_cache else None
+    if cache is None and use_cache:
+        cache = open_cache(cfg.root, cfg.cache_dir, cache_key(cfg))
     store = FactStore(mods, cache, full=full, triggers=[b.rpartition(".")[2] for b in cfg.bases])
     store.prepare(stats)
     return Analysis(Project(cfg, mods, store.facts), paths, store)
@@ -339,6 +347,7 @@ def check(
     cfg = load_config(paths, config_file, require=require)
     scopes = _scopes(paths, cfg)
     files = stats = fingerprint = struct = None
+    opened: list = []  # the index cache, when opened while trying to reuse the report
     if reuse and use_cache and not full:
         from . import cache as cache_mod
         from .store import stat_key
@@ -350,12 +359,16 @@ def check(
         struct = cache_mod.structure(cfg, scopes, files, dirs)
         fingerprint = cache_mod.fingerprint(struct, stats)
         stored = cache_mod.load_result(cfg.root, cfg.cache_dir)
-        if stored is not None and (stored.fingerprint == fingerprint or _refreshed(cfg, stored, struct, fingerprint, stats)):
+        if stored is not None and (
+            stored.fingerprint == fingerprint or _refreshed(cfg, stored, struct, fingerprint, stats, opened)
+        ):
             return Report(
                 cfg.root, [Diagnostic(*d) for d in stored.diagnostics], stored.files, [], [], model_count=stored.models
             )
     try:
-        analysis = analyze(cfg, full=full, use_cache=use_cache, files=files, stats=stats)
+        analysis = analyze(
+            cfg, full=full, use_cache=use_cache, files=files, stats=stats, cache=opened[0] if opened else None
+        )
         diagnostics = run_rules(analysis, scopes)
     except (RecursionError, MemoryError):
         raise
@@ -395,7 +408,7 @@ def check(
 REFRESH_LIMIT = 200
 
 
-def _refreshed(cfg, stored, struct: str, fingerprint: str, stats) -> bool:
+def _refreshed(cfg, stored, struct: str, fingerprint: str, stats, opened: list) -> bool:
     """Whether the previous report still holds although some files' bytes changed: nothing else
     changed (same structure) and no changed file changed anything modelreg reads from it (a comment,
     a method body, a column). The cache then takes the new stat keys, and the report the new fingerprint."""
@@ -405,6 +418,7 @@ def _refreshed(cfg, stored, struct: str, fingerprint: str, stats) -> bool:
     if stored.structure != struct or stored.index_id is None:
         return False
     cache = cache_mod.open_cache(cfg.root, cfg.cache_dir, cache_key(cfg))
+    opened.append(cache)  # unchanged unless the report is reused: the analysis takes it
     if cache.id != stored.index_id:
         return False  # the index is not the one the report was computed from
     entries = cache.entries

@@ -143,21 +143,34 @@ def module_for(path: str, config: Config, roots: Sequence[str] = (), _dirs: Opti
     ``_dirs`` memoizes, per directory, its import root and package name parts.
     """
     directory, filename = os.path.split(path)
+    root, package, valid = _directory_package(directory, roots, {} if _dirs is None else _dirs)
+    return _module(path, filename, root, package, valid)
+
+
+def _module(path: str, filename: str, root: str, package: Tuple[str, ...], valid: bool) -> Optional[Module]:
     stem = filename[:-3]
     is_package = stem == "__init__"
+    if not valid or not (is_package or stem.isidentifier()) or (is_package and not package):
+        return None
+    return Module(path, ".".join(package + (() if is_package else (stem,))), root, is_package)
+
+
+def _directory_package(directory: str, roots: Sequence[str], memo: dict) -> Tuple[str, Tuple[str, ...], bool]:
+    """(import root, package name parts, whether they are all identifiers) of a directory."""
+    key = ("dir", directory)
+    found = memo.get(key)
+    if found is not None:
+        return found
     for r in roots:  # configured import roots (namespace packages): the deepest containing one wins
         if directory == r or directory.startswith(r + os.sep):
-            parts = os.path.relpath(directory, r).split(os.sep) if directory != r else []
-            if not is_package:
-                parts.append(stem)
-            if not parts or not all(p.isidentifier() for p in parts):
-                return None
-            return Module(path, ".".join(parts), r, is_package)
-    root, package = _package_of(directory, {} if _dirs is None else _dirs)
-    parts = list(package) if is_package else list(package) + [stem]
-    if not parts or not all(p.isidentifier() for p in parts):
-        return None
-    return Module(path, ".".join(parts), root, is_package)
+            parts = tuple(os.path.relpath(directory, r).split(os.sep)) if directory != r else ()
+            found = (r, parts, all(p.isidentifier() for p in parts))
+            break
+    else:
+        root, parts = _package_of(directory, memo)
+        found = (root, parts, all(p.isidentifier() for p in parts))
+    memo[key] = found
+    return found
 
 
 def _package_of(directory: str, memo: dict) -> Tuple[str, Tuple[str, ...]]:
@@ -184,8 +197,11 @@ def modules(paths: Sequence[str], config: Config) -> Tuple[List[Module], List[st
     mods: List[Module] = []
     others: List[str] = []
     memo: dict = {}
+    sep = os.sep
     for p in paths:
-        m = module_for(p, config, roots, memo)
+        cut = p.rfind(sep)
+        root, package, valid = _directory_package(p[:cut] or sep, roots, memo)
+        m = _module(p, p[cut + 1 :], root, package, valid)
         if m is None:
             others.append(p)
         else:
