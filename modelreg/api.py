@@ -115,8 +115,10 @@ class Analysis:
         if found is None:
             found = [(reg.path, line, col) for line, col in self.direct(reg).unknown_dynamic]
             if self.require == "reachable":
-                loaded = self.project._facts  # reach() read every module it holds
-                dynamic = sorted(p for p in self.reach(reg) if p != reg.path and loaded[p].dynamic_imports)
+                by_path = self.project.by_path
+                dynamic = sorted(
+                    p for p in self.reach(reg) if p != reg.path and self.project.has_dynamic_imports(by_path[p])
+                )
                 for path in dynamic:
                     mod = self.project.by_path[path]
                     facts = self.project.facts(mod)
@@ -142,9 +144,15 @@ class Analysis:
 
     def errors(self) -> Iterable[Tuple[str, Tuple[int, int, str]]]:
         """Files this analysis needed to read (candidates, registries and what they import) that failed."""
-        for path, facts in sorted(self.project._facts.items()):
-            if facts.error is not None:
-                yield path, facts.error
+        project = self.project
+        roots = set(project.candidates) if project.candidates is not None else set(project.by_path)
+        roots.update(r.path for r in self.registries if r.module is not None)
+        for reach in self._reach.values():
+            roots |= reach
+        for path in sorted(project.read_paths(roots)):
+            error = project.error_of(project.by_path[path])
+            if error is not None:
+                yield path, error
 
     def diagnostic(
         self,

@@ -23,7 +23,7 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence
 
 from .config import Config
 from .discover import iter_parents, module_for
-from .types import MODULE, ClassDef, FileFacts, ImportStmt, ModelInfo, Module, Registry
+from .types import MODULE, Assign, ClassDef, FileFacts, ImportStmt, ModelInfo, Module, Registry
 
 REGISTRY_FILENAME = "__all_models.py"
 
@@ -116,6 +116,12 @@ class Project:
         # paths of the modules whose cached results are being computed (innermost last), and for
         # each module path, the modules whose cached results read it
         self._frames: List[str] = []
+        # results taken over from a saved state (see import_state), decoded when first asked for
+        self._saved_bindings: Dict[Tuple[str, str], object] = {}
+        self._saved_classes: Dict[Tuple[str, str], tuple] = {}
+        # files the saved run read whose facts are not loaded here: path -> (error, has dynamic imports)
+        self._saved_reads: Dict[str, tuple] = {}
+        self._fresh: Set[str] = set()  # files whose facts were asked for by this project
         self._by_filename: Optional[Dict[str, List[Module]]] = None
         self._module_models: Dict[str, tuple] = {}
         self.used_by: Dict[str, Set[str]] = {}
@@ -124,6 +130,7 @@ class Project:
 
     def facts(self, module: Module) -> FileFacts:
         path = module.path
+        self._fresh.add(path)
         frames = self._frames
         if frames and frames[-1] != path:
             self._use(path)
@@ -155,6 +162,9 @@ class Project:
         self._facts = {p: f for p, f in previous._facts.items() if p not in affected}
         self._binding_cache = {k: v for k, v in previous._binding_cache.items() if k[0] not in affected}
         self._class_cache = {k: v for k, v in previous._class_cache.items() if k[0] not in affected}
+        self._saved_bindings = {k: v for k, v in previous._saved_bindings.items() if k[0] not in affected}
+        self._saved_classes = {k: v for k, v in previous._saved_classes.items() if k[0] not in affected}
+        self._saved_reads = {p: v for p, v in previous._saved_reads.items() if p not in affected}
         self._deps = {p: v for p, v in previous._deps.items() if p not in affected}
         self._own_names = {p: v for p, v in previous._own_names.items() if p not in affected}
         self._module_models = {p: v for p, v in previous._module_models.items() if p not in affected}
@@ -306,6 +316,92 @@ class Project:
                 found.extend(dynamic_targets(self, module, facts, scopes)[0])
         return found
 
+    def read_paths(self, roots: Iterable[str]) -> Set[str]:
+        """The files a fresh analysis would have read: those read here, the `roots` (whose facts the
+        analysis needs: candidates, registries, what they run), and, through the results taken over,
+        every file those results read."""
+        reads_of: Dict[str, List[str]] = {}
+        for path, users in self.used_by.items():
+            for user in users:
+                reads_of.setdefault(user, []).append(path)
+        seen: Set[str] = set()
+        stack = list(self._fresh) + list(roots)
+        while stack:
+            path = stack.pop()
+            if path not in seen:
+                seen.add(path)
+                stack.extend(reads_of.get(path, ()))
+        return {p for p in seen if p in self._facts or p in self._saved_reads}
+
+    def error_of(self, module: Module) -> Optional[Tuple[int, int, str]]:
+        saved = self._saved_reads.get(module.path) if module.path not in self._facts else None
+        return saved[0] if saved is not None else self.facts(module).error
+
+    def has_dynamic_imports(self, module: Module) -> bool:
+        saved = self._saved_reads.get(module.path) if module.path not in self._facts else None
+        return saved[1] if saved is not None else bool(self.facts(module).dynamic_imports)
+
+    # -- the results, saved between runs (the CLI's cache) -----------------------------------
+
+    def export_state(self) -> dict:
+        """Every per-module result, as plain data (marshal): what :meth:`import_state` takes over."""
+        reads = dict(self._saved_reads)
+        for path, f in self._facts.items():
+            reads[path] = (f.error, bool(f.dynamic_imports))
+        bindings = dict(self._saved_bindings)
+        bindings.update((k, _encode(v)) for k, v in self._binding_cache.items())
+        classes = dict(self._saved_classes)
+        classes.update((k, (v.kind, v.base)) for k, v in self._class_cache.items())
+        return {
+            "reads": reads,
+            "bindings": bindings,
+            "classes": classes,
+            "deps": {p: tuple(m.path for m in mods) for p, mods in self._deps.items()},
+            "own": {p: (tuple(sorted(own)), aliases) for p, (own, aliases) in self._own_names.items()},
+            "models": {
+                p: (tuple(_model_row(m) for m in found), tuple(tuple(a) for a in tables))
+                for p, (found, tables) in self._module_models.items()
+            },
+            "bases": {k: (b.name, b.module.path if b.module else None, b.line, b.how) for k, b in self.bases.items()},
+            "db_model_class": {k: (m.path, e) for k, (m, e) in self._db_model_class.items()},
+            "db_lines": {k: (m.path, d, ln) for k, (m, d, ln) in self._db_lines.items()},
+            "used_by": {p: tuple(sorted(users)) for p, users in self.used_by.items()},
+        }
+
+    def import_state(self, state: dict, changed: Iterable[str]) -> Set[str]:
+        """Take over a saved run's results (of the same modules) except those that can depend on a
+        changed file, like :meth:`inherit`. Raises (KeyError, TypeError, ValueError...) on a state
+        that is not what export_state writes; the caller then analyzes from scratch."""
+        by_path = self.by_path
+        used_by = {p: set(users) for p, users in state["used_by"].items()}
+        affected: Set[str] = set()
+        stack = list(changed)
+        while stack:
+            path = stack.pop()
+            if path not in affected:
+                affected.add(path)
+                stack.extend(used_by.get(path, ()))
+        keep = lambda p: p not in affected  # noqa: E731
+        self._saved_reads = {p: (e, bool(d)) for p, (e, d) in state["reads"].items() if keep(p) and p in by_path}
+        self._saved_bindings = {k: v for k, v in state["bindings"].items() if keep(k[0])}
+        self._saved_classes = {k: v for k, v in state["classes"].items() if keep(k[0])}
+        self._deps = {p: [by_path[q] for q in deps] for p, deps in state["deps"].items() if keep(p)}
+        self._own_names = {p: (set(own), tuple(aliases)) for p, (own, aliases) in state["own"].items() if keep(p)}
+        self._module_models = {
+            p: ([_model_of(row, by_path) for row in found], [Assign(*a) for a in tables])
+            for p, (found, tables) in state["models"].items()
+            if keep(p)
+        }
+        self.bases = {
+            k: BaseInfo(k, name, by_path[mp] if mp is not None else None, line, how)
+            for k, (name, mp, line, how) in state["bases"].items()
+            if mp is None or keep(mp)
+        }
+        self._db_model_class = {k: (by_path[mp], e) for k, (mp, e) in state["db_model_class"].items() if keep(mp)}
+        self._db_lines = {k: (by_path[mp], d, ln) for k, (mp, d, ln) in state["db_lines"].items() if keep(mp)}
+        self.used_by = {p: users - affected for p, users in used_by.items() if keep(p)}
+        return affected
+
     # -- names -> values --------------------------------------------------------
 
     def lookup(self, module: Module, name: str):
@@ -317,6 +413,9 @@ class Project:
         key = (path, name)
         if key in self._binding_cache:
             return self._binding_cache[key]
+        if key in self._saved_bindings:
+            value = self._binding_cache[key] = _decode(self._saved_bindings.pop(key), self.by_path)
+            return value
         self._binding_cache[key] = None  # cycle guard: a name defined through itself is unknown
         frames.append(path)
         try:
@@ -537,6 +636,10 @@ class Project:
         key = (path, name)
         cached = self._class_cache.get(key)
         if cached is not None:
+            return cached
+        saved = self._saved_classes.pop(key, None)
+        if saved is not None:
+            cached = self._class_cache[key] = ClassKind(*saved)
             return cached
         self._class_cache[key] = PLAIN  # cycle guard: a class cannot inherit from itself
         frames.append(path)
@@ -825,6 +928,37 @@ class Project:
         # a library-provided base (SQLModel) is shared: the registries of the model's own import root govern it
         root = info.module.root if info.module is not None else model_root
         return root is not None and self.registry_root(reg) == root
+
+
+# -- results as plain data ------------------------------------------------------
+
+_MODULE_MARK = "\0module"
+
+
+def _encode(value):
+    """A resolver value as plain data: modules by path."""
+    if type(value) is Module:
+        return (_MODULE_MARK, value.path)
+    if type(value) is tuple:
+        return tuple(_encode(v) for v in value)
+    return value
+
+
+def _decode(value, by_path: Dict[str, Module]):
+    if type(value) is tuple:
+        if len(value) == 2 and value[0] == _MODULE_MARK:
+            return by_path[value[1]]
+        return tuple(_decode(v, by_path) for v in value)
+    return value
+
+
+def _model_row(m: ModelInfo) -> tuple:
+    return (m.name, m.module.path, m.line, m.col, m.table, m.base, m.abstract, m.kind, m.extend_existing)
+
+
+def _model_of(row: tuple, by_path: Dict[str, Module]) -> ModelInfo:
+    name, path, line, col, table, base, abstract, kind, extend = row
+    return ModelInfo(name, by_path[path], line, col, table, base, abstract, kind, extend)
 
 
 # -- what a registry registers ---------------------------------------------------

@@ -42,7 +42,7 @@ def _unparsable(analysis, reg) -> bool:
     """
     project = analysis.project
     paths = analysis.reach(reg) if analysis.require == "reachable" else {reg.path}
-    return any(project.facts(project.by_path[p]).error is not None for p in paths if p in project.by_path)
+    return any(project.error_of(project.by_path[p]) is not None for p in paths if p in project.by_path)
 
 
 def check(analysis):
