@@ -239,7 +239,60 @@ def analyze(
         cache = open_cache(cfg.root, cfg.cache_dir, cache_key(cfg))
     store = FactStore(mods, cache, full=full, triggers=[b.rpartition(".")[2] for b in cfg.bases])
     store.prepare(stats)
-    return Analysis(Project(cfg, mods, store.facts), paths, store)
+    project = Project(cfg, mods, store.facts)
+    if cache is not None and not full:
+        project = _take_over(cfg, mods, store) or project
+    return Analysis(project, paths, store)
+
+
+def _modules_id(cfg: config_mod.Config, mods: Sequence) -> str:
+    """The module list and the settings: module names follow from the paths and the settings."""
+    import hashlib
+
+    h = hashlib.sha256(repr(cfg).encode())
+    h.update("\0".join([m.path for m in mods]).encode())
+    return h.hexdigest()
+
+
+def _take_over(cfg: config_mod.Config, mods: Sequence, store) -> Optional[Project]:
+    """A project holding the last run's results except those that read a file whose facts changed
+    since (the CLI's counterpart of the language server's Session); None when there are none to take."""
+    import zlib
+
+    from . import cache as cache_mod
+
+    saved = cache_mod.load_state(cfg.root, cfg.cache_dir, cache_key(cfg), _modules_id(cfg, mods))
+    if saved is None:
+        return None
+    entries = store.entries
+    try:
+        changed = []
+        for path, crc in saved["facts"].items():
+            entry = entries.get(path)
+            if entry is None or entry[3] is None or zlib.crc32(entry[3]) != crc:
+                changed.append(path)
+        project = Project(cfg, mods, store.facts)
+        project.import_state(saved["state"], changed)
+    except Exception:  # a state that is not what modelreg writes: analyze from the files alone
+        return None
+    return project
+
+
+def _save_state(analysis: Analysis) -> None:
+    """Save the resolved project's per-module results for the next run (see _take_over)."""
+    import zlib
+
+    from . import cache as cache_mod
+
+    cfg, project, entries = analysis.config, analysis.project, analysis.store.entries
+    facts = {}
+    for path in set(project._facts) | set(project._saved_reads):
+        entry = entries.get(path)
+        if entry is None or entry[3] is None:
+            return  # facts from outside the store (not expected): save nothing rather than a wrong state
+        facts[path] = zlib.crc32(entry[3])
+    state = project.export_state()
+    cache_mod.save_state(cfg.root, cfg.cache_dir, cache_key(cfg), _modules_id(cfg, project.modules), facts, state)
 
 
 class Session:
@@ -393,6 +446,8 @@ def check(
         fingerprint = None
     if analysis.store is not None:
         analysis.store.save(analysis.names)
+        if use_cache and not full:
+            _save_state(analysis)
     if fingerprint is not None:
         from . import cache as cache_mod
 

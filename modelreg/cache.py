@@ -310,9 +310,41 @@ def diagnostic_rows(diagnostics) -> tuple:
     )
 
 
+# -- the resolved project, taken over by the next analysis except what an edit touched -------------
+
+STATE = "project.marshal"
+
+
+def load_state(root: str, cache_dir, key: str, modules_id: str) -> Optional[dict]:
+    """The saved per-module results for exactly these modules and settings, or None."""
+    data = _load_checked(os.path.join(cache_directory(root, cache_dir), STATE))
+    if (
+        isinstance(data, dict)
+        and data.get("format") == FORMAT
+        and data.get("version") == __version__
+        and data.get("key") == key
+        and data.get("modules") == modules_id
+        and isinstance(data.get("facts"), dict)
+        and isinstance(data.get("state"), dict)
+    ):
+        return data
+    return None
+
+
+def save_state(root: str, cache_dir, key: str, modules_id: str, facts: Dict[str, int], state: dict) -> None:
+    """facts: path -> checksum of the facts the results were computed from. Failures are not errors."""
+    data = {"format": FORMAT, "version": __version__, "key": key, "modules": modules_id, "facts": facts, "state": state}
+    directory = cache_directory(root, cache_dir)
+    try:
+        os.makedirs(directory, exist_ok=True)
+        _atomic_write(directory, os.path.join(directory, STATE), _dump_checked(data))
+    except (OSError, ValueError):  # ValueError: something marshal cannot write - then nothing is saved
+        pass
+
+
 def discard(root: str, cache_dir) -> None:
     """Remove the cache files (not the directory): the next run rebuilds them."""
     directory = cache_directory(root, cache_dir)
-    for name in (FILENAME, DELTA, WORDS, RESULT):
+    for name in (FILENAME, DELTA, WORDS, RESULT, STATE):
         with contextlib.suppress(OSError):
             os.unlink(os.path.join(directory, name))

@@ -23,7 +23,7 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence
 
 from .config import Config
 from .discover import iter_parents, module_for
-from .types import MODULE, Assign, ClassDef, FileFacts, ImportStmt, ModelInfo, Module, Registry
+from .types import MODULE, Assign, Call, ClassDef, FileFacts, ImportStmt, ModelInfo, Module, Registry
 
 REGISTRY_FILENAME = "__all_models.py"
 
@@ -181,9 +181,11 @@ class Project:
         """The modules whose file has this name (`__all_models.py`, `env.py`)."""
         if self._by_filename is None:
             self._by_filename = {}
-            for m in self.modules:
-                self._by_filename.setdefault(m.path[m.path.rfind(os.sep) + 1 :], []).append(m)
-        return self._by_filename.get(filename, [])
+        found = self._by_filename.get(filename)
+        if found is None:
+            tail = os.sep + filename
+            found = self._by_filename[filename] = [m for m in self.modules if m.path.endswith(tail)]
+        return found
 
     def search_roots(self, module: Module) -> List[str]:
         """sys.path as seen from a module: its own import root, configured roots, then ancestor import roots."""
@@ -359,8 +361,12 @@ class Project:
             "deps": {p: tuple(m.path for m in mods) for p, mods in self._deps.items()},
             "own": {p: (tuple(sorted(own)), aliases) for p, (own, aliases) in self._own_names.items()},
             "models": {
-                p: (tuple(_model_row(m) for m in found), tuple(tuple(a) for a in tables))
-                for p, (found, tables) in self._module_models.items()
+                p: (
+                    tuple(_model_row(m) for m in found),
+                    tuple(tuple(a) for a in tables),
+                    tuple((tuple(call), key) for call, key in creates),
+                )
+                for p, (found, tables, creates) in self._module_models.items()
             },
             "bases": {k: (b.name, b.module.path if b.module else None, b.line, b.how) for k, b in self.bases.items()},
             "db_model_class": {k: (m.path, e) for k, (m, e) in self._db_model_class.items()},
@@ -388,8 +394,12 @@ class Project:
         self._deps = {p: [by_path[q] for q in deps] for p, deps in state["deps"].items() if keep(p)}
         self._own_names = {p: (set(own), tuple(aliases)) for p, (own, aliases) in state["own"].items() if keep(p)}
         self._module_models = {
-            p: ([_model_of(row, by_path) for row in found], [Assign(*a) for a in tables])
-            for p, (found, tables) in state["models"].items()
+            p: (
+                [_model_of(row, by_path) for row in found],
+                [Assign(*a) for a in tables],
+                [(Call(*call), key) for call, key in creates],
+            )
+            for p, (found, tables, creates) in state["models"].items()
             if keep(p)
         }
         self.bases = {
@@ -789,13 +799,7 @@ class Project:
         out = []
         tables = []
         for module in self.scan_modules():
-            found = self._module_models.get(module.path)
-            if found is None:
-                self._frames.append(module.path)
-                try:
-                    found = self._module_models[module.path] = self._models_of(module)
-                finally:
-                    self._frames.pop()
+            found = self._module_results(module)
             out.extend(found[0])
             tables.extend((module, a) for a in found[1])
         targets = None
@@ -819,10 +823,22 @@ class Project:
             )
         return out
 
-    def _models_of(self, module: Module) -> Tuple[List[ModelInfo], List]:
-        """(mapped classes and imperative mappings, `Table(...)` assignments) of one module."""
+    def _module_results(self, module: Module) -> tuple:
+        found = self._module_models.get(module.path)
+        if found is None:
+            self._frames.append(module.path)
+            try:
+                found = self._module_models[module.path] = self._models_of(module)
+            finally:
+                self._frames.pop()
+        return found
+
+    def _models_of(self, module: Module) -> tuple:
+        """(mapped classes and imperative mappings, `Table(...)` assignments, (call, metadata key) of each
+        `X.metadata.create_all(...)`) of one module."""
         out = []
         tables = []
+        creates = []
         facts = self.facts(module)
         for cls in facts.classes:
             if cls.scope != MODULE:
@@ -850,7 +866,12 @@ class Project:
                 m = self._imperative(module, call)
                 if m is not None:
                     out.append(m)
-        return out, tables
+        for call in facts.calls:
+            if _callee_name(("call", call.func)) == "create_all":
+                func = self.eval_expr(module, call.func)
+                if func and func[0] == "method" and func[1][0] == "metadata" and func[2] == "create_all":
+                    creates.append((call, func[1][1]))
+        return out, tables, creates
 
     def _imperative(self, module: Module, call) -> Optional[ModelInfo]:
         """``reg.map_imperatively(Cls, table)``: the module making the call must be registered."""
@@ -879,12 +900,7 @@ class Project:
         """(module, call fact, base or metadata key) of every ``X.metadata.create_all(...)``."""
         out = []
         for module in self.scan_modules():
-            for call in self.facts(module).calls:
-                if _callee_name(("call", call.func)) != "create_all":
-                    continue
-                func = self.eval_expr(module, call.func)
-                if func and func[0] == "method" and func[1][0] == "metadata" and func[2] == "create_all":
-                    out.append((module, call, func[1][1]))
+            out.extend((module, call, key) for call, key in self._module_results(module)[2])
         return out
 
     # -- Alembic --------------------------------------------------------------------

@@ -22,6 +22,7 @@ import pytest
 from conftest import REPO
 
 import modelreg
+import modelreg.resolve
 import modelreg.store
 from modelreg.api import inventory
 from modelreg.index import index_source
@@ -1140,3 +1141,60 @@ def test_a_session_takes_over_the_results_an_edit_cannot_change(tree):
     for name in ("legacy", "special"):
         assert second._module_models[path[name]] is not first._module_models[path[name]]
     assert path["special"] in first.used_by[path["legacy"]]
+
+
+# -- 5. the CLI takes the last run's results over from the cache, except what an edit touched ------
+
+
+@pytest.mark.parametrize("edit", list(EDITS))
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_a_run_that_takes_over_the_last_runs_results_reports_what_a_fresh_run_reports(tree, layout, edit, monkeypatch):
+    files, pyproject, _ = LAYOUTS[layout]
+    root = tree(files, pyproject=pyproject)
+    taken_over = []
+    real = modelreg.resolve.Project.import_state
+
+    def spy(self, state, changed):
+        taken_over.append(sorted(changed))
+        return real(self, state, changed)
+
+    monkeypatch.setattr(modelreg.resolve.Project, "import_state", spy)
+    original = outcome(modelreg.check([str(root)]))
+    for rel_path in sorted(p for p in files if p.endswith(".py")):
+        path = root / rel_path
+        text = path.read_text()
+        edited = EDITS[edit](text)
+        if edited == text:
+            continue
+        path.write_text(edited)
+        del taken_over[:]
+        assert outcome(modelreg.check([str(root)])) == outcome(modelreg.check([str(root)], use_cache=False)), rel_path
+        assert taken_over, "the last run's results were taken over"
+        path.write_text(text)
+        assert outcome(modelreg.check([str(root)])) == original, f"after restoring {rel_path}"
+
+
+def test_a_damaged_saved_project_state_is_ignored(tree, run):
+    from modelreg.cache import _dump_checked
+
+    root = tree(PROJECT)
+    assert warm(run, root).startswith(LEGACY_MR001)
+    state = cache_dir(root) / "project.marshal"
+    assert state.is_file()
+    data = load_cache(state)
+    data["state"]["models"] = {p: ("not", "rows") for p in data["state"]["models"]}
+    state.write_bytes(_dump_checked(data))
+    (root / "pkg/legacy.py").write_text(model("Older", "old"))
+    assert same_as_without_cache(run, root).startswith(LEGACY_MR001)
+
+
+def test_a_taken_over_run_still_reports_the_unparsable_files_a_fresh_run_reads(tree, run):
+    files = dict(PROJECT)
+    files["pkg/broken.py"] = "from pkg.db import Base\n\n\nclass Broken(Base)\n    __tablename__ = 'broken'\n"
+    files["pkg/__all_models.py"] = "import pkg.users\nimport pkg.broken\n"
+    root = tree(files)
+    out = warm(run, root)
+    assert "pkg/broken.py:4:" in out and "MR100" in out
+    (root / "pkg/legacy.py").write_text(model("Older", "old"))
+    after = same_as_without_cache(run, root)
+    assert "pkg/broken.py:4:" in after and "MR100" in after
