@@ -116,6 +116,9 @@ def _facts(text: str, tree: ast.Module, def_names=()) -> FileFacts:
     )
 
 
+_new = tuple.__new__  # a NamedTuple from a tuple, without its Python-level constructor (thousands per run)
+
+
 # -- the skeleton: what a full parse would tell us, for a fraction of the parse ----------
 
 _KEEP_IN_BODY = ("import", "create_all", "map_imperatively", "__tablename__", "__abstract__", "__table_args__")
@@ -456,31 +459,36 @@ class _Indexer:
                 self.visit_body(case.body, scope, top)
 
     def _import(self, node, scope: str, top: bool) -> None:
-        positions = []
-        names = []
-        for alias in node.names:
-            names.append((alias.name, alias.asname))
-            positions.append(self._alias_pos(node, alias))
-            if top and alias.name != "*":
-                if alias.asname:
-                    self.defined.add(alias.asname)
-                elif isinstance(node, ast.ImportFrom):
-                    self.defined.add(alias.name)
-                else:
-                    self.defined.add(alias.name.split(".")[0])
-        is_from = isinstance(node, ast.ImportFrom)
+        is_from = type(node) is ast.ImportFrom
+        aliases = node.names
+        names = tuple([(a.name, a.asname) for a in aliases])
+        if self._ascii and aliases and hasattr(aliases[0], "lineno"):  # byte columns are character columns
+            positions = tuple([(a.lineno, a.col_offset) for a in aliases])
+        else:
+            positions = tuple([self._alias_pos(node, a) for a in aliases])
+        if top:
+            defined = self.defined
+            for name, asname in names:
+                if name != "*":
+                    defined.add(asname or (name if is_from else name.partition(".")[0]))
+        line = node.lineno
+        end_line = node.end_lineno or line
+        # positional, without the keyword-argument NamedTuple constructor (thousands per run)
         self.imports.append(
-            ImportStmt(
-                is_from=is_from,
-                module=(node.module or "") if is_from else "",
-                level=(node.level or 0) if is_from else 0,
-                names=tuple(names),
-                line=node.lineno,
-                col=self._char_col(node.lineno, node.col_offset),
-                end_line=node.end_lineno or node.lineno,
-                end_col=self._char_col(node.end_lineno or node.lineno, node.end_col_offset or 0),
-                scope=scope,
-                name_pos=tuple(positions),
+            _new(
+                ImportStmt,
+                (
+                    is_from,
+                    (node.module or "") if is_from else "",
+                    (node.level or 0) if is_from else 0,
+                    names,
+                    line,
+                    self._char_col(line, node.col_offset),
+                    end_line,
+                    self._char_col(end_line, node.end_col_offset or 0),
+                    scope,
+                    positions,
+                ),
             )
         )
 
@@ -685,8 +693,11 @@ def scan(data: bytes, triggers: Tuple[bytes, ...] = ()) -> Tuple[bool, bytes]:
     prefilter asks whether one of them is a model-ish name, so nothing spelled
     anywhere can escape it.
     """
-    if any(t in data for t in _TRIGGERS) or any(t in data for t in triggers):
+    if b"sqlalchemy" in data or b"sqlmodel" in data or b"create_all" in data:  # _TRIGGERS, spelled out: hot
         return True, b""
+    for t in triggers:
+        if t in data:
+            return True, b""
     words = set(data.translate(_WORD_TABLE).split())
     if not LIBRARY_WORDS.isdisjoint(words):
         return True, b""  # a candidate under any names (they start with these): parsed up front too
@@ -710,9 +721,6 @@ def facts_to_data(f: FileFacts) -> tuple:
         f.noqa,
         f.error,
     )
-
-
-_new = tuple.__new__  # NamedTuple._make without its Python-level frame (thousands per run)
 
 
 def facts_from_data(d: tuple) -> FileFacts:
