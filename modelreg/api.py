@@ -257,8 +257,6 @@ def _modules_id(cfg: config_mod.Config, mods: Sequence) -> str:
 def _take_over(cfg: config_mod.Config, mods: Sequence, store) -> Optional[Project]:
     """A project holding the last run's results except those that read a file whose facts changed
     since (the CLI's counterpart of the language server's Session); None when there are none to take."""
-    import zlib
-
     from . import cache as cache_mod
 
     saved = cache_mod.load_state(cfg.root, cfg.cache_dir, cache_key(cfg), _modules_id(cfg, mods))
@@ -269,7 +267,7 @@ def _take_over(cfg: config_mod.Config, mods: Sequence, store) -> Optional[Projec
         changed = []
         for path, crc in saved["facts"].items():
             entry = entries.get(path)
-            if entry is None or entry[3] is None or zlib.crc32(entry[3]) != crc:
+            if entry is None or entry[3] is None or _digest(entry[3]) != crc:
                 changed.append(path)
         project = Project(cfg, mods, store.facts)
         project.import_state(saved["state"], changed)
@@ -278,10 +276,14 @@ def _take_over(cfg: config_mod.Config, mods: Sequence, store) -> Optional[Projec
     return project
 
 
+def _digest(blob: bytes) -> bytes:
+    import hashlib
+
+    return hashlib.blake2b(blob, digest_size=16).digest()
+
+
 def _save_state(analysis: Analysis) -> None:
     """Save the resolved project's per-module results for the next run (see _take_over)."""
-    import zlib
-
     from . import cache as cache_mod
 
     cfg, project, entries = analysis.config, analysis.project, analysis.store.entries
@@ -290,7 +292,7 @@ def _save_state(analysis: Analysis) -> None:
         entry = entries.get(path)
         if entry is None or entry[3] is None:
             return  # facts from outside the store (not expected): save nothing rather than a wrong state
-        facts[path] = zlib.crc32(entry[3])
+        facts[path] = _digest(entry[3])
     state = project.export_state()
     cache_mod.save_state(cfg.root, cfg.cache_dir, cache_key(cfg), _modules_id(cfg, project.modules), facts, state)
 

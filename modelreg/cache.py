@@ -331,8 +331,8 @@ def load_state(root: str, cache_dir, key: str, modules_id: str) -> Optional[dict
     return None
 
 
-def save_state(root: str, cache_dir, key: str, modules_id: str, facts: Dict[str, int], state: dict) -> None:
-    """facts: path -> checksum of the facts the results were computed from. Failures are not errors."""
+def save_state(root: str, cache_dir, key: str, modules_id: str, facts: Dict[str, bytes], state: dict) -> None:
+    """facts: path -> digest of the facts the results were computed from. Failures are not errors."""
     data = {"format": FORMAT, "version": __version__, "key": key, "modules": modules_id, "facts": facts, "state": state}
     directory = cache_directory(root, cache_dir)
     try:

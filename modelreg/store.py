@@ -165,7 +165,6 @@ class FactStore:
         #          facts (marshal bytes; None: not parsed)]
         self.entries: Dict[str, list] = {}
         self._facts: Dict[str, FileFacts] = {}
-        self.parsed: Set[str] = set()  # files whose facts this run used
         self.dirty = False  # something to write back to the cache
         self.version = 0  # counts changes to the entries' words and triggers (forget, rescans)
         self._candidates: Dict[tuple, List[str]] = {}  # (names, version) -> candidates
@@ -243,7 +242,6 @@ class FactStore:
             entry[3] = _blob(f)
             self.dirty = True
         self._facts[path] = f
-        self.parsed.add(path)
         return f
 
     def candidates(self, names: Set[str]) -> List[str]:
