@@ -631,3 +631,50 @@ def test_fix_registers_in_the_same_run_what_only_a_removed_stale_import_loaded(t
         assert modelreg.check([str(tmp_path)], require=require).diagnostics == []
         assert cli("--fix", "--require", require, tmp_path)[0] == 0
         assert registry.read_bytes() == fixed
+
+
+# -- the cache's take-over (issue 7): a run after edits reports what a fresh run reports ------------
+
+EDIT_KINDS = ["empty", "rename classes", "import on top", "drop a line", "restore"]
+
+
+@SETTINGS
+@given(projects(), st.data())
+def test_runs_after_random_edits_report_what_a_fresh_run_reports(project, data):
+    """A run through the cache takes over the last run's results except what the edited files touched
+    (and reuses the report when no fact changed); whatever the edits, it must report exactly what an
+    analysis without any cache reports."""
+    from modelreg.api import inventory
+
+    def outcome(report):
+        rows = [(d.code, d.path, d.line, d.column, d.model, d.registry, d.message) for d in report.diagnostics]
+        return rows, inventory(report) if report.analysis is not None else None
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "pyproject.toml").write_text("[tool.modelreg]\n")
+        write_project(root, project)
+        modelreg.check([str(root)])
+        paths = sorted(p for p in project.files if p.endswith(".py"))
+        for _ in range(data.draw(st.integers(1, 4), label="edits")):
+            rel = data.draw(st.sampled_from(paths), label="file")
+            kind = data.draw(st.sampled_from(EDIT_KINDS), label="edit")
+            text = project.files[rel]
+            if kind == "empty":
+                text = ""
+            elif kind == "rename classes":
+                text = text.replace("class ", "class Re")
+            elif kind == "import on top":
+                text = "import os as _os\n" + text
+            elif kind == "drop a line":
+                lines = text.splitlines(keepends=True)
+                if lines:
+                    del lines[data.draw(st.integers(0, len(lines) - 1), label="line")]
+                text = "".join(lines)
+            (root / rel).write_text(text, encoding="utf-8")
+            note(f"{kind}: {rel}")
+            cached = modelreg.check([str(root)], reuse=True)
+            fresh = modelreg.check([str(root)], use_cache=False)
+            assert outcome(cached)[0] == outcome(fresh)[0]
+            taken = modelreg.check([str(root)])  # through the index and the saved results, not the report
+            assert outcome(taken) == outcome(fresh)
