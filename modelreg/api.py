@@ -223,12 +223,13 @@ def analyze(
     files=None,
     stats=None,
     cache=None,
+    structure: Optional[str] = None,
 ) -> Analysis:
     """Discover, index and resolve. ``facts_of`` supplies facts directly (the language server);
     ``full`` parses every file instead of only those the prefilter cannot rule out; ``cache``: the
     index cache, when the caller has opened it already."""
     files = discover.walk(cfg) if files is None else files
-    mods, _ = discover.modules(files, cfg)
+    mods = _modules(cfg, files, structure if use_cache and facts_of is None else None)
     paths = [m.path for m in mods]
     if facts_of is not None:
         return Analysis(Project(cfg, mods, facts_of), paths)
@@ -245,11 +246,30 @@ def analyze(
     return Analysis(project, paths, store)
 
 
+def _modules(cfg: config_mod.Config, files: Sequence[str], structure: Optional[str]) -> list:
+    """The modules of the files; with a structure fingerprint (the file list, directory listings and
+    settings), the ones named last time for the same structure come from the cache."""
+    if structure is None:
+        return discover.modules(files, cfg)[0]
+    from . import cache as cache_mod
+    from .types import Module
+
+    key = structure  # (which covers the packages above the root too)
+    saved = cache_mod.load_modules(cfg.root, cfg.cache_dir, key)
+    if saved is not None:
+        new = tuple.__new__
+        return [new(Module, m) for m in saved]
+    mods = discover.modules(files, cfg)[0]
+    cache_mod.save_modules(cfg.root, cfg.cache_dir, key, mods)
+    return mods
+
+
 def _modules_id(cfg: config_mod.Config, mods: Sequence) -> str:
-    """The module list and the settings: module names follow from the paths and the settings."""
+    """The module list and the settings: module names follow from the paths, the settings and the
+    packages above the root."""
     import hashlib
 
-    h = hashlib.sha256(repr(cfg).encode())
+    h = hashlib.sha256(repr((repr(cfg), discover.import_root_of(cfg.root))).encode())
     h.update("\0".join([m.path for m in mods]).encode())
     return h.hexdigest()
 
@@ -270,10 +290,15 @@ def _take_over(cfg: config_mod.Config, mods: Sequence, store) -> Optional[Projec
             if entry is None or entry[3] is None or _digest(entry[3]) != crc:
                 changed.append(path)
         project = Project(cfg, mods, store.facts)
-        project.import_state(saved["state"], changed)
+        project.taken_over = project.import_state(saved["state"], changed)
     except Exception:  # a state that is not what modelreg writes: analyze from the files alone
         return None
     return project
+
+
+# A run that recomputed at most this many modules' results leaves the saved state as it is: the
+# next run recomputes them again (milliseconds) rather than this one rewriting the state (tens).
+STATE_REWRITE_AFTER = 50
 
 
 def _digest(blob: bytes) -> bytes:
@@ -287,6 +312,8 @@ def _save_state(analysis: Analysis) -> None:
     from . import cache as cache_mod
 
     cfg, project, entries = analysis.config, analysis.project, analysis.store.entries
+    if project.taken_over is not None and len(project.taken_over) <= STATE_REWRITE_AFTER:
+        return
     facts = {}
     for path in set(project._facts) | set(project._saved_reads):
         entry = entries.get(path)
@@ -430,7 +457,13 @@ def check(
             )
     try:
         analysis = analyze(
-            cfg, full=full, use_cache=use_cache, files=files, stats=stats, cache=opened[0] if opened else None
+            cfg,
+            full=full,
+            use_cache=use_cache,
+            files=files,
+            stats=stats,
+            cache=opened[0] if opened else None,
+            structure=struct,
         )
         diagnostics = run_rules(analysis, scopes)
     except (RecursionError, MemoryError):

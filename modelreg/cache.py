@@ -223,11 +223,14 @@ RESULT = "result.marshal"
 def structure(cfg, scopes, files, dirs) -> str:
     """What a report depends on besides the files' contents: settings, PATHs, the file list, the
     directories' listings (a module or an Alembic script.py.mako appearing, even an excluded one),
-    alembic.ini and the config file."""
+    the packages above the root, alembic.ini and the config file."""
     import hashlib
 
+    from .discover import import_root_of
+
     h = hashlib.sha256()
-    h.update(repr((__version__, FORMAT, repr(cfg), sorted(scopes))).encode())
+    # (module names also depend on the packages above the root: an __init__.py up there)
+    h.update(repr((__version__, FORMAT, repr(cfg), sorted(scopes), import_root_of(cfg.root))).encode())
     h.update("\0".join(files).encode())
     for directory, names in sorted(dirs, key=lambda d: d[0]):
         h.update(f"\n{directory}\0{names!r}".encode())
@@ -310,6 +313,40 @@ def diagnostic_rows(diagnostics) -> tuple:
     )
 
 
+# -- the module names of a file list (the same structure, the same modules) ------------------------
+
+MODULES = "modules.marshal"
+
+
+def load_modules(root: str, cache_dir, key: str) -> Optional[list]:
+    """[(path, name, import root, is_package)] saved for this structure, or None."""
+    data = _load_checked(os.path.join(cache_directory(root, cache_dir), MODULES))
+    if (
+        isinstance(data, dict)
+        and data.get("format") == FORMAT
+        and data.get("version") == __version__
+        and data.get("key") == key
+        and type(data.get("modules")) is tuple
+        and all(
+            type(m) is tuple and len(m) == 4 and type(m[0]) is str and type(m[1]) is str and type(m[2]) is str
+            and type(m[3]) is bool
+            for m in data["modules"]
+        )
+    ):
+        return list(data["modules"])
+    return None
+
+
+def save_modules(root: str, cache_dir, key: str, modules) -> None:
+    data = {"format": FORMAT, "version": __version__, "key": key, "modules": tuple(tuple(m) for m in modules)}
+    directory = cache_directory(root, cache_dir)
+    try:
+        os.makedirs(directory, exist_ok=True)
+        _atomic_write(directory, os.path.join(directory, MODULES), _dump_checked(data))
+    except OSError:
+        pass
+
+
 # -- the resolved project, taken over by the next analysis except what an edit touched -------------
 
 STATE = "project.marshal"
@@ -345,6 +382,6 @@ def save_state(root: str, cache_dir, key: str, modules_id: str, facts: Dict[str,
 def discard(root: str, cache_dir) -> None:
     """Remove the cache files (not the directory): the next run rebuilds them."""
     directory = cache_directory(root, cache_dir)
-    for name in (FILENAME, DELTA, WORDS, RESULT, STATE):
+    for name in (FILENAME, DELTA, WORDS, RESULT, STATE, MODULES):
         with contextlib.suppress(OSError):
             os.unlink(os.path.join(directory, name))

@@ -191,6 +191,11 @@ def _package_of(directory: str, memo: dict) -> Tuple[str, Tuple[str, ...]]:
     return found
 
 
+def import_root_of(directory: str) -> Tuple[str, Tuple[str, ...]]:
+    """(import root, package parts) of a directory: where the __init__.py files above it end."""
+    return _package_of(directory, {})
+
+
 def modules(paths: Sequence[str], config: Config) -> Tuple[List[Module], List[str]]:
     """Module for each path; the paths whose names cannot be imported are returned apart."""
     roots = sorted((os.path.normpath(os.path.join(config.root, r)) for r in config.roots), key=len, reverse=True)

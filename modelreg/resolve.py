@@ -122,6 +122,7 @@ class Project:
         # files the saved run read whose facts are not loaded here: path -> (error, has dynamic imports)
         self._saved_reads: Dict[str, tuple] = {}
         self._fresh: Set[str] = set()  # files whose facts were asked for by this project
+        self.taken_over: Optional[Set[str]] = None  # after import_state: the paths whose results it dropped
         self._by_filename: Optional[Dict[str, List[Module]]] = None
         self._module_models: Dict[str, tuple] = {}
         self.used_by: Dict[str, Set[str]] = {}

@@ -1225,3 +1225,20 @@ def test_a_taken_over_run_still_reports_the_unparsable_files_a_fresh_run_reads(t
     (root / "pkg/legacy.py").write_text(model("Older", "old"))
     after = same_as_without_cache(run, root)
     assert "pkg/broken.py:4:" in after and "MR100" in after
+
+
+def test_module_names_follow_an_init_file_appearing_above_the_project_root(tree, run):
+    files = {
+        "__init__.py": "",  # the project root is a package itself: its parent is the import root
+        "pkg/__init__.py": "",
+        "pkg/db.py": DB,
+        "pkg/legacy.py": model("Old", "old", base_import="from .db import Base"),
+        "pkg/__all_models.py": '"""Models."""\n',
+    }
+    root = tree(files)
+    first = warm(run, root)
+    assert f"({root.name}.pkg.legacy)" in first
+    assert root.parent.name.isidentifier()
+    (root.parent / "__init__.py").write_text("")  # and now so is its parent
+    after = same_as_without_cache(run, root)
+    assert f"({root.parent.name}.{root.name}.pkg.legacy)" in after
