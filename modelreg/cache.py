@@ -313,70 +313,64 @@ def diagnostic_rows(diagnostics) -> tuple:
     )
 
 
-# -- the module names of a file list (the same structure, the same modules) ------------------------
+# -- files of one kind, valid only for a key (a structure, a module list) ----------------------------
 
+
+def _load_keyed(root: str, cache_dir, name: str, key: str) -> Optional[dict]:
+    """A cache file written by _save_keyed for this modelreg, this format and this key, or None."""
+    data = _load_checked(os.path.join(cache_directory(root, cache_dir), name))
+    if isinstance(data, dict) and data.get("format") == FORMAT and data.get("version") == __version__:
+        if data.get("key") == key:
+            return data
+    return None
+
+
+def _save_keyed(root: str, cache_dir, name: str, key: str, **content) -> None:
+    """Written atomically; failures (a full disk, something marshal cannot write) are not errors."""
+    directory = cache_directory(root, cache_dir)
+    try:
+        os.makedirs(directory, exist_ok=True)
+        data = dict(content, format=FORMAT, version=__version__, key=key)
+        _atomic_write(directory, os.path.join(directory, name), _dump_checked(data))
+    except (OSError, ValueError):
+        pass
+
+
+# the module names of a file list (the same structure, the same modules)
 MODULES = "modules.marshal"
 
 
 def load_modules(root: str, cache_dir, key: str) -> Optional[list]:
     """[(path, name, import root, is_package)] saved for this structure, or None."""
-    data = _load_checked(os.path.join(cache_directory(root, cache_dir), MODULES))
-    if (
-        isinstance(data, dict)
-        and data.get("format") == FORMAT
-        and data.get("version") == __version__
-        and data.get("key") == key
-        and type(data.get("modules")) is tuple
-        and all(
-            type(m) is tuple and len(m) == 4 and type(m[0]) is str and type(m[1]) is str and type(m[2]) is str
-            and type(m[3]) is bool
-            for m in data["modules"]
-        )
+    data = _load_keyed(root, cache_dir, MODULES, key)
+    modules = data.get("modules") if data is not None else None
+    if type(modules) is tuple and all(
+        type(m) is tuple and len(m) == 4 and all(type(x) is str for x in m[:3]) and type(m[3]) is bool
+        for m in modules
     ):
-        return list(data["modules"])
+        return list(modules)
     return None
 
 
 def save_modules(root: str, cache_dir, key: str, modules) -> None:
-    data = {"format": FORMAT, "version": __version__, "key": key, "modules": tuple(tuple(m) for m in modules)}
-    directory = cache_directory(root, cache_dir)
-    try:
-        os.makedirs(directory, exist_ok=True)
-        _atomic_write(directory, os.path.join(directory, MODULES), _dump_checked(data))
-    except OSError:
-        pass
+    _save_keyed(root, cache_dir, MODULES, key, modules=tuple(tuple(m) for m in modules))
 
 
-# -- the resolved project, taken over by the next analysis except what an edit touched -------------
-
+# the resolved project, taken over by the next analysis except what an edit touched
 STATE = "project.marshal"
 
 
 def load_state(root: str, cache_dir, key: str, modules_id: str) -> Optional[dict]:
     """The saved per-module results for exactly these modules and settings, or None."""
-    data = _load_checked(os.path.join(cache_directory(root, cache_dir), STATE))
-    if (
-        isinstance(data, dict)
-        and data.get("format") == FORMAT
-        and data.get("version") == __version__
-        and data.get("key") == key
-        and data.get("modules") == modules_id
-        and isinstance(data.get("facts"), dict)
-        and isinstance(data.get("state"), dict)
-    ):
+    data = _load_keyed(root, cache_dir, STATE, f"{key}\0{modules_id}")
+    if data is not None and isinstance(data.get("facts"), dict) and isinstance(data.get("state"), dict):
         return data
     return None
 
 
 def save_state(root: str, cache_dir, key: str, modules_id: str, facts: Dict[str, bytes], state: dict) -> None:
-    """facts: path -> digest of the facts the results were computed from. Failures are not errors."""
-    data = {"format": FORMAT, "version": __version__, "key": key, "modules": modules_id, "facts": facts, "state": state}
-    directory = cache_directory(root, cache_dir)
-    try:
-        os.makedirs(directory, exist_ok=True)
-        _atomic_write(directory, os.path.join(directory, STATE), _dump_checked(data))
-    except (OSError, ValueError):  # ValueError: something marshal cannot write - then nothing is saved
-        pass
+    """facts: path -> digest of the facts the results were computed from."""
+    _save_keyed(root, cache_dir, STATE, f"{key}\0{modules_id}", facts=facts, state=state)
 
 
 def discard(root: str, cache_dir) -> None:

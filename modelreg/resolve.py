@@ -153,13 +153,7 @@ class Project:
         """Take over `previous`'s results except those that can depend on a file whose facts changed:
         the changed files and, transitively, every module whose results read one of them. The
         modules must be the same. Returns the paths whose results were dropped."""
-        affected: Set[str] = set()
-        stack = list(changed)
-        while stack:
-            path = stack.pop()
-            if path not in affected:
-                affected.add(path)
-                stack.extend(previous.used_by.get(path, ()))
+        affected = _closure(changed, previous.used_by)
         self._facts = {p: f for p, f in previous._facts.items() if p not in affected}
         self._binding_cache = {k: v for k, v in previous._binding_cache.items() if k[0] not in affected}
         self._class_cache = {k: v for k, v in previous._class_cache.items() if k[0] not in affected}
@@ -381,13 +375,7 @@ class Project:
         that is not what export_state writes; the caller then analyzes from scratch."""
         by_path = self.by_path
         used_by = {p: set(users) for p, users in state["used_by"].items()}
-        affected: Set[str] = set()
-        stack = list(changed)
-        while stack:
-            path = stack.pop()
-            if path not in affected:
-                affected.add(path)
-                stack.extend(used_by.get(path, ()))
+        affected = _closure(changed, used_by)
         keep = lambda p: p not in affected  # noqa: E731
         self._saved_reads = {p: (e, bool(d)) for p, (e, d) in state["reads"].items() if keep(p) and p in by_path}
         self._saved_bindings = {k: v for k, v in state["bindings"].items() if keep(k[0])}
@@ -945,6 +933,18 @@ class Project:
         # a library-provided base (SQLModel) is shared: the registries of the model's own import root govern it
         root = info.module.root if info.module is not None else model_root
         return root is not None and self.registry_root(reg) == root
+
+
+def _closure(changed: Iterable[str], used_by: Dict[str, Set[str]]) -> Set[str]:
+    """The changed files and, transitively, every module whose results read one of them."""
+    affected: Set[str] = set()
+    stack = list(changed)
+    while stack:
+        path = stack.pop()
+        if path not in affected:
+            affected.add(path)
+            stack.extend(used_by.get(path, ()))
+    return affected
 
 
 # -- results as plain data ------------------------------------------------------

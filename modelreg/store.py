@@ -28,17 +28,21 @@ def _read(path: str) -> Tuple[Optional[bytes], Optional[FileFacts]]:
     try:
         fd = os.open(path, _O_READ)
         try:
-            chunks = []
-            while True:
-                chunk = os.read(fd, 1 << 20)
-                if not chunk:
-                    break
-                chunks.append(chunk)
+            return _read_all(fd), None
         finally:
             os.close(fd)
     except OSError as exc:
         return None, FileFacts(error=(1, 0, f"cannot read file: {exc.strerror or exc}"))
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks), None
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def stat_key(path: str) -> Tuple[int, int]:
@@ -123,20 +127,15 @@ def _forked(jobs: int, job: tuple) -> List[tuple]:
         if i not in taken:
             rows.extend(_work(share(i)))
     for i, pid, r in children:
-        chunks = []
         try:
-            while True:
-                chunk = os.read(r, 1 << 20)
-                if not chunk:
-                    break
-                chunks.append(chunk)
+            blob = _read_all(r)
         finally:
             os.close(r)
         _, status = os.waitpid(pid, 0)
         try:
             if status != 0:
                 raise ValueError("the child failed")
-            rows.extend(marshal.loads(b"".join(chunks)))
+            rows.extend(marshal.loads(blob))
         except (ValueError, EOFError, TypeError):
             rows.extend(_work(share(i)))  # do its share here
     return rows

@@ -422,13 +422,17 @@ def test_json_output_honours_exit_zero_and_quiet(tree, run):
     assert [d["code"] for d in result.json["diagnostics"]] == ["MR001"]
 
 
+def unregistered_models(n: int) -> dict:
+    """A project of n models and a registry importing none of them: n MR001 lines."""
+    files = {"pkg/__init__.py": "", "pkg/db.py": DB, "pkg/__all_models.py": '"""Every model."""\n'}
+    for i in range(n):
+        files[f"pkg/m{i:04d}.py"] = f"from pkg.db import Base\n\n\nclass M{i}(Base):\n    __tablename__ = 't{i}'\n"
+    return files
+
+
 def test_python_m_modelreg_delivers_every_line_through_a_pipe_and_its_exit_code(tree):
     # the process leaves without tearing the interpreter down: what it printed must all be there
-    files = {"pkg/__init__.py": "", "pkg/db.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"}
-    for i in range(300):
-        files[f"pkg/m{i:03d}.py"] = f"from pkg.db import Base\n\n\nclass M{i}(Base):\n    __tablename__ = 't{i}'\n"
-    files["pkg/__all_models.py"] = '"""Every model."""\n'
-    root = tree(files)
+    root = tree(unregistered_models(300))
     proc = subprocess.run([sys.executable, "-m", "modelreg", "."], cwd=root, capture_output=True, text=True)
     assert proc.returncode == 1
     assert len(proc.stdout.splitlines()) == 300 and proc.stdout.endswith("\n")
@@ -436,11 +440,7 @@ def test_python_m_modelreg_delivers_every_line_through_a_pipe_and_its_exit_code(
 
 
 def test_a_reader_that_stops_early_gets_no_traceback(tree):
-    files = {"pkg/__init__.py": "", "pkg/db.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"}
-    for i in range(2000):
-        files[f"pkg/m{i:04d}.py"] = f"from pkg.db import Base\n\n\nclass M{i}(Base):\n    __tablename__ = 't{i}'\n"
-    files["pkg/__all_models.py"] = '"""Every model."""\n'
-    root = tree(files)
+    root = tree(unregistered_models(2000))
     proc = subprocess.run(
         f"{sys.executable} -m modelreg . | head -1", shell=True, cwd=root, capture_output=True, text=True
     )
