@@ -201,3 +201,27 @@ def apply_edits(text: str, edits) -> str:
     for e in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
         text = text[: offset(e.range.start)] + e.new_text + text[offset(e.range.end) :]
     return text
+
+
+async def test_edits_in_a_row_are_analyzed_incrementally_and_agree_with_the_cli(client, project):
+    """Each change takes over the last analysis's results except what the edited file touched: a
+    model renamed, its base broken, an import pushing every line down, then restored - every step's
+    diagnostics are those the CLI reports for the same text on disk."""
+    import modelreg
+
+    rel = "pkg/data/audit.py"
+    original = (project / rel).read_text()
+    await open_doc(client, project, rel)
+    steps = [
+        original.replace("class Audit(", "class AuditLog("),  # a new model name
+        original.replace("(Base)", "(object)"),  # no model any more
+        "import os\n\n" + original,  # every position moves
+        original,  # and back
+    ]
+    for version, text in enumerate(steps, start=2):
+        published = await change_doc(client, project, rel, text, version)
+        (project / rel).write_text(text)
+        expected = [d for d in modelreg.check([str(project)], use_cache=False).diagnostics if d.path == str(project / rel)]
+        got = [(d.code, d.range.start.line + 1, d.range.start.character + 1, d.message) for d in published]
+        assert got == [(d.code, d.line, d.column, d.message) for d in expected], text
+    (project / rel).write_text(original)
