@@ -254,13 +254,12 @@ def _modules(cfg: config_mod.Config, files: Sequence[str], structure: Optional[s
     from . import cache as cache_mod
     from .types import Module
 
-    key = structure  # (which covers the packages above the root too)
-    saved = cache_mod.load_modules(cfg.root, cfg.cache_dir, key)
+    saved = cache_mod.load_modules(cfg.root, cfg.cache_dir, structure)  # (it covers the packages above the root)
     if saved is not None:
         new = tuple.__new__
         return [new(Module, m) for m in saved]
     mods = discover.modules(files, cfg)[0]
-    cache_mod.save_modules(cfg.root, cfg.cache_dir, key, mods)
+    cache_mod.save_modules(cfg.root, cfg.cache_dir, structure, mods)
     return mods
 
 
@@ -315,7 +314,7 @@ def _save_state(analysis: Analysis) -> None:
     if project.taken_over is not None and len(project.taken_over) <= STATE_REWRITE_AFTER:
         return
     facts = {}
-    for path in set(project._facts) | set(project._saved_reads):
+    for path in project.files_read():
         entry = entries.get(path)
         if entry is None or entry[3] is None:
             return  # facts from outside the store (not expected): save nothing rather than a wrong state

@@ -313,6 +313,10 @@ class Project:
                 found.extend(dynamic_targets(self, module, facts, scopes)[0])
         return found
 
+    def files_read(self) -> Set[str]:
+        """Every file whose facts a result held here depends on: read here, or by the saved run."""
+        return set(self._facts) | set(self._saved_reads)
+
     def read_paths(self, roots: Iterable[str]) -> Set[str]:
         """The files a fresh analysis would have read: those read here, the `roots` (whose facts the
         analysis needs: candidates, registries, what they run), and, through the results taken over,
