@@ -9,8 +9,11 @@ Run by hand (not part of the test suite):
 Trees are generated once under benchmarks/trees/ (ignored by git). Each size is
 measured interleaved - every scenario once per round, rounds repeated - and the
 table reports medians, ratios to `ruff check --select F401 --no-cache` on the
-same tree, peak RSS and time per file. The language-server latency (didChange on
-a model file -> diagnostics published) is measured with a real LSP client.
+same tree, peak RSS and time per file. Scenarios: cold (no cache), warm (nothing
+changed), one model file edited in a way modelreg reads nothing of (a comment),
+the same file's model class renamed (a new model name: re-analysis), `--fix`.
+The language-server latency (didChange on a model file -> diagnostics published)
+is measured with a real LSP client for the same kinds of edit.
 """
 
 from __future__ import annotations
