@@ -17,6 +17,11 @@ from modelreg.cli import main
 REPO = Path(__file__).resolve().parent.parent
 
 
+def model_source(name: str, table: str, base_import: str = "from pkg.db import Base", base: str = "Base") -> str:
+    """A model module: the base's import, two blank lines, the class at line 4 (its name at column 7)."""
+    return f"{base_import}\n\n\nclass {name}({base}):\n    __tablename__ = {table!r}\n"
+
+
 def write_tree(root: Path, files: Dict[str, str]) -> Path:
     """Write {relative path: source} under root (sources are dedented; a trailing newline is kept)."""
     for rel, text in files.items():

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 import pytest
-from conftest import REPO
+from conftest import REPO, model_source
 
 import modelreg
 import modelreg.resolve
@@ -30,8 +30,7 @@ from modelreg.index import index_source
 DB = "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"
 
 
-def model(name: str, table: str, base_import: str = "from pkg.db import Base", base: str = "Base") -> str:
-    return f"{base_import}\n\n\nclass {name}({base}):\n    __tablename__ = {table!r}\n"
+model = model_source
 
 
 # Two models; the registry imports only one of them: one MR001 (Old, in pkg/legacy.py).

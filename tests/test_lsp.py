@@ -9,13 +9,13 @@ import pytest_lsp
 from lsprotocol import types as t
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from conftest import write_tree
+from conftest import model_source, write_tree
 
 BASE = "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"
 
 
 def model(cls, table):
-    return f"from pkg.data.modelbase import Base\n\n\nclass {cls}(Base):\n    __tablename__ = {table!r}\n"
+    return model_source(cls, table, base_import="from pkg.data.modelbase import Base")
 
 
 PROJECT = {

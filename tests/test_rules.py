@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from conftest import model_source
 
 import modelreg
 
@@ -26,8 +27,7 @@ def only(root, code):
     return found[0]
 
 
-def model(name: str, table: str) -> str:
-    return f"from pkg.db import Base\n\n\nclass {name}(Base):\n    __tablename__ = {table!r}\n"
+model = model_source
 
 
 PROJECT = {
