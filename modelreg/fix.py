@@ -275,6 +275,7 @@ class RegistryEditor:
         facts_by_line = {s.line: s for s in imports if s.scope == MODULE}
         self.stmts: List[_Stmt] = []
         self._layout = None  # the entries' layout, computed once (removals reset it)
+        self._list_entries: Optional[List[_Stmt]] = None  # the multi-name entries, found once (removals reset it)
         line = 1 + len(self.module.header)
         for node in self.module.body:
             start = line + len(getattr(node, "leading_lines", ()))
@@ -394,16 +395,27 @@ class RegistryEditor:
             first.node = first.node.with_changes(leading_lines=self._pattern(entries)[0])
         self.stmts.insert(pos, _Stmt(stmt, added=True))
 
+    def _lists(self, entries: List[int]) -> List["_Stmt"]:
+        """The entries that are lists - a multi-name or parenthesized ``from X import a, b`` of the
+        registry as read (what this fix adds is one statement per import): found once, not per addition."""
+        if self._list_entries is None:
+            self._list_entries = []
+            for i in entries:
+                s = self.stmts[i]
+                node = _import_of(s.node)
+                if s.fact is None or not isinstance(node, cst.ImportFrom) or isinstance(node.names, cst.ImportStar):
+                    continue
+                if len(node.names) >= 2 or node.lpar is not None:
+                    self._list_entries.append(s)
+        return self._list_entries
+
     def _extend_existing(self, addition: Addition, entries: List[int]) -> bool:
         """Add the name to an existing multi-name (or parenthesized) ``from X import a, b`` that provides it."""
         leaf = addition.target.name.rpartition(".")[2]
-        for i in entries:
-            s = self.stmts[i]
+        for s in self._lists(entries):
             node = _import_of(s.node)
-            if s.fact is None or not isinstance(node, cst.ImportFrom) or isinstance(node.names, cst.ImportStar):
-                continue
             if len(node.names) < 2 and node.lpar is None:
-                continue
+                continue  # (a name removed from it by this fix: one name is no list)
             names_module = self.project.imported_value(self.registry, s.fact, s.fact.names[0][0])
             if names_module is not None and names_module[0] == "module":
                 # a list of modules: add the module, when this package holds it
@@ -465,6 +477,7 @@ class RegistryEditor:
             self._edit_all(remove=self._bound_names(node.with_changes(names=[alias])))
             return _code(alias.name)
         self._layout = None
+        self._list_entries = None
         text = _code(s.node.with_changes(leading_lines=[])).strip()
         prefix, attached = _split_leading(s.node.leading_lines)
         entries = self._entries()
