@@ -22,6 +22,25 @@ def model_source(name: str, table: str, base_import: str = "from pkg.db import B
     return f"{base_import}\n\n\nclass {name}({base}):\n    __tablename__ = {table!r}\n"
 
 
+# A declarative base and a model with a primary key, as the fix and hostile-input suites lay them out
+# under pkg/data/ (the model's class at line 6, its name at column 7).
+SA_BASE_MODULE = "import sqlalchemy.orm as orm\n\nBase = orm.declarative_base()\n"
+
+
+def sa_model_module(cls: str, table: str) -> str:
+    return (
+        "import sqlalchemy as sa\n"
+        "\n"
+        "from pkg.data.modelbase import Base\n"
+        "\n"
+        "\n"
+        f"class {cls}(Base):\n"
+        f'    __tablename__ = "{table}"\n'
+        "\n"
+        "    id = sa.Column(sa.Integer, primary_key=True)\n"
+    )
+
+
 def write_tree(root: Path, files: Dict[str, str]) -> Path:
     """Write {relative path: source} under root (sources are dedented; a trailing newline is kept)."""
     for rel, text in files.items():

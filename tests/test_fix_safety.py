@@ -21,24 +21,11 @@ from typing import Dict, List
 
 import pytest
 
-from conftest import REPO, import_in_subprocess, write_tree
+from conftest import REPO, SA_BASE_MODULE, import_in_subprocess, sa_model_module, write_tree
 
 REGISTRY = "pkg/data/__all_models.py"
-BASE_MODULE = 'import sqlalchemy.orm as orm\n\nBase = orm.declarative_base()\n'
-
-
-def model_module(cls: str, table: str) -> str:
-    return (
-        "import sqlalchemy as sa\n"
-        "\n"
-        "from pkg.data.modelbase import Base\n"
-        "\n"
-        "\n"
-        f"class {cls}(Base):\n"
-        f'    __tablename__ = "{table}"\n'
-        "\n"
-        "    id = sa.Column(sa.Integer, primary_key=True)\n"
-    )
+BASE_MODULE = SA_BASE_MODULE
+model_module = sa_model_module
 
 
 # module name -> (class, table)

@@ -48,10 +48,10 @@ import pytest
 from lsprotocol import types as t
 from pytest_lsp import ClientServerConfig, client_capabilities
 
-from conftest import REPO, import_in_subprocess, write_tree
+from conftest import REPO, SA_BASE_MODULE, import_in_subprocess, sa_model_module, write_tree
 
 REGISTRY = "pkg/data/__all_models.py"
-BASE_MODULE = b"import sqlalchemy.orm as orm\n\nBase = orm.declarative_base()\n"
+BASE_MODULE = SA_BASE_MODULE.encode()
 HEADER = b"from pkg.data.modelbase import Base\n"  # what makes a file one modelreg must read
 REGISTERS_AUDIT = b"import pkg.data.audit\n"
 FIXED = b"import pkg.data.audit\nimport pkg.data.users\n"  # the neighbour registered
@@ -60,17 +60,7 @@ ODD = "pkg/data/odd.py"
 
 
 def model_module(cls: str, table: str) -> bytes:
-    return (
-        "import sqlalchemy as sa\n"
-        "\n"
-        "from pkg.data.modelbase import Base\n"
-        "\n"
-        "\n"
-        f"class {cls}(Base):\n"
-        f'    __tablename__ = "{table}"\n'
-        "\n"
-        "    id = sa.Column(sa.Integer, primary_key=True)\n"
-    ).encode()
+    return sa_model_module(cls, table).encode()
 
 
 def project_files(registry: bytes = REGISTERS_AUDIT, extra: Optional[Dict[str, bytes]] = None) -> Dict[str, bytes]:
