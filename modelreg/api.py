@@ -43,6 +43,8 @@ class Analysis:
         self._governing: Dict[tuple, List[Registry]] = {}
         self._opaque: Dict[str, List[Tuple[str, int, int]]] = {}
         self._styles: Dict[str, "style.Style"] = {}
+        self._late_errors: Dict[str, Optional[Tuple[int, int, str]]] = {}
+        self.read = _read_source  # the language server reads its unsaved buffers instead
 
     def _prefiltered_models(self) -> List[ModelInfo]:
         """Models of the files that may define one, growing the model-ish vocabulary to a fixpoint."""
@@ -149,10 +151,27 @@ class Analysis:
         roots.update(r.path for r in self.registries if r.module is not None)
         for reach in self._reach.values():
             roots |= reach
-        for path in sorted(project.read_paths(roots)):
+        found = {p: e for p, e in self._late_errors.items() if e is not None}
+        for path in project.read_paths(roots):
             error = project.error_of(project.by_path[path])
             if error is not None:
-                yield path, error
+                found[path] = error
+        return sorted(found.items())
+
+    def full_parse_error(self, module) -> Optional[Tuple[int, int, str]]:
+        """The error a full parse finds in a file the fast path read (which skips class and function
+        bodies): asked before a verdict on its models, so a syntax error in a model's body is MR100,
+        not an MR001 whose fix would make the registry fail to import."""
+        path = module.path
+        if path not in self._late_errors:
+            error = None
+            if self.store is not None and not self.store.full:
+                from .index import index_source
+
+                data = self.read(path)
+                error = index_source(data, fast=False).error if data is not None else None
+            self._late_errors[path] = error
+        return self._late_errors[path]
 
     def diagnostic(
         self,
@@ -204,6 +223,14 @@ class Report:
         return 1 if self.diagnostics else 0
 
 
+def _read_source(path: str) -> Optional[bytes]:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
 def load_config(paths: Sequence[str], config_file: Optional[str] = None, **overrides) -> config_mod.Config:
     """The project's config (from the first path), with CLI overrides applied."""
     for p in paths:
@@ -249,8 +276,10 @@ def analyze(
 def _modules(cfg: config_mod.Config, files: Sequence[str], structure: Optional[str]) -> list:
     """The modules of the files; with a structure fingerprint (the file list, directory listings and
     settings), the ones named last time for the same structure come from the cache."""
+    from .imports import name_modules
+
     if structure is None:
-        return discover.modules(files, cfg)[0]
+        return name_modules(files, cfg)[0]
     from . import cache as cache_mod
     from .types import Module
 
@@ -258,8 +287,9 @@ def _modules(cfg: config_mod.Config, files: Sequence[str], structure: Optional[s
     if saved is not None:
         new = tuple.__new__
         return [new(Module, m) for m in saved]
-    mods = discover.modules(files, cfg)[0]
-    cache_mod.save_modules(cfg.root, cfg.cache_dir, structure, mods)
+    mods, _, naming = name_modules(files, cfg)
+    if not naming.evidence_files:  # names read from imports follow the files' bytes, not the structure
+        cache_mod.save_modules(cfg.root, cfg.cache_dir, structure, mods)
     return mods
 
 
@@ -269,7 +299,7 @@ def _modules_id(cfg: config_mod.Config, mods: Sequence) -> str:
     import hashlib
 
     h = hashlib.sha256(repr((repr(cfg), discover.import_root_of(cfg.root))).encode())
-    h.update("\0".join([m.path for m in mods]).encode())
+    h.update("\0".join([f"{m.path}\1{m.name}\1{m.root}" for m in mods]).encode())
     return h.hexdigest()
 
 
@@ -328,11 +358,12 @@ class Session:
     the previous one's results except those that can depend on a file whose facts changed since
     (see :meth:`Project.inherit`), so an edit costs what it touches, not the whole project."""
 
-    def __init__(self, cfg: config_mod.Config, modules: Sequence, facts_of, store=None):
+    def __init__(self, cfg: config_mod.Config, modules: Sequence, facts_of, store=None, read=None):
         self.cfg = cfg
         self.modules = list(modules)
         self.facts_of = facts_of
         self.store = store
+        self.read = read  # a file's bytes (the language server's unsaved buffers); None: from disk
         self.last: Optional[Project] = None
 
     def analyze(self, extra_candidates=()) -> Tuple[Analysis, List[Diagnostic]]:
@@ -344,6 +375,8 @@ class Session:
             project.inherit(last, changed)
         self.last = project
         analysis = Analysis(project, [m.path for m in self.modules], self.store, extra_candidates=extra_candidates)
+        if self.read is not None:
+            analysis.read = self.read
         return analysis, run_rules(analysis, [])
 
 

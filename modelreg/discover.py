@@ -137,81 +137,24 @@ def _ignored(path: str, rel: str, is_dir: bool, config_spec, ignores) -> bool:
     return False
 
 
-def module_for(path: str, config: Config, roots: Sequence[str] = (), _dirs: Optional[dict] = None) -> Optional[Module]:
-    """The module a file is imported as, or None when its name is not a valid module name.
+def modules(paths: Sequence[str], config: Config) -> Tuple[List[Module], List[str]]:
+    """Module for each path (see :mod:`modelreg.imports`); the paths whose names cannot be imported apart."""
+    from .imports import name_modules
 
-    ``_dirs`` memoizes, per directory, its import root and package name parts.
-    """
-    directory, filename = os.path.split(path)
-    root, package, valid = _directory_package(directory, roots, {} if _dirs is None else _dirs)
-    return _module(path, filename, root, package, valid)
-
-
-def _module(path: str, filename: str, root: str, package: Tuple[str, ...], valid: bool) -> Optional[Module]:
-    stem = filename[:-3]
-    is_package = stem == "__init__"
-    if not valid or not (is_package or stem.isidentifier()) or (is_package and not package):
-        return None
-    return Module(path, ".".join(package + (() if is_package else (stem,))), root, is_package)
-
-
-def _directory_package(directory: str, roots: Sequence[str], memo: dict) -> Tuple[str, Tuple[str, ...], bool]:
-    """(import root, package name parts, whether they are all identifiers) of a directory."""
-    key = ("dir", directory)
-    found = memo.get(key)
-    if found is not None:
-        return found
-    for r in roots:  # configured import roots (namespace packages): the deepest containing one wins
-        if directory == r or directory.startswith(r + os.sep):
-            parts = tuple(os.path.relpath(directory, r).split(os.sep)) if directory != r else ()
-            found = (r, parts, all(p.isidentifier() for p in parts))
-            break
-    else:
-        root, parts = _package_of(directory, memo)
-        found = (root, parts, all(p.isidentifier() for p in parts))
-    memo[key] = found
-    return found
-
-
-def _package_of(directory: str, memo: dict) -> Tuple[str, Tuple[str, ...]]:
-    """(import root, package name parts) of a directory: walk up while there is an __init__.py."""
-    found = memo.get(directory)
-    if found is not None:
-        return found
-    if os.path.isfile(os.path.join(directory, "__init__.py")):
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            found = (directory, ())
-        else:
-            root, parts = _package_of(parent, memo)
-            found = (root, parts + (os.path.basename(directory),))
-    else:
-        found = (directory, ())
-    memo[directory] = found
-    return found
+    mods, others, _ = name_modules(paths, config)
+    return mods, others
 
 
 def import_root_of(directory: str) -> Tuple[str, Tuple[str, ...]]:
     """(import root, package parts) of a directory: where the __init__.py files above it end."""
-    return _package_of(directory, {})
-
-
-def modules(paths: Sequence[str], config: Config) -> Tuple[List[Module], List[str]]:
-    """Module for each path; the paths whose names cannot be imported are returned apart."""
-    roots = sorted((os.path.normpath(os.path.join(config.root, r)) for r in config.roots), key=len, reverse=True)
-    mods: List[Module] = []
-    others: List[str] = []
-    memo: dict = {}
-    sep = os.sep
-    for p in paths:
-        cut = p.rfind(sep)
-        root, package, valid = _directory_package(p[:cut] or sep, roots, memo)
-        m = _module(p, p[cut + 1 :], root, package, valid)
-        if m is None:
-            others.append(p)
-        else:
-            mods.append(m)
-    return mods, others
+    parts: Tuple[str, ...] = ()
+    while os.path.isfile(os.path.join(directory, "__init__.py")):
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        parts = (os.path.basename(directory),) + parts
+        directory = parent
+    return directory, parts
 
 
 def iter_parents(name: str) -> Iterator[str]:

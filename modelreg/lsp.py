@@ -73,7 +73,7 @@ class ModelregServer(LanguageServer):
         cache = open_cache(self.cfg.root, self.cfg.cache_dir, api.cache_key(self.cfg))
         self.store = FactStore(self.modules, cache, triggers=[b.rpartition(".")[2] for b in self.cfg.bases])
         self.store.prepare()
-        self.session = api.Session(self.cfg, self.modules, self.facts_of, self.store)
+        self.session = api.Session(self.cfg, self.modules, self.facts_of, self.store, read=self.read)
 
     def changed_on_disk(self, path: str) -> None:
         self.store.forget(path)
@@ -117,9 +117,9 @@ class ModelregServer(LanguageServer):
             if path.startswith(self.cfg.root.rstrip(os.sep) + os.sep):
                 self.rescan()
                 if not any(m.path == path for m in self.modules):
-                    mods, _ = discover.modules([path], self.cfg)
-                    self.modules.extend(mods)
-                    self.session = api.Session(self.cfg, self.modules, self.facts_of, self.store)
+                    mods, _ = discover.modules([m.path for m in self.modules] + [path], self.cfg)
+                    self.modules.extend(m for m in mods if m.path == path)
+                    self.session = api.Session(self.cfg, self.modules, self.facts_of, self.store, read=self.read)
 
     def analyze(self):
         self._uris = self.open_uris()  # documents do not open or close during an analysis

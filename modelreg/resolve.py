@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .config import Config
-from .discover import iter_parents, module_for
+from .imports import ModuleGraph
 from .types import MODULE, Assign, Call, ClassDef, FileFacts, ImportStmt, ModelInfo, Module, Registry
 
 REGISTRY_FILENAME = "__all_models.py"
@@ -90,22 +90,18 @@ class Project:
         self.candidates: Optional[Set[str]] = None
         self._scan: Tuple[Optional[Set[str]], List[Module]] = (None, [])
         self._own_names: Dict[str, tuple] = {}
-        self._find_cache: Dict[Tuple[str, str], Tuple[Optional[Module], bool]] = {}
         self._facts: Dict[str, FileFacts] = {}
         if previous is not None and previous.modules == self.modules:
-            self.by_root, self.by_path = previous.by_root, previous.by_path
-            self.tops = previous.tops
+            graph = previous.graph
         else:
-            self.by_root = {}
-            for m in self.modules:
-                self.by_root.setdefault(m.root, {})[m.name] = m
-            self.by_path = {m.path: m for m in self.modules}
-            self.tops = {r: {n.partition(".")[0] for n in t} for r, t in self.by_root.items()}
-        self.all_tops: Set[str] = set().union(*self.tops.values())  # no import outside these finds the project
-        self._config_roots = [os.path.normpath(os.path.join(config.root, r)) for r in config.roots]
-        self._search_cache: Dict[str, List[str]] = {}
+            graph = ModuleGraph(config, self.modules)
+        # the module graph (modelreg.imports) answers every question about names, roots and files
+        self.graph = graph
+        self.by_root, self.by_path, self.all_tops = graph.by_root, graph.by_path, graph.all_tops
+        self.search_roots, self.find_module, self.is_project_name = graph.search_roots, graph.find_module, graph.is_project_name
+        self.child, self.submodules, self.parents = graph.child, graph.submodules, graph.parents
+        self.resolve_relative, self.import_target, self.from_source = graph.resolve_relative, graph.import_target, graph.from_source
         self._binding_cache: Dict[Tuple[str, str], object] = {}
-        self._parents: Dict[str, List[Module]] = {}
         self._deps: Dict[str, List[Module]] = {}
         self._class_cache: Dict[Tuple[str, str], ClassKind] = {}
         self.bases: Dict[str, BaseInfo] = {}
@@ -167,8 +163,7 @@ class Project:
         self._db_model_class = {k: v for k, v in previous._db_model_class.items() if k.partition("::")[0] not in affected}
         self._db_lines = {k: v for k, v in previous._db_lines.items() if k.partition("::")[0] not in affected}
         self.used_by = {p: users - affected for p, users in previous.used_by.items() if p not in affected}
-        # these depend on the module list only
-        self._find_cache, self._search_cache, self._parents = previous._find_cache, previous._search_cache, previous._parents
+        # this depends on the module list only
         self._by_filename = previous._by_filename
         return affected
 
@@ -181,89 +176,6 @@ class Project:
             tail = os.sep + filename
             found = self._by_filename[filename] = [m for m in self.modules if m.path.endswith(tail)]
         return found
-
-    def search_roots(self, module: Module) -> List[str]:
-        """sys.path as seen from a module: its own import root, configured roots, then ancestor import roots."""
-        cached = self._search_cache.get(module.root)
-        if cached is not None:
-            return cached
-        roots = [module.root] + [r for r in self._config_roots if r != module.root]
-        d = module.root
-        top = self.config.root
-        while d.startswith(top) and d != os.path.dirname(d):
-            d = os.path.dirname(d)
-            if not d.startswith(top):
-                break
-            if d in self.by_root and d not in roots:  # e.g. alembic/env.py importing app.models
-                roots.append(d)
-        self._search_cache[module.root] = roots
-        return roots
-
-    def find_module(self, name: str, near: Module) -> Tuple[Optional[Module], bool]:
-        """The project module `name` imported from `near`, and whether `name` belongs to the project at all.
-
-        Like Python, the first import root that holds the top-level package wins.
-        """
-        key = (near.root, name)
-        found = self._find_cache.get(key)
-        if found is None:
-            found = (None, False)
-            top = name.partition(".")[0]
-            for root in self.search_roots(near):
-                if top in self.tops.get(root, ()):
-                    found = (self.by_root[root].get(name), True)
-                    break
-            self._find_cache[key] = found
-        return found
-
-    def is_project_name(self, name: str, near: Module) -> bool:
-        """Whether an absolute import of `name` from `near` would find a project package."""
-        return self.find_module(name.partition(".")[0], near)[1]
-
-    def child(self, package: Module, leaf: str) -> Optional[Module]:
-        if not package.is_package:
-            return None
-        return self.by_root.get(package.root, {}).get(package.name + "." + leaf)
-
-    def submodules(self, package: Module, recursive: bool) -> List[Module]:
-        if not package.is_package:
-            return []
-        prefix = package.name + "."
-        out = []
-        for name, m in self.by_root.get(package.root, {}).items():
-            if name.startswith(prefix) and (recursive or "." not in name[len(prefix):]):
-                out.append(m)
-        return sorted(out, key=lambda m: m.name)
-
-    def parents(self, module: Module) -> List[Module]:
-        """The packages Python runs before the module itself (their __init__.py)."""
-        found = self._parents.get(module.path)
-        if found is None:
-            table = self.by_root.get(module.root, {})
-            found = self._parents[module.path] = [table[p] for p in iter_parents(module.name) if p in table]
-        return found
-
-    def resolve_relative(self, module: Module, level: int, name: str) -> Optional[str]:
-        """Absolute dotted name of a relative import target; None when it climbs out of the top package."""
-        parts = module.package.split(".") if module.package else []
-        if level - 1 >= len(parts):
-            return None
-        base = ".".join(parts[: len(parts) - (level - 1)])
-        return base + "." + name if name else base
-
-    def import_target(self, module: Module, stmt: ImportStmt) -> Optional[str]:
-        """Absolute name of the module a ``from`` statement imports from."""
-        if stmt.level:
-            return self.resolve_relative(module, stmt.level, stmt.module)
-        return stmt.module
-
-    def from_source(self, module: Module, stmt: ImportStmt) -> Tuple[Optional[str], Optional[Module], bool]:
-        """(absolute target name, its project module if any, whether the target belongs to the project)."""
-        target = self.import_target(module, stmt)
-        if target is None:
-            return None, None, True
-        mod, is_project = self.find_module(target, module)
-        return target, mod, is_project or bool(stmt.level)
 
     def imported_value(self, module: Module, stmt: ImportStmt, name: str):
         """What `from <stmt.module> import name` binds."""
@@ -924,7 +836,7 @@ class Project:
     def registry_root(self, reg: Registry) -> Optional[str]:
         if reg.module is not None:
             return reg.module.root
-        mod = module_for(reg.path, self.config, self._config_roots)
+        mod = self.graph.name_for(reg.path)
         return mod.root if mod else None
 
     def governs(self, reg: Registry, base_key: str, model_root: Optional[str] = None) -> bool:
@@ -1136,8 +1048,9 @@ def stale_imports(project: Project, registry: Module) -> Iterable[Tuple[ImportSt
     Only project modules and names are judged; a third-party import is never stale.
     """
     facts = project.facts(registry)
+    guarded = set(facts.guarded)
     for stmt in facts.imports:
-        if stmt.scope == "typing":
+        if stmt.scope == "typing" or stmt.line in guarded:  # `try: import x / except ImportError:` is optional
             continue
         if not stmt.is_from:
             for i, (name, _) in enumerate(stmt.names):
@@ -1165,17 +1078,9 @@ def stale_imports(project: Project, registry: Module) -> Iterable[Tuple[ImportSt
 
 
 def _on_disk(project: Project, name: str, near: Module) -> bool:
-    """Whether Python would find module `name` from `near` among files modelreg does not analyze.
-
-    An excluded or gitignored file (generated code, a vendored package) is outside
-    the analysis but still importable: importing it is not stale.
-    """
-    rel = name.replace(".", os.sep)
-    for root in project.search_roots(near):
-        base = os.path.join(root, rel)
-        if os.path.isfile(base + ".py") or os.path.isdir(base):
-            return True
-    return False
+    """Whether Python would find module `name` from `near` in any form, analyzed or not (see
+    :meth:`ModuleGraph.exists`): importing it is not stale."""
+    return project.graph.exists(name, near)
 
 
 def _may_provide(project: Project, mod: Module, name: str, seen: Set[str]) -> bool:

@@ -255,7 +255,7 @@ def test_env_py_importing_the_base_from_its_defining_module_is_itself_the_regist
     )
     root = tree({**FASTAPI_TEMPLATE, "alembic/env.py": env})
     data = run(["models", "--format", "json", root], cwd=root).json
-    assert data["registries"] == [{"path": "alembic/env.py", "module": "env", "source": "env.py"}]
+    assert data["registries"] == [{"path": "alembic/env.py", "module": "alembic.env", "source": "env.py"}]
     assert findings(root) == [
         ("MR001", "app/models/item.py", 6, 7, "app.models.item.Item"),
         ("MR001", "app/models/tag.py", 6, 7, "app.models.tag.Tag"),

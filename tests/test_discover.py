@@ -230,13 +230,13 @@ def test_namespace_packages_are_named_from_the_configured_roots(tree, run):
     assert out.split() == ["['users']"]
 
 
-def test_without_roots_a_namespace_package_is_not_guessed(tree, run):
+def test_without_roots_folders_without_init_are_namespace_packages_under_src(tree, run):
     root = tree({
         "src/acme/shop/db.py": BASE,
         "src/acme/shop/users.py": model("User", "users", "acme.shop.db"),
     })
-    # without __init__.py and without `roots`, each file is a top-level module of its own directory
-    assert module_names(run, root) == set()
+    # PEP 420: every folder is a package; src/ is the root of a src layout
+    assert module_names(run, root) == {("src/acme/shop/users.py", "acme.shop.users")}
 
 
 def test_sibling_projects_with_the_same_package_are_analyzed_separately(tree, run):
