@@ -20,7 +20,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from . import style as style_mod
-from .index import decode
+from .index import decode, decode_encoding
 from .resolve import Project
 from .types import MODULE, Diagnostic, ImportStmt, ModelInfo, Module, Registry
 
@@ -192,6 +192,16 @@ def _check_parses(path: str, data: bytes) -> None:
 # -- editing a registry with libcst ---------------------------------------------
 
 
+def _parse_cst(source: bytes) -> cst.Module:
+    """libcst's tree of a file. A UTF-8 file with other bytes in its comments (which CPython tolerates,
+    see index.decode) is read as latin-1: every byte round-trips unchanged, and added text is ASCII."""
+    try:
+        source.decode(decode_encoding(source))
+    except (UnicodeDecodeError, SyntaxError, LookupError):
+        return cst.parse_module(source, cst.PartialParserConfig(encoding="latin-1"))
+    return cst.parse_module(source)
+
+
 def _is_blank(line: cst.EmptyLine) -> bool:
     return line.comment is None
 
@@ -262,7 +272,7 @@ class RegistryEditor:
         try:
             # the standard parser first: it refuses what would crash libcst's native parser (deep nesting)
             ast.parse(decode(source))
-            self.module = cst.parse_module(source)
+            self.module = _parse_cst(source)
         except cst.ParserSyntaxError as exc:
             raise FixError(f"cannot parse the file to edit it ({exc.message}); nothing written") from None
         except (SyntaxError, ValueError, UnicodeDecodeError) as exc:

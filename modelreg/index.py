@@ -40,13 +40,54 @@ _MAX_DEPTH = 8
 _INTERESTING_CALLS = frozenset({"create_all", "map_imperatively"})
 
 
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+", re.M)
+
+
+def decode_encoding(data: bytes) -> str:
+    """The encoding the interpreter reads a file with (its coding cookie, else UTF-8)."""
+    return tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+
+
 def decode(data: bytes) -> str:
-    """Decode Python source the way the interpreter does (BOM, coding cookie, UTF-8)."""
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    text = data.decode(encoding)
+    """Decode Python source the way the interpreter does (BOM, coding cookie, UTF-8).
+
+    Like CPython, bytes that are not UTF-8 are tolerated inside comments of a file without a coding
+    cookie (an old latin-1 comment): they read as U+FFFD. Anywhere else they are an error."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:
+        if _COOKIE.search(b"\n".join(data.split(b"\n", 2)[:2])):
+            raise  # a cookie naming an unknown encoding
+        encoding = "utf-8"  # the first lines are not UTF-8: see whether they are comments
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        if encoding not in ("utf-8", "utf-8-sig"):
+            raise
+        text = _comment_bytes_tolerated(data)
     if text.startswith("\ufeff"):
         text = text[1:]
     return text
+
+
+def _comment_bytes_tolerated(data: bytes) -> str:
+    """The text of a UTF-8 file whose invalid bytes all sit in comments; else the UnicodeDecodeError."""
+    text = data.decode("utf-8", "surrogateescape")
+    bad = [i for i, c in enumerate(text) if "\udc80" <= c <= "\udcff"]
+    safe = "".join("\ufffd" if "\udc80" <= c <= "\udcff" else c for c in text)
+    comments: Dict[int, int] = {}  # line -> column where its comment starts
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(safe).readline):
+            if tok.type == tokenize.COMMENT:
+                comments[tok.start[0]] = tok.start[1]
+    except (tokenize.TokenError, SyntaxError):
+        comments = {}
+    for i in bad:
+        line = text.count("\n", 0, i) + 1
+        col = i - (text.rfind("\n", 0, i) + 1)
+        if comments.get(line, col + 1) > col:
+            data.decode("utf-8")  # raises the interpreter's error, at the first bad byte
+    return safe
 
 
 def index_source(data: bytes, fast: bool = True) -> FileFacts:
@@ -83,15 +124,69 @@ def index_source(data: bytes, fast: bool = True) -> FileFacts:
             warnings.simplefilter("ignore")
             tree = ast.parse(text)
     except SyntaxError as exc:
-        line = exc.lineno or 1
-        col = (exc.offset or 1) - 1
-        return FileFacts(error=(line, max(col, 0), f"syntax error: {exc.msg}"))
+        tree = _parse_newer_syntax(text, exc.msg or "")
+        if tree is None:
+            line = exc.lineno or 1
+            col = (exc.offset or 1) - 1
+            return FileFacts(error=(line, max(col, 0), f"syntax error: {exc.msg}"))
     except (ValueError, RecursionError, MemoryError) as exc:
         reason = str(exc) or type(exc).__name__
         if isinstance(exc, RecursionError):
             reason = "too deeply nested to parse (RecursionError)"
         return FileFacts(error=(_first_line_with(text, "\0") if "\0" in text else 1, 0, reason))
     return _facts(text, tree, ())
+
+
+_LIBCST_MAX_NESTING = 100
+_BRACKETS = re.compile(r"[()\[\]{}]")
+
+
+def _max_nesting(text: str) -> int:
+    depth = deepest = 0
+    for m in _BRACKETS.finditer(text):
+        depth += 1 if m.group() in "([{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _parse_newer_syntax(text: str, reason: str) -> Optional[ast.Module]:
+    """The tree of a file that only a newer Python than this one parses (PEP 695 ``type`` aliases and
+    type parameters, PEP 701 f-strings...), or None when it is a real syntax error.
+
+    libcst's parser reads every syntax up to its release, whatever interpreter runs it; what this
+    interpreter's ``ast`` cannot represent is rewritten into what it can, line for line (a ``type``
+    alias becomes an assignment, type parameters go, an f-string becomes a plain string of as many
+    lines), and facts never depend on what was rewritten."""
+    if "nested" in reason or _max_nesting(text) > _LIBCST_MAX_NESTING:
+        return None  # what the standard parser refuses for depth could crash libcst's native parser
+    try:
+        import libcst as cst
+
+        module = cst.parse_module(text)
+    except Exception:  # libcst's ParserSyntaxError, or anything it cannot take: a real error
+        return None
+
+    class Older(cst.CSTTransformer):
+        def leave_TypeAlias(self, original, updated):
+            return cst.Assign(targets=[cst.AssignTarget(updated.name)], value=cst.Name("None"))
+
+        def leave_ClassDef(self, original, updated):
+            return updated.with_changes(type_parameters=None) if updated.type_parameters else updated
+
+        def leave_FunctionDef(self, original, updated):
+            return updated.with_changes(type_parameters=None) if updated.type_parameters else updated
+
+        def leave_FormattedString(self, original, updated):
+            lines = module.code_for_node(original).count("\n")
+            return cst.SimpleString('"""' + "\n" * lines + '"""' if lines else '""')
+
+    try:
+        source = module.visit(Older()).code
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source)
+    except Exception:
+        return None
 
 
 def _facts(text: str, tree: ast.Module, def_names=()) -> FileFacts:
@@ -113,6 +208,7 @@ def _facts(text: str, tree: ast.Module, def_names=()) -> FileFacts:
         has_getattr="__getattr__" in visitor.functions,
         called_functions=tuple(sorted(visitor.called_functions)),
         noqa=_noqa_lines(text),
+        guarded=tuple(visitor.guarded),
     )
 
 
@@ -332,6 +428,21 @@ def to_expr(node: Optional[ast.AST], depth: int = 0) -> Expr:
     return OTHER
 
 
+_MODELISH_MARKERS = ("__tablename__", "__table__", "Mapped[", "mapped_column(", "Column(", "relationship(")
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
+def _catches_import_error(node: Optional[ast.AST]) -> bool:
+    """Whether an ``except`` clause catches a failed import (bare, ImportError, a tuple holding it...)."""
+    if node is None:
+        return True
+    if isinstance(node, ast.Tuple):
+        return any(_catches_import_error(e) for e in node.elts)
+    name = dotted(node)
+    return name is not None and name.rpartition(".")[2] in _IMPORT_ERRORS
+
+
 def _is_type_checking(test: ast.AST) -> bool:
     name = dotted(test)
     return name is not None and name.rpartition(".")[2] == "TYPE_CHECKING"
@@ -378,6 +489,8 @@ class _Indexer:
         self.called_functions: set = set()
         self.all_names: Optional[Tuple[str, ...]] = None
         self._covered: set = set()  # lines of import_module calls inside an understood loop
+        self.guarded: List[int] = []  # lines of imports under `try:` ... `except ImportError:`
+        self._guard = 0  # depth of such `try:` bodies around the statement being visited
         # expressions only need walking when the text can contain what we look for
         self._scan_calls = any(k in text for k in _INTERESTING_CALLS) or "import_module" in text or "__import__" in text
 
@@ -423,7 +536,12 @@ class _Indexer:
                 self.visit_body(node.body, scope, top)
                 self.visit_body(node.orelse, scope, top)
         elif isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
-            self.visit_body(node.body, scope, top)
+            guard = any(_catches_import_error(h.type) for h in node.handlers)
+            self._guard += guard
+            try:
+                self.visit_body(node.body, scope, top)
+            finally:
+                self._guard -= guard
             for handler in node.handlers:
                 if top and handler.name:
                     self.defined.add(handler.name)
@@ -459,6 +577,8 @@ class _Indexer:
                 self.visit_body(case.body, scope, top)
 
     def _import(self, node, scope: str, top: bool) -> None:
+        if self._guard:
+            self.guarded.append(node.lineno)
         is_from = type(node) is ast.ImportFrom
         aliases = node.names
         names = tuple([(a.name, a.asname) for a in aliases])
@@ -544,8 +664,22 @@ class _Indexer:
                 tablename=tablename,
                 extend_existing=extend,
                 scope=scope,
+                modelish=tablename is not None or self._modelish_body(line, node.col_offset),
             )
         )
+
+    def _modelish_body(self, line: int, indent: int) -> bool:
+        """Whether the class body starting below `line` spells what mapped classes spell. Read from the
+        text: the fast path blanks class bodies out of the tree."""
+        lines = self.lines
+        for i in range(line, len(lines)):
+            text = lines[i]
+            stripped = text.lstrip()
+            if stripped and stripped[0] not in "#)]}" and len(text) - len(stripped) <= indent:
+                return False  # the next statement at the class's own level: the body is over
+            if any(marker in text for marker in _MODELISH_MARKERS):
+                return True
+        return False
 
     def _name_col(self, line: int, byte_col: int, name: str) -> int:
         """Column of the class name: the first occurrence after the `class` keyword."""
@@ -666,7 +800,7 @@ class _Indexer:
 # whose tokens meet no known model-ish name cannot define a model, and is not
 # parsed. The resolver grows the set of names until nothing new is found.
 
-_TRIGGERS = (b"sqlalchemy", b"sqlmodel", b"create_all")
+_TRIGGERS = (b"sqlalchemy", b"sqlmodel", b"create_all", b"__tablename__")
 # every byte that cannot be part of an identifier becomes a space: words = identifiers (and numbers)
 _WORD_TABLE = bytes(c if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122 or c == 95 or c >= 128) else 32 for c in range(256))
 
@@ -693,7 +827,9 @@ def scan(data: bytes, triggers: Tuple[bytes, ...] = ()) -> Tuple[bool, bytes]:
     prefilter asks whether one of them is a model-ish name, so nothing spelled
     anywhere can escape it.
     """
-    if b"sqlalchemy" in data or b"sqlmodel" in data or b"create_all" in data:  # _TRIGGERS, spelled out: hot
+    if (
+        b"sqlalchemy" in data or b"sqlmodel" in data or b"create_all" in data or b"__tablename__" in data
+    ):  # _TRIGGERS, spelled out: hot
         return True, b""
     for t in triggers:
         if t in data:
@@ -720,11 +856,12 @@ def facts_to_data(f: FileFacts) -> tuple:
         f.called_functions,
         f.noqa,
         f.error,
+        f.guarded,
     )
 
 
 def facts_from_data(d: tuple) -> FileFacts:
-    imports, classes, assigns, calls, dynamic, defined, all_names, has_getattr, called, noqa, error = d
+    imports, classes, assigns, calls, dynamic, defined, all_names, has_getattr, called, noqa, error, guarded = d
     for rows, cls in ((imports, ImportStmt), (classes, ClassDef), (assigns, Assign), (calls, Call), (dynamic, DynamicImport)):
         for row in rows:
             if type(row) is not tuple or len(row) != len(cls._fields):
@@ -741,4 +878,5 @@ def facts_from_data(d: tuple) -> FileFacts:
         called_functions=called,
         noqa=noqa,
         error=error,
+        guarded=guarded,
     )

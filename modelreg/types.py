@@ -60,6 +60,9 @@ class ClassDef(NamedTuple):
     tablename: Optional[str]  # `__tablename__ = "..."` when a string literal
     extend_existing: bool  # `__table_args__` mentions extend_existing=True
     scope: str
+    # the body looks like a mapped class (`__tablename__`, `__table__`, `Mapped[`, `mapped_column(`,
+    # `Column(`, `relationship(`): a class modelreg cannot classify is then said, not skipped (MR007)
+    modelish: bool = False
 
 
 class Assign(NamedTuple):
@@ -117,6 +120,8 @@ class FileFacts:
     called_functions: Tuple[str, ...] = ()  # plain `f()` calls that run at import time
     noqa: Tuple[Tuple[int, Optional[Tuple[str, ...]]], ...] = ()  # line -> codes (None: bare noqa)
     error: Optional[Tuple[int, int, str]] = None  # (line, col, reason): file unreadable/unparsable
+    # lines of import statements inside `try:` blocks whose handlers catch ImportError: optional imports
+    guarded: Tuple[int, ...] = ()
 
     def noqa_codes(self, line: int):
         """None when the line has no noqa; () for a bare ``# noqa``; else the codes."""

@@ -196,7 +196,8 @@ def test_nul_bytes_are_one_mr100_at_the_line_holding_the_nul(tree, run):
 
 
 def test_invalid_utf8_is_one_mr100_at_the_line_of_the_bad_byte(tree, run):
-    root = odd_project(tree, HEADER + b"\n# caf\xe9 (latin-1, no coding cookie)\n")
+    # outside a comment, CPython refuses the byte too: "(unicode error) 'utf-8' codec can't decode"
+    root = odd_project(tree, HEADER + b"\nX = 'caf\xe9'  # latin-1, no coding cookie\n")
     assert_an_unreadable_odd_file(run, root, line=3, reason="decode")
 
 
