@@ -17,6 +17,7 @@ from . import (
     mr004_missing_registry,
     mr005_duplicate_table,
     mr006_dynamic_registry,
+    mr007_unverified,
     mr100_unreadable_file,
 )
 
@@ -27,6 +28,7 @@ RULES: List[ModuleType] = [
     mr004_missing_registry,
     mr005_duplicate_table,
     mr006_dynamic_registry,
+    mr007_unverified,
     mr100_unreadable_file,
 ]
 

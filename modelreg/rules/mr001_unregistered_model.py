@@ -63,6 +63,8 @@ def check(analysis):
             continue
         if any(analysis.registers(r, model) for r in regs):
             continue
+        if analysis.full_parse_error(model.module) is not None:
+            continue  # Python cannot import its file: MR100 says so, and registering it would break the registry
         reg = regs[0]
         stmt = analysis.suggestion(reg, model)
         what = {

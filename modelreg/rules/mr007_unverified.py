@@ -1,0 +1,137 @@
+"""MR007 unverified-model
+
+## What it finds
+What modelreg could not follow, said instead of passed over:
+- a class whose body looks like a mapped class (`__tablename__`, `__table__`, `Mapped[...]`,
+  `mapped_column(...)`, `Column(...)`, `relationship(...)`) but whose base modelreg cannot trace to a
+  declarative base: a base imported from a module it cannot find, an object it does not understand
+  (`db = make_db()`), a base class from a library it does not know;
+- a registry import that Python would follow but modelreg cannot read: a module that exists only as a
+  compiled extension or a sourceless `.pyc`.
+
+## Why it matters
+"All checks passed!" must mean that every model-like class was understood and every registry import
+was followed. A model modelreg cannot see is a model it cannot check: left silent, a missing
+registration would pass unnoticed.
+
+## Example
+```python
+from company_lib.orm import Model   # a declarative base from a private library
+
+class Audit(Model):
+    __tablename__ = "auditing"
+```
+Use instead: tell modelreg what the base is, `base = ["company_lib.orm.Model"]` in `[tool.modelreg]`
+(or `roots = [...]` when the base lives in a folder of the project that is not found).
+
+## Fix
+None: configure `base` or `roots`, or make the import one modelreg can read.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from ..types import MODULE
+
+CODE = "MR007"
+NAME = "unverified-model"
+SUMMARY = "Model-like class or registry import modelreg cannot verify"
+FIX_TITLE = None
+
+_BUILTIN_BASES = frozenset({"object", "dict", "list", "tuple", "str", "int", "Exception"})
+_MAX_DEPTH = 50
+
+
+def check(analysis):
+    project = analysis.project
+    for module in project.scan_modules():
+        if project.error_of(module) is not None:
+            continue
+        for cls in project.facts(module).classes:
+            if not cls.modelish or cls.scope != MODULE or project.classify(module, cls.name).kind != "plain":
+                continue
+            reason = unknown_base(project, module, cls, 0)
+            if reason is None:
+                continue
+            yield analysis.diagnostic(
+                CODE,
+                f"cannot verify class {cls.name} ({module.name}), which looks like a model: {reason}; "
+                "if it is a declarative base, name it in `base = [...]` under [tool.modelreg]",
+                module.path,
+                cls.line,
+                cls.col,
+                len(cls.name),
+                model=f"{module.name}.{cls.name}",
+            )
+    seen = set()
+    for reg in analysis.registries:
+        if reg.module is None or reg.path in seen:
+            continue
+        seen.add(reg.path)
+        yield from _opaque_imports(analysis, reg)
+
+
+def unknown_base(project, module, cls, depth: int) -> Optional[str]:
+    """Why the class's bases cannot be traced (a base that cannot be followed), or None when every base
+    was understood (a plain class, a mixin)."""
+    for expr in cls.bases:
+        text = expr_text(expr)
+        if expr[0] == "name" and expr[1] in _BUILTIN_BASES:
+            continue
+        value = project.eval_expr(module, expr)
+        if value is None:
+            return f"its base `{text}` cannot be followed"
+        if value[0] == "ext":
+            if value[1].startswith(("sqlalchemy.", "sqlmodel.", "typing.", "abc.", "enum.", "pydantic.")):
+                continue
+            return f"its base `{text}` is `{value[1]}`, which modelreg does not know as a declarative base"
+        if value[0] == "class" and depth < _MAX_DEPTH:
+            parent = project.find_class(value[1], value[2])
+            if parent is not None:
+                why = unknown_base(project, value[1], parent, depth + 1)
+                if why is not None:
+                    return why
+    return None
+
+
+def expr_text(expr) -> str:
+    kind = expr[0]
+    if kind == "name":
+        return expr[1]
+    if kind == "attr":
+        return f"{expr_text(expr[1])}.{expr[2]}"
+    if kind == "call":
+        return f"{expr_text(expr[1])}(...)"
+    return "an expression"
+
+
+def _opaque_imports(analysis, reg):
+    """Registry imports Python follows into a module that is no source modelreg reads."""
+    project = analysis.project
+    facts = project.facts(reg.module)
+    guarded = set(facts.guarded)
+    for stmt in facts.imports:
+        if stmt.scope != MODULE or stmt.line in guarded:
+            continue
+        names = [n for n, _ in stmt.names] if not stmt.is_from else [project.import_target(reg.module, stmt)]
+        for name in names:
+            if not name:
+                continue
+            mod, is_project = project.find_module(name, reg.module)
+            if mod is not None or not is_project:
+                continue
+            form = project.graph.form(name, reg.module)
+            if form in ("extension", "sourceless"):
+                what = "a compiled extension" if form == "extension" else "a sourceless .pyc"
+                yield analysis.diagnostic(
+                    CODE,
+                    f"cannot verify what `{name}` registers: it exists only as {what}, and modelreg reads "
+                    "Python source only; `modelreg verify` imports it",
+                    reg.path,
+                    stmt.line,
+                    stmt.col,
+                    max(1, stmt.end_col - stmt.col) if stmt.end_line == stmt.line else 1,
+                    registry=reg.path,
+                )
+
