@@ -1,8 +1,14 @@
 import os
+import sys
 
 import flask
 
-import pypi_org.data.db_session as db_session
+# As in the course: the folders have no __init__.py (namespace packages); the app makes the project
+# folder importable so that `pypi_org.data...` resolves however it is started.
+folder = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, folder)
+
+import pypi_org.data.db_session as db_session  # noqa: E402
 
 app = flask.Flask(__name__)
 
