@@ -55,6 +55,8 @@ def walk(config: Config, dirs: Optional[List[tuple]] = None) -> List[str]:
     # stack of (directory, [(base dir, gitignore spec)...])
     outer = _enclosing_gitignores(root) if config.respect_gitignore else ()
     stack: List[Tuple[str, tuple]] = [(root, outer)]
+    visited = {os.path.realpath(root)}  # directories reached, by real path: a link loop ends here
+    linked = False
     while stack:
         directory, ignores = stack.pop()
         if config.respect_gitignore:
@@ -77,6 +79,11 @@ def walk(config: Config, dirs: Optional[List[tuple]] = None) -> List[str]:
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
                 is_file = not is_dir and entry.is_file()  # follows file symlinks
+                if not is_dir and not is_file and entry.is_symlink() and entry.is_dir():
+                    real = os.path.realpath(entry.path)  # a package reached through a link (app/models -> libs/...)
+                    is_dir = real not in visited and not root.startswith(real + os.sep)
+                    visited.add(real)
+                    linked = linked or is_dir
             except OSError:
                 listed.append(name)
                 continue
@@ -98,8 +105,36 @@ def walk(config: Config, dirs: Optional[List[tuple]] = None) -> List[str]:
                 out.append(entry.path)
         if dirs is not None:
             dirs.append((directory, tuple(sorted(listed))))
+    if linked:
+        out = _one_path_per_file(out)
     out.sort()
     return out
+
+
+def _one_path_per_file(paths: List[str]) -> List[str]:
+    """One path for a file reached twice (through a directory link and at its real place): the path
+    through the link when the link sits inside a package (``app/models -> ../libs/shared_models``: the
+    code imports ``app.models``), else the real one. Its models are counted once."""
+    by_real: Dict[str, List[str]] = {}
+    for p in paths:
+        by_real.setdefault(os.path.realpath(p), []).append(p)
+    out = []
+    for real, group in by_real.items():
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        linked = [p for p in group if p != real and _link_in_package(p)]
+        out.append(min(linked, key=len) if linked else (real if real in group else min(group, key=len)))
+    return out
+
+
+def _link_in_package(path: str) -> bool:
+    d = os.path.dirname(path)
+    while d != os.path.dirname(d):
+        if os.path.islink(d):
+            return os.path.isfile(os.path.join(os.path.dirname(d), "__init__.py"))
+        d = os.path.dirname(d)
+    return False
 
 
 def _enclosing_gitignores(root: str) -> tuple:

@@ -79,8 +79,11 @@ def infer_roots(config: Config, paths: Iterable[str]) -> List[Root]:
 
     def add(path: str, reason: str, kind: str) -> None:
         path = os.path.normpath(path)
-        if path not in found and os.path.isdir(path):
+        known = found.get(path)
+        if known is None and os.path.isdir(path):
             found[path] = Root(path, reason, kind)
+        elif known is not None and known.kind in ("package", "entry") and kind in ("explicit", "implicit"):
+            found[path] = Root(path, reason, kind)  # src/ is a package's root and every module's too
 
     for r in config.roots:
         add(os.path.join(root, r), "roots in [tool.modelreg]", "explicit")
@@ -264,12 +267,23 @@ class Naming:
             if any(_parts(d, r) is not None for r in undeclared)
             and sum(1 for r in self.all_roots if _parts(d, r) is not None) > 1
         ]
-        if ambiguous:
-            self._collect(ambiguous, paths, read or _read_bytes)
+        # folders outside every package (no __init__.py in them or above them): their own imports say
+        # where they run from (a course's chapter folders in one repository, a scripts folder)
+        roots = set(self.all_roots)
+        loose = [
+            d
+            for d in dirs
+            if d not in roots
+            and not os.path.isfile(os.path.join(d, "__init__.py"))
+            and not os.path.isfile(os.path.join(os.path.dirname(d), "__init__.py"))
+        ]
+        wanted = set(ambiguous) | set(loose)
+        if wanted:
+            self._collect(wanted, paths, read or _read_bytes)
 
-    def _collect(self, ambiguous: List[str], paths: Sequence[str], read) -> None:
-        """Votes of the project's absolute imports: (directory they resolve into, root)."""
-        wanted = set(ambiguous)
+    def _collect(self, wanted: Set[str], paths: Sequence[str], read) -> None:
+        """Votes of the project's absolute imports: (directory they resolve into, root). An import that
+        resolves under no root but under a folder above the importing file makes that folder a root."""
         per_dir: Counter = Counter()
         for p in paths:
             d = os.path.dirname(p)
@@ -284,11 +298,35 @@ class Naming:
                 found = exists_memo[path] = os.path.isfile(path + ".py") or os.path.isdir(path)
             return found
 
+        names_of = []
         for p in self.evidence_files:
             data = read(p)
-            if not data:
-                continue
-            for name in dict.fromkeys(import_lines(data)):
+            names_of.append((p, list(dict.fromkeys(import_lines(data))) if data else []))
+        top = self.config.root
+        shared = [r.path for r in self.roots if r.kind in ("explicit", "implicit")]
+        for p, names in names_of:  # pass 1: folders the imports show to be roots
+            # the roots this file can see: those every module sees, and those above it
+            seen = shared + [r for r in self.all_roots if _parts(os.path.dirname(p), r) is not None]
+            for name in names:
+                rel = name.replace(".", os.sep)
+                if "." not in name or any(exists(os.path.join(r, rel)) for r in seen):
+                    continue
+                first = name.partition(".")[0]
+                if first in getattr(sys, "stdlib_module_names", ()) or first in KNOWN_LIBRARIES:
+                    continue
+                d = os.path.dirname(os.path.dirname(p))
+                while d.startswith(top) and not exists(os.path.join(d, rel)):
+                    parent = os.path.dirname(d)
+                    d = parent if parent != d else top + os.sep  # (ends the loop)
+                if d.startswith(top) and exists(os.path.join(d, rel)):
+                    if d not in self.all_roots:
+                        why = f"the project's imports resolve there (`{name}` in {os.path.relpath(p, top)})"
+                        self.roots.append(Root(d, why, "entry"))
+                        self.all_roots.append(d)
+                    if d not in seen:
+                        seen.append(d)
+        for p, names in names_of:  # pass 2: votes
+            for name in names:
                 rel = name.replace(".", os.sep)
                 for r in self.all_roots:
                     if not exists(os.path.join(r, rel)):

@@ -30,6 +30,8 @@ REGISTRY_FILENAME = "__all_models.py"
 _DECLARATIVE_BASE_CLASSES = frozenset({"DeclarativeBase", "DeclarativeBaseNoMeta"})
 _SQLMODEL = ("sqlmodel.SQLModel", "sqlmodel.main.SQLModel")
 _SQLMODEL_BASE = "ext:sqlmodel.SQLModel"
+# libraries whose star import modelreg trusts to provide the (capitalized) names it looks for
+_STAR_LIBRARIES = frozenset({"sqlalchemy", "sqlmodel"})
 
 
 # calls whose result can be model-ish (what `_call` understands)
@@ -387,8 +389,10 @@ class Project:
         for stmt in self.facts(module).imports:
             if stmt.scope != MODULE or not stmt.is_from or stmt.names != (("*", None),):
                 continue
-            _, mod, _ = self.from_source(module, stmt)
+            target, mod, is_project = self.from_source(module, stmt)
             if mod is None:
+                if not is_project and target and target.partition(".")[0] in _STAR_LIBRARIES and name[:1].isupper():
+                    return ("ext", f"{target}.{name}")  # `from sqlalchemy import *` then `Table(...)`
                 continue
             facts = self.facts(mod)
             exported = name in facts.all_names if facts.all_names is not None else not name.startswith("_")

@@ -44,7 +44,7 @@ PROJECT = {
 }
 LEGACY_MR001 = "pkg/legacy.py:4:7: MR001 "
 # the same number of bytes as PROJECT's legacy.py, and no model in it
-NO_MODEL_SAME_SIZE = "from pkg.db import Base\n\n\nclass Old(Bass):\n    __tablename__ = 'old'\n"
+NO_MODEL_SAME_SIZE = "from pkg.db import Base\n\n\nclass Old(dict):\n    __tablename__ = 'old'\n"
 
 
 def rel(root, path: Optional[str]) -> Optional[str]:

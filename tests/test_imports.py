@@ -304,6 +304,23 @@ def test_an_entry_points_folder_is_a_root_only_where_the_projects_imports_resolv
     assert backend["backend/db/session.py"] == "db.session"
 
 
+def test_chapter_folders_of_one_repository_are_named_from_where_their_imports_resolve(tmp_path, run):
+    root = tmp_path / "course"
+    (root / ".git").mkdir(parents=True)
+    for chapter in ("ch1/final", "ch-3/final"):
+        data = root / chapter / "pkg/data"
+        data.mkdir(parents=True)
+        (data / "modelbase.py").write_text(BASE)
+        (data / "users.py").write_text(model("User", "users", "from pkg.data.modelbase import Base"))
+        (data / "audit.py").write_text(model("Audit", "audit", "from pkg.data.modelbase import Base"))
+        (data / "__all_models.py").write_text("import pkg.data.users\n")
+    out = run(["--no-cache", "--format", "json", root], cwd=root).json
+    assert sorted((d["path"], d["code"], d["model"]) for d in out["diagnostics"]) == [
+        ("ch-3/final/pkg/data/audit.py", "MR001", "pkg.data.audit.Audit"),
+        ("ch1/final/pkg/data/audit.py", "MR001", "pkg.data.audit.Audit"),
+    ]
+
+
 def test_declared_roots_are_read_from_packaging_pytest_and_alembic(tmp_path):
     root = tmp_path / "proj"
     for d in ("lib", "tests_support", "migrations_root"):
@@ -456,8 +473,9 @@ def test_a_model_like_class_whose_base_cannot_be_followed_is_said_not_passed(tmp
     out = run(["--no-cache", root], cwd=root).out.splitlines()
     assert out == [
         "app/legacy.py:6:7: MR007 cannot verify class Legacy (app.legacy), which looks like a model: its base "
-        "`Model` is `company_orm.Model`, which modelreg does not know as a declarative base; if it is a "
-        "declarative base, name it in `base = [...]` under [tool.modelreg]"
+        "`Model` (`company_orm.Model`) comes from outside the project and is no declarative base modelreg knows; "
+        "name the base in `base = [...]` (or its folder in `roots = [...]`) under [tool.modelreg], or add "
+        "`# noqa: MR007` if it is no SQLAlchemy model"
     ]
     configured = run(["--no-cache", root], cwd=root)  # the remedy the message names
     (root / "pyproject.toml").write_text('[tool.modelreg]\nbase = ["company_orm.Model"]\n')
@@ -468,3 +486,24 @@ def test_a_model_like_class_whose_base_cannot_be_followed_is_said_not_passed(tmp
 def test_a_module_name_is_one_of_the_modules_of_its_own_root():
     m = Module("/p/app/x.py", "app.x", "/p", False)
     assert m.package == "app"
+
+
+def test_a_package_reached_through_a_symlink_keeps_the_name_the_registry_imports_it_by(tmp_path, run):
+    root = tmp_path / "proj"
+    (root / "app").mkdir(parents=True)
+    (root / "libs/shared_models").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("")
+    (root / "app/__init__.py").write_text("")
+    (root / "app/base.py").write_text(BASE)
+    (root / "app/__all_models.py").write_text("import app.models.user  # noqa: F401\n")
+    (root / "libs/shared_models/__init__.py").write_text("")
+    (root / "libs/shared_models/user.py").write_text(model("User", "users", "from app.base import Base"))
+    (root / "libs/shared_models/order.py").write_text(model("Order", "orders", "from app.base import Base"))
+    os.symlink("../libs/shared_models", root / "app/models")
+    layout = Layout(files={}, sys_path=["."], registry="app.__all_models", everything=["app.models.user", "app.models.order"],
+                    metadata="app.base:Base.metadata", models={"app.models.user.User": "users", "app.models.order.Order": "orders"})
+    registered = tables_after_import(root, layout, [layout.registry])
+    assert registered == ["users"]
+    assert mr001(run, root) == {"app.models.order.Order"}  # once, by the name Python knows it under
+    run(["--fix", "--no-cache", root], cwd=root)
+    assert tables_after_import(root, layout, [layout.registry]) == ["orders", "users"]

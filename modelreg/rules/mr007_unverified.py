@@ -57,7 +57,8 @@ def check(analysis):
             yield analysis.diagnostic(
                 CODE,
                 f"cannot verify class {cls.name} ({module.name}), which looks like a model: {reason}; "
-                "if it is a declarative base, name it in `base = [...]` under [tool.modelreg]",
+                "name the base in `base = [...]` (or its folder in `roots = [...]`) under [tool.modelreg], "
+                "or add `# noqa: MR007` if it is no SQLAlchemy model",
                 module.path,
                 cls.line,
                 cls.col,
@@ -85,7 +86,8 @@ def unknown_base(project, module, cls, depth: int) -> Optional[str]:
         if value[0] == "ext":
             if value[1].startswith(("sqlalchemy.", "sqlmodel.", "typing.", "abc.", "enum.", "pydantic.")):
                 continue
-            return f"its base `{text}` is `{value[1]}`, which modelreg does not know as a declarative base"
+            where = "" if value[1] == text else f" (`{value[1]}`)"
+            return f"its base `{text}`{where} comes from outside the project and is no declarative base modelreg knows"
         if value[0] == "class" and depth < _MAX_DEPTH:
             parent = project.find_class(value[1], value[2])
             if parent is not None:
