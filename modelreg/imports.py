@@ -87,7 +87,8 @@ def infer_roots(config: Config, paths: Iterable[str]) -> List[Root]:
 
     for r in config.roots:
         add(os.path.join(root, r), "roots in [tool.modelreg]", "explicit")
-    for path, reason in _packaging_roots(root) + _pytest_roots(root) + _alembic_roots(root, paths):
+    declared = _packaging_roots(root) + _pytest_roots(root) + _alembic_roots(root, paths) + _deploy_roots(root)
+    for path, reason in declared:
         add(path, reason, "explicit")
     dirs = sorted({os.path.dirname(p) for p in paths})
     tops: Dict[str, Optional[str]] = {}
@@ -175,6 +176,37 @@ def _pytest_roots(root: str) -> List[Tuple[str, str]]:
             for p in parser.get(section, "pythonpath").split():
                 out.append((os.path.join(root, p), "pytest pythonpath"))
     return out
+
+
+_PROCFILE_DIR = re.compile(r"(?:\bcd\s+([\w./-]+)\s*&&|--chdir[= ]([\w./-]+)|--app-dir[= ]([\w./-]+))")
+_DOCKER_WORKDIR = re.compile(r"^\s*WORKDIR\s+(\S+)", re.M | re.I)
+_DOCKER_COPY = re.compile(r"^\s*(?:COPY|ADD)\s+(?:--\S+\s+)*(\S+)\s+(\S+)\s*$", re.M | re.I)
+
+
+def _deploy_roots(root: str) -> List[Tuple[str, str]]:
+    """Working directories of the deployed app: a Procfile's ``cd backend &&`` / ``--chdir`` /
+    ``--app-dir``, a Dockerfile's project folder copied to its WORKDIR."""
+    out: List[Tuple[str, str]] = []
+    text = _read_text(os.path.join(root, "Procfile"))
+    for m in _PROCFILE_DIR.finditer(text):
+        d = next(g for g in m.groups() if g)
+        out.append((os.path.join(root, d), "Procfile working directory"))
+    for name in ("Dockerfile", os.path.join("backend", "Dockerfile")):
+        text = _read_text(os.path.join(root, name))
+        workdirs = [w.rstrip("/") for w in _DOCKER_WORKDIR.findall(text)]
+        for src, dest in _DOCKER_COPY.findall(text):
+            if dest.rstrip("/") in workdirs and src not in (".", "./") and not src.startswith(("http", "$")):
+                base = os.path.dirname(os.path.join(root, name))
+                out.append((os.path.join(base, src), f"{name}: copied to its WORKDIR"))
+    return out
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read(1 << 16)
+    except OSError:
+        return ""
 
 
 def _ini(path: str) -> Optional[configparser.ConfigParser]:

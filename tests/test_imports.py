@@ -507,3 +507,14 @@ def test_a_package_reached_through_a_symlink_keeps_the_name_the_registry_imports
     assert mr001(run, root) == {"app.models.order.Order"}  # once, by the name Python knows it under
     run(["--fix", "--no-cache", root], cwd=root)
     assert tables_after_import(root, layout, [layout.registry]) == ["orders", "users"]
+
+
+def test_a_procfile_or_dockerfile_working_directory_is_a_root(tmp_path):
+    root = tmp_path / "proj"
+    (root / "backend/db").mkdir(parents=True)
+    (root / "api/app").mkdir(parents=True)
+    (root / "Procfile").write_text("web: cd backend && gunicorn main:app\n")
+    (root / "Dockerfile").write_text("FROM python:3.12\nWORKDIR /srv\nCOPY ./api /srv\n")
+    roots = {os.path.relpath(r.path, root): r.reason for r in infer_roots(load(str(root)), [])}
+    assert roots["backend"] == "Procfile working directory"
+    assert roots["api"] == "Dockerfile: copied to its WORKDIR"
