@@ -45,6 +45,7 @@ class Analysis:
         self._styles: Dict[str, "style.Style"] = {}
         self._late_errors: Dict[str, Optional[Tuple[int, int, str]]] = {}
         self.read = _read_source  # the language server reads its unsaved buffers instead
+        self.unnamed: Sequence[str] = ()  # files of the project whose path is no importable module name
 
     def _prefiltered_models(self) -> List[ModelInfo]:
         """Models of the files that may define one, growing the model-ish vocabulary to a fixpoint."""
@@ -258,8 +259,12 @@ def analyze(
     files = discover.walk(cfg) if files is None else files
     mods = _modules(cfg, files, structure if use_cache and facts_of is None else None)
     paths = [m.path for m in mods]
+    named = set(paths)
+    unnamed = [f for f in files if f not in named]  # no importable module name (`my-scripts/x.py`)
     if facts_of is not None:
-        return Analysis(Project(cfg, mods, facts_of), paths)
+        analysis = Analysis(Project(cfg, mods, facts_of), paths)
+        analysis.unnamed = unnamed
+        return analysis
     from .cache import open_cache
     from .store import FactStore
 
@@ -270,7 +275,9 @@ def analyze(
     project = Project(cfg, mods, store.facts)
     if cache is not None and not full:
         project = _take_over(cfg, mods, store) or project
-    return Analysis(project, paths, store)
+    analysis = Analysis(project, paths, store)
+    analysis.unnamed = unnamed
+    return analysis
 
 
 def _modules(cfg: config_mod.Config, files: Sequence[str], structure: Optional[str]) -> list:

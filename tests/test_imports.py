@@ -518,3 +518,15 @@ def test_a_procfile_or_dockerfile_working_directory_is_a_root(tmp_path):
     roots = {os.path.relpath(r.path, root): r.reason for r in infer_roots(load(str(root)), [])}
     assert roots["backend"] == "Procfile working directory"
     assert roots["api"] == "Dockerfile: copied to its WORKDIR"
+
+
+def test_a_model_file_no_import_can_name_is_said_not_dropped(tmp_path, run):
+    root = tmp_path / "proj"
+    (root / "my-app/data").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("")
+    (root / "my-app/data/users.py").write_text(model("User", "users", "from db import Base"))
+    assert run(["--no-cache", root], cwd=root).out.splitlines() == [
+        "my-app/data/users.py:6:7: MR007 cannot verify the models of my-app/data/users.py: no import can name "
+        "this file (the folder `my-app` is no Python identifier); if it runs from a folder below, name that "
+        "folder in `roots = [...]` under [tool.modelreg]"
+    ]

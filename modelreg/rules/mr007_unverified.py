@@ -7,7 +7,9 @@ What modelreg could not follow, said instead of passed over:
   declarative base: a base imported from a module it cannot find, an object it does not understand
   (`db = make_db()`), a base class from a library it does not know;
 - a registry import that Python would follow but modelreg cannot read: a module that exists only as a
-  compiled extension or a sourceless `.pyc`.
+  compiled extension or a sourceless `.pyc`;
+- a file that spells `__tablename__` but whose path no import can name (a folder such as `my-app/`
+  that is no Python identifier, with no import root below it).
 
 ## Why it matters
 "All checks passed!" must mean that every model-like class was understood and every registry import
@@ -65,12 +67,38 @@ def check(analysis):
                 len(cls.name),
                 model=f"{module.name}.{cls.name}",
             )
+    yield from _unnamed_models(analysis)
     seen = set()
     for reg in analysis.registries:
         if reg.module is None or reg.path in seen:
             continue
         seen.add(reg.path)
         yield from _opaque_imports(analysis, reg)
+
+
+def _unnamed_models(analysis):
+    """Files that spell a model's ``__tablename__`` but whose path no import can name (a folder that
+    is no Python identifier, and no root under it that the project's imports show)."""
+    for path in analysis.unnamed:
+        data = analysis.read(path)
+        if not data or b"__tablename__" not in data:
+            continue
+        text = data.decode("utf-8", "replace")
+        at = text.index("__tablename__")
+        cls = text.rfind("\nclass ", 0, at)
+        line = text.count("\n", 0, cls + 1 if cls != -1 else at) + 1
+        rel = analysis.rel(path)
+        bad = next((p for p in rel.split("/")[:-1] if not p.isidentifier()), None)
+        why = f"the folder `{bad}` is no Python identifier" if bad else "its name is no Python identifier"
+        yield analysis.diagnostic(
+            CODE,
+            f"cannot verify the models of {rel}: no import can name this file ({why}); if it runs from a "
+            "folder below, name that folder in `roots = [...]` under [tool.modelreg]",
+            path,
+            line,
+            6 if cls != -1 else 0,
+            1,
+        )
 
 
 def unknown_base(project, module, cls, depth: int) -> Optional[str]:
