@@ -1,17 +1,32 @@
 """MR100 unreadable-file
 
 ## What it finds
-A Python file modelreg cannot read or parse: a syntax error, bytes that are not
-valid in the file's encoding, a permission error.
+A file modelreg needs to read that cannot be read or parsed (syntax error,
+invalid encoding, permission denied), reported at the line of the error with the
+parser's or the OS's reason. modelreg needs a file when it may define a model
+(it mentions SQLAlchemy, SQLModel or a name bound to a base, model, `db`,
+`registry()` or `MetaData()`), when it is a registry or Alembic's `env.py`, or
+when a registry imports it (directly or not).
 
 ## Why it matters
-modelreg cannot see the models or imports of such a file, so its verdicts about
-them may be incomplete. Every other file is still checked.
+Its models and imports are invisible to modelreg; the rest of the project is
+still checked. While a registry (or a module it runs) cannot be parsed, MR001 is
+held back for its models rather than guessed.
 
 ## Example
 ```python
 class Audit(SqlAlchemyBase)   # missing colon
 ```
+`audit.py:8:28: MR100 cannot analyze file: syntax error: expected ':'`
+
+## Not necessarily reported
+Syntax errors in files that cannot define or register a model, and inside
+function bodies and ordinary class-body statements (a column definition) of the
+files it reads: modelreg reads imports, class headers, module-level statements
+and the SQLAlchemy dunders (`__tablename__`, `__abstract__`, `__table_args__`),
+and leaves the rest to your linter and interpreter.
+`modelreg.check(paths, full=True)` parses every file completely and reports
+those too.
 
 ## Fix
 None: fix the file.
