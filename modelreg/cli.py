@@ -10,8 +10,7 @@ from typing import List, Optional, Tuple
 
 import click
 
-from . import __version__
-from . import api, discover
+from . import __version__, api, discover
 from .config import REQUIRE_MODES, CommandLine, ConfigError
 from .report import ALIASES, FORMATS, HUMAN, NAMES
 from .report import text as text_report
@@ -397,8 +396,7 @@ def models(paths, fmt, require, config_file, isolated, exclude, extend_exclude, 
 )
 def rule(code, show_all, fmt):
     """Explain a rule: what it finds, why it matters, an example, its fix (e.g. `modelreg rule MR001`)."""
-    from .rules import BY_CODE
-    from .rules import docs
+    from .rules import BY_CODE, docs
 
     if (code is None) == (not show_all):
         raise click.UsageError("give a rule code (`modelreg rule MR001`) or --all")

@@ -66,6 +66,7 @@ def test_modelreg_rule_json_is_the_rule_docstring_in_sections(run):
 
 def test_the_readme_rule_pages_sarif_and_modelreg_rule_share_one_source(run, tree):
     from conftest import REPO
+
     from modelreg.rules.docs import README_BEGIN, README_END
 
     readme = (REPO / "README.md").read_text()
