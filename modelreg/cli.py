@@ -40,7 +40,7 @@ class DefaultGroup(click.Group):
     def parse_args(self, ctx, args):
         if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
             args = ["check"] + list(args)
-        elif args[0] in self.commands and args[0] != "check" and os.path.exists(args[0]):
+        elif args[0] in self.commands and args[0] != "check" and os.path.exists(args[0]) and not _quiet(args):
             name = args[0]
             kind = "directory" if os.path.isdir(name) else "file"
             click.echo(
@@ -61,6 +61,10 @@ class DefaultGroup(click.Group):
         ]
         with formatter.section("Check options (`modelreg [check] [PATHS]...`; see `modelreg check --help`)"):
             formatter.write_dl(rows)
+
+
+def _quiet(args) -> bool:
+    return any(a in ("-q", "--quiet") for a in args)
 
 
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)

@@ -398,3 +398,4 @@ def test_a_subcommand_name_that_is_also_a_folder_says_which_was_meant(tree):
     check = modelreg(["check", "models"], cwd=root)
     assert check.returncode == 1 and "models/m.py:4:7: MR001" in check.stdout
     assert "note" not in modelreg(["models"], cwd=root / "pkg").stderr
+    assert modelreg(["models", "-q"], cwd=root).stderr == ""
