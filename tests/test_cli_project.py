@@ -85,26 +85,12 @@ def test_show_settings_reflects_command_line_options(tree, run):
     assert data["settings"]["require"] == "module"
 
 
-def test_show_settings_shows_every_config_field():
+def test_show_settings_shows_every_config_field(tree, run):
     import dataclasses
 
     from modelreg.config import Config
-    from modelreg.settings import settings_data
 
-    class FakeAnalysis:  # only what settings_data reads, around a real Config
-        config = Config(root="/p")
-        _paths: list = []
-        registries: list = []
-
-        class project:
-            modules: list = []
-            bases: dict = {}
-
-        @staticmethod
-        def rel(p):
-            return p
-
-    data = settings_data(FakeAnalysis)
+    data = run(["--show-settings", "--output-format", "json"], cwd=tree(PROJECT)).json
     names = {f.name.replace("_", "-") for f in dataclasses.fields(Config)} - {"root", "config-file"}
     assert set(data["settings"]) == names
 
