@@ -149,7 +149,8 @@ def git_exclude_files(root: str) -> List[Tuple[str, str]]:
     common = _git_common_dir(os.path.join(top, ".git"))
     xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     configs = [] if os.environ.get("GIT_CONFIG_NOSYSTEM") else ["/etc/gitconfig"]
-    configs += [os.path.join(xdg, "git", "config"), os.environ.get("GIT_CONFIG_GLOBAL") or os.path.expanduser("~/.gitconfig")]
+    user = os.environ.get("GIT_CONFIG_GLOBAL")
+    configs += [user] if user else [os.path.join(xdg, "git", "config"), os.path.expanduser("~/.gitconfig")]
     if common is not None:
         configs.append(os.path.join(common, "config"))
     excludes_file = None
