@@ -386,7 +386,9 @@ def _in_scope(analysis: Analysis, d: Diagnostic, scopes: Sequence[str]) -> bool:
     return d.path in registries or (d.registry is not None and d.registry in files)
 
 
-def run_rules(analysis: Analysis, scopes: Sequence[str]) -> List[Diagnostic]:
+def run_rules(analysis: Analysis, scopes: Sequence[str], unknown: Optional[list] = None) -> List[Diagnostic]:
+    """The diagnostics of the enabled rules under ``scopes``, less those suppressed. ``unknown``
+    collects the unknown rule codes of the noqa comments consulted (see _suppressed)."""
     out = []
     cfg = analysis.config
     enabled = set(cfg.enabled())
@@ -403,7 +405,7 @@ def run_rules(analysis: Analysis, scopes: Sequence[str]) -> List[Diagnostic]:
                     off = per_file[d.path] = cfg.ignored_in(analysis.rel(d.path))
                 if d.code in off:
                     continue
-            if _suppressed(analysis, d):
+            if _suppressed(analysis, d, unknown):
                 continue
             out.append(d)
     out.sort(key=lambda d: (d.path, d.line, d.column, d.code))
@@ -414,16 +416,22 @@ _EXPLICIT_ONLY = frozenset({"MR002"})
 FILE_NOQA_LINE = 0  # the index records a file-level `# modelreg: noqa[: codes]` at line 0
 
 
-def _suppressed(analysis: Analysis, d: Diagnostic) -> bool:
+def _suppressed(analysis: Analysis, d: Diagnostic, unknown: Optional[list] = None) -> bool:
+    """Whether a `# noqa` comment hides the diagnostic. The codes of a file-level `# modelreg: noqa`
+    consulted that name no rule are added to ``unknown`` as (path, 0, code). (The codes of a
+    line's `# noqa` may be other tools': they are not checked.)"""
     mod = analysis.project.by_path.get(d.path)
     if mod is None:
         return False
     facts = analysis.project.facts(mod)
     if d.code == "MR100":
         return False
-    whole_file = facts.noqa_codes(FILE_NOQA_LINE)  # `# modelreg: noqa` on a line of its own
-    if whole_file is not None and (whole_file == () or d.code in whole_file):
-        return True
+    whole_file = _file_directive(facts)
+    if whole_file is not None:
+        if unknown is not None:
+            unknown.extend((d.path, FILE_NOQA_LINE, c) for c in whole_file if c not in rules.BY_CODE)
+        if whole_file == () or d.code in whole_file:
+            return True
     codes = facts.noqa_codes(d.line)
     if codes is None:
         return False
@@ -432,6 +440,25 @@ def _suppressed(analysis: Analysis, d: Diagnostic) -> bool:
         # does not hide an import that breaks the registry: only `# noqa: MR002` does
         return d.code not in _EXPLICIT_ONLY
     return d.code in codes
+
+
+def _file_directive(facts) -> Optional[Tuple[str, ...]]:
+    """The file-level `# modelreg: noqa` lines together: None (none), () (a bare one: every code), or codes."""
+    found: Optional[Tuple[str, ...]] = None
+    for line, codes in facts.noqa:
+        if line == FILE_NOQA_LINE:
+            if codes is None:
+                return ()
+            found = (found or ()) + codes
+    return found
+
+
+def unknown_codes_error(unknown: Sequence[Tuple[str, int, str]]) -> config_mod.ConfigError:
+    path, line, code = sorted(set(unknown))[0]
+    return config_mod.ConfigError(
+        f"{os.path.relpath(path)}: `# modelreg: noqa` names unknown rule code {code!r} "
+        f"(known: {', '.join(rules.BY_CODE)})"
+    )
 
 
 def check(
@@ -493,7 +520,8 @@ def check(
             cache=opened[0] if opened else None,
             structure=struct,
         )
-        diagnostics = run_rules(analysis, scopes)
+        unknown: list = []
+        diagnostics = run_rules(analysis, scopes, unknown)
     except (RecursionError, MemoryError):
         raise
     except Exception:
@@ -505,12 +533,15 @@ def check(
 
         cache_mod.discard(cfg.root, cfg.cache_dir)
         analysis = analyze(cfg, full=full, use_cache=False, files=files, stats=stats)
-        diagnostics = run_rules(analysis, scopes)
+        unknown = []
+        diagnostics = run_rules(analysis, scopes, unknown)
         fingerprint = None
     if analysis.store is not None:
         analysis.store.save(analysis.names)
         if use_cache and not full:
             _save_state(analysis)
+    if unknown:  # no report is stored: the next run finds the same comment and says so again
+        raise unknown_codes_error(unknown)
     if fingerprint is not None:
         from . import cache as cache_mod
 
@@ -552,7 +583,10 @@ def _check_buffer(cfg: config_mod.Config, path: str, data: bytes, use_cache: boo
         return buffer if m.path == path else store.facts(m)
 
     analysis = Analysis(Project(cfg, mods, facts_of), [m.path for m in mods], store, extra_candidates={path})
-    diagnostics = [d for d in run_rules(analysis, [path]) if d.path == path]
+    unknown: list = []
+    diagnostics = [d for d in run_rules(analysis, [path], unknown) if d.path == path]
+    if unknown:
+        raise unknown_codes_error(unknown)
     return Report(cfg.root, diagnostics, len(mods), analysis.models, analysis.registries, analysis)
 
 

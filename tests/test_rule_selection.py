@@ -243,3 +243,15 @@ def test_selection_works_through_the_real_console_entry_point(tree):
     assert [d["code"] for d in json.loads(proc.stdout)["diagnostics"]] == ["MR001"]
     proc = subprocess.run([sys.executable, "-m", "modelreg", "--ignore", "MR1000"], cwd=root, capture_output=True, text=True)
     assert proc.returncode == 2 and "MR1000" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_an_unknown_code_in_a_file_level_noqa_names_it_and_exits_2_on_every_run(tree, run):
+    # (a line's `# noqa: CODES` may name other tools' codes: see test_rules.py, they are left alone)
+    files = {**PROJECT, "pkg/data/audit.py": "# modelreg: noqa: MR01\n" + PROJECT["pkg/data/audit.py"]}
+    root = tree(files)
+    for _ in range(2):  # the second run does not take a stored report that hides it
+        result = run([], cwd=root)
+        assert result.exit_code == 2 and result.out == ""
+        assert "pkg/data/audit.py" in result.err and "'MR01'" in result.err and "modelreg: noqa" in result.err
+    assert run(["--fix"], cwd=root).exit_code == 2
+    assert (root / "pkg/data/__all_models.py").read_text() == PROJECT["pkg/data/__all_models.py"]
