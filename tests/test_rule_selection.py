@@ -255,3 +255,12 @@ def test_an_unknown_code_in_a_file_level_noqa_names_it_and_exits_2_on_every_run(
         assert "pkg/data/audit.py" in result.err and "'MR01'" in result.err and "modelreg: noqa" in result.err
     assert run(["--fix"], cwd=root).exit_code == 2
     assert (root / "pkg/data/__all_models.py").read_text() == PROJECT["pkg/data/__all_models.py"]
+
+
+def test_a_cached_run_never_serves_a_report_made_under_another_selection(tree, run):
+    root = tree(PROJECT)
+    assert codes(run(["--select", "MR001"], cwd=root)) == ["MR001"]
+    assert codes(run([], cwd=root)) == ["MR001", "MR002", "MR005"]
+    assert codes(run(["--ignore", "MR001"], cwd=root)) == ["MR002", "MR005"]
+    (root / "pyproject.toml").write_text('[tool.modelreg.per-file-ignores]\n"pkg/data/users.py" = ["MR005"]\n')
+    assert codes(run([], cwd=root)) == ["MR001", "MR002"]
