@@ -222,15 +222,7 @@ def check(
         report = outcome.report
         _echo_errors(outcome.errors)
         if not quiet:
-            for fx in outcome.fixes:
-                n = fx.fixed
-                click.echo(f"Fixed {n} error{'s' if n != 1 else ''} in {text_report.display_path(fx.path)}"
-                           + (":" if show_fixes else ""), err=True)
-                if show_fixes:
-                    for line in fx.removed:
-                        click.echo(f"  - {line}", err=True)
-                    for line in fx.added:
-                        click.echo(f"  + {line}", err=True)
+            _echo_fixes(outcome.fixes, show_fixes)
     else:
         outcome = None
         report = api.check(
@@ -253,6 +245,21 @@ def check(
     if outcome is not None and exit_non_zero_on_fix and outcome.changed:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN if exit_zero else report.exit_code)
+
+
+def _echo_fixes(fixes, show_fixes: bool) -> None:
+    """`Fixed N errors in PATH` per file on stderr; with --show-fixes each statement removed and added."""
+    for fx in fixes:
+        n = fx.fixed
+        click.echo(
+            f"Fixed {n} error{'s' if n != 1 else ''} in {text_report.display_path(fx.path)}" + (":" if show_fixes else ""),
+            err=True,
+        )
+        if show_fixes:
+            for line in fx.removed:
+                click.echo(f"  - {line}", err=True)
+            for line in fx.added:
+                click.echo(f"  + {line}", err=True)
 
 
 def _stdin(paths, stdin_filename, fixing) -> Optional[Tuple[str, bytes]]:
