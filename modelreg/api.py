@@ -232,15 +232,22 @@ def _read_source(path: str) -> Optional[bytes]:
         return None
 
 
-def load_config(paths: Sequence[str], config_file: Optional[str] = None, **overrides) -> config_mod.Config:
+def load_config(
+    paths: Sequence[str],
+    config_file: Optional[str] = None,
+    options: Optional[config_mod.CommandLine] = None,
+    stdin_path: Optional[str] = None,
+    **overrides,
+) -> config_mod.Config:
     """The project's config (from the first path), with CLI overrides applied."""
     for p in paths:
-        if not os.path.exists(p):
+        if not os.path.exists(p) and p != stdin_path:
             raise config_mod.ConfigError(f"{p}: no such file or directory")
-    cfg = config_mod.load(paths[0] if paths else ".", config_file)
+    options = options or config_mod.CommandLine()
+    cfg = config_mod.load(paths[0] if paths else ".", config_file, isolated=options.isolated)
     if overrides.get("require") is not None:
         config_mod.check_require(overrides["require"], "--require")
-    return cfg.with_overrides(**overrides)
+    return options.apply(cfg.with_overrides(**overrides))
 
 
 def analyze(
@@ -419,16 +426,26 @@ def _in_scope(analysis: Analysis, d: Diagnostic, scopes: Sequence[str]) -> bool:
     return d.path in registries or (d.registry is not None and d.registry in files)
 
 
-def run_rules(analysis: Analysis, scopes: Sequence[str]) -> List[Diagnostic]:
+def run_rules(analysis: Analysis, scopes: Sequence[str], unknown: Optional[list] = None) -> List[Diagnostic]:
+    """The diagnostics of the enabled rules under ``scopes``, less those suppressed. ``unknown``
+    collects the unknown rule codes of the noqa comments consulted (see _suppressed)."""
     out = []
-    ignore = set(analysis.config.ignore)
+    cfg = analysis.config
+    enabled = set(cfg.enabled())
+    per_file: Dict[str, Tuple[str, ...]] = {}
     for rule in rules.RULES:
-        if rule.CODE in ignore:
+        if rule.CODE not in enabled:
             continue
         for d in rule.check(analysis):
             if not _in_scope(analysis, d, scopes):
                 continue
-            if _suppressed(analysis, d):
+            if cfg.per_file_ignores:
+                off = per_file.get(d.path)
+                if off is None:
+                    off = per_file[d.path] = cfg.ignored_in(analysis.rel(d.path))
+                if d.code in off:
+                    continue
+            if _suppressed(analysis, d, unknown):
                 continue
             out.append(d)
     out.sort(key=lambda d: (d.path, d.line, d.column, d.code))
@@ -436,21 +453,52 @@ def run_rules(analysis: Analysis, scopes: Sequence[str]) -> List[Diagnostic]:
 
 
 _EXPLICIT_ONLY = frozenset({"MR002"})
+FILE_NOQA_LINE = 0  # the index records a file-level `# modelreg: noqa[: codes]` at line 0
 
 
-def _suppressed(analysis: Analysis, d: Diagnostic) -> bool:
+def _suppressed(analysis: Analysis, d: Diagnostic, unknown: Optional[list] = None) -> bool:
+    """Whether a `# noqa` comment hides the diagnostic. The codes of a file-level `# modelreg: noqa`
+    consulted that name no rule are added to ``unknown`` as (path, 0, code). (The codes of a
+    line's `# noqa` may be other tools': they are not checked.)"""
     mod = analysis.project.by_path.get(d.path)
     if mod is None:
         return False
     facts = analysis.project.facts(mod)
+    if d.code == "MR100":
+        return False
+    whole_file = _file_directive(facts)
+    if whole_file is not None:
+        if unknown is not None:
+            unknown.extend((d.path, FILE_NOQA_LINE, c) for c in whole_file if c not in rules.BY_CODE)
+        if whole_file == () or d.code in whole_file:
+            return True
     codes = facts.noqa_codes(d.line)
-    if codes is None or d.code == "MR100":
+    if codes is None:
         return False
     if codes == ():
         # a bare `# noqa` (the FastAPI template puts one on every registry line, meant for F401)
         # does not hide an import that breaks the registry: only `# noqa: MR002` does
         return d.code not in _EXPLICIT_ONLY
     return d.code in codes
+
+
+def _file_directive(facts) -> Optional[Tuple[str, ...]]:
+    """The file-level `# modelreg: noqa` lines together: None (none), () (a bare one: every code), or codes."""
+    found: Optional[Tuple[str, ...]] = None
+    for line, codes in facts.noqa:
+        if line == FILE_NOQA_LINE:
+            if codes is None:
+                return ()
+            found = (found or ()) + codes
+    return found
+
+
+def unknown_codes_error(unknown: Sequence[Tuple[str, int, str]]) -> config_mod.ConfigError:
+    path, line, code = sorted(set(unknown))[0]
+    return config_mod.ConfigError(
+        f"{os.path.relpath(path)}: `# modelreg: noqa` names unknown rule code {code!r} "
+        f"(known: {', '.join(rules.BY_CODE)})"
+    )
 
 
 def check(
@@ -461,6 +509,8 @@ def check(
     use_cache: bool = True,
     full: bool = False,
     reuse: bool = False,
+    options: Optional[config_mod.CommandLine] = None,
+    stdin: Optional[Tuple[str, bytes]] = None,
 ) -> Report:
     """Analyze the project that holds ``paths[0]`` and report what concerns ``paths``.
 
@@ -470,10 +520,16 @@ def check(
     parses every file (no prefilter) - slower, same report. ``reuse=True`` returns
     the previous report when no file, directory or setting changed since (the
     report then has no ``analysis``; the CLI's plain check uses it).
+    ``options``: settings from the command line, over the config file's. ``stdin``: (path, bytes),
+    the text of an unsaved buffer standing for that file; only its diagnostics are reported.
     Raises :class:`modelreg.config.ConfigError` on a usage or configuration error.
     """
     paths = list(paths) or ["."]
-    cfg = load_config(paths, config_file, require=require)
+    if stdin is not None:
+        path = os.path.abspath(stdin[0])
+        cfg = load_config([path], config_file, options, stdin_path=path, require=require)
+        return _check_buffer(cfg, path, stdin[1], use_cache)
+    cfg = load_config(paths, config_file, options, require=require)
     scopes = _scopes(paths, cfg)
     files = stats = fingerprint = struct = None
     opened: list = []  # the index cache, when opened while trying to reuse the report
@@ -504,7 +560,8 @@ def check(
             cache=opened[0] if opened else None,
             structure=struct,
         )
-        diagnostics = run_rules(analysis, scopes)
+        unknown: list = []
+        diagnostics = run_rules(analysis, scopes, unknown)
     except (RecursionError, MemoryError):
         raise
     except Exception:
@@ -516,12 +573,15 @@ def check(
 
         cache_mod.discard(cfg.root, cfg.cache_dir)
         analysis = analyze(cfg, full=full, use_cache=False, files=files, stats=stats)
-        diagnostics = run_rules(analysis, scopes)
+        unknown = []
+        diagnostics = run_rules(analysis, scopes, unknown)
         fingerprint = None
     if analysis.store is not None:
         analysis.store.save(analysis.names)
         if use_cache and not full:
             _save_state(analysis)
+    if unknown:  # no report is stored: the next run finds the same comment and says so again
+        raise unknown_codes_error(unknown)
     if fingerprint is not None:
         from . import cache as cache_mod
 
@@ -539,6 +599,35 @@ def check(
         registries=analysis.registries,
         analysis=analysis,
     )
+
+
+def _check_buffer(cfg: config_mod.Config, path: str, data: bytes, use_cache: bool) -> Report:
+    """Check the project with ``data`` as the text of ``path`` (which need not exist on disk), as
+    the language server does with an open document; report only what is located in it. The cache is
+    read, never written (it describes the files on disk)."""
+    from .cache import open_cache
+    from .index import index_source
+    from .store import FactStore
+
+    files = discover.walk(cfg)
+    if path not in files and path.endswith(".py"):
+        files = sorted(files + [path])
+    mods = discover.modules(files, cfg)[0]
+    cache = open_cache(cfg.root, cfg.cache_dir, cache_key(cfg)) if use_cache else None
+    on_disk = [m for m in mods if m.path != path or os.path.exists(path)]
+    store = FactStore(on_disk, cache, triggers=[b.rpartition(".")[2] for b in cfg.bases])
+    store.prepare()
+    buffer = index_source(data)
+
+    def facts_of(m):
+        return buffer if m.path == path else store.facts(m)
+
+    analysis = Analysis(Project(cfg, mods, facts_of), [m.path for m in mods], store, extra_candidates={path})
+    unknown: list = []
+    diagnostics = [d for d in run_rules(analysis, [path], unknown) if d.path == path]
+    if unknown:
+        raise unknown_codes_error(unknown)
+    return Report(cfg.root, diagnostics, len(mods), analysis.models, analysis.registries, analysis)
 
 
 # Above this many files changed since the previous report, analyzing is as quick as comparing.
@@ -626,6 +715,7 @@ def fix(
     require: Optional[str] = None,
     dry_run: bool = False,
     use_cache: bool = True,
+    options: Optional[config_mod.CommandLine] = None,
 ) -> FixOutcome:
     """Fix what can be fixed (registries, and env.py for MR003), then check again.
 
@@ -640,10 +730,10 @@ def fix(
     from .index import index_source
 
     paths = list(paths) or ["."]
-    cfg = load_config(paths, config_file, require=require)
+    cfg = load_config(paths, config_file, options, require=require)
     lock = contextlib.nullcontext() if dry_run else fix_mod.project_lock(cfg.root)
     with lock:
-        before = check(paths, config_file=config_file, require=require, use_cache=use_cache)
+        before = check(paths, config_file=config_file, require=require, use_cache=use_cache, options=options)
         analysis, diagnostics = before.analysis, before.diagnostics
         scopes = _scopes(paths, cfg)
         overlay: Dict[str, bytes] = {}  # path -> text after the passes so far
@@ -695,5 +785,5 @@ def fix(
                 errors.append((fx.path, str(exc)))
             except OSError as exc:
                 errors.append((fx.path, f"cannot write: {exc.strerror or exc}; the file is unchanged"))
-        after = check(paths, config_file=config_file, require=require, use_cache=use_cache) if written else before
+        after = check(paths, config_file=config_file, require=require, use_cache=use_cache, options=options) if written else before
         return FixOutcome(written, errors, after, written=bool(written))

@@ -17,7 +17,7 @@ from typing import Dict, NamedTuple, Optional, Set
 
 from . import __version__
 
-FORMAT = 7
+FORMAT = 8  # 7: file-level `# modelreg: noqa` in the facts' noqa lines; 8: optional imports, model-like classes
 FILENAME = "index.marshal"
 DELTA = "index.delta.marshal"
 WORDS = "words.marshal"
@@ -379,3 +379,46 @@ def discard(root: str, cache_dir) -> None:
     for name in (FILENAME, DELTA, WORDS, RESULT, STATE, MODULES):
         with contextlib.suppress(OSError):
             os.unlink(os.path.join(directory, name))
+
+
+# -- `modelreg clean` ---------------------------------------------------------------------------
+
+
+def is_cache_directory(directory: str) -> bool:
+    """A directory modelreg made: it holds modelreg's own .gitignore, byte for byte."""
+    try:
+        with open(os.path.join(directory, ".gitignore"), encoding="utf-8") as f:
+            return f.read() == GITIGNORE
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def find_cache_directories(top: str) -> list:
+    """Every modelreg cache directory under ``top`` (``top`` itself included), sorted. Symlinked
+    directories are not followed; a cache's own subdirectories are not searched."""
+    found = []
+    for directory, subdirs, _ in os.walk(top):
+        if is_cache_directory(directory):
+            found.append(directory)
+            subdirs[:] = []
+            continue
+        subdirs[:] = [d for d in subdirs if d != ".git"]
+    return sorted(found)
+
+
+def remove_cache_directory(directory: str) -> list:
+    """Delete the files modelreg writes there, then the directory when nothing else is left.
+    Returns the names of anything else (left in place)."""
+    ours = {FILENAME, DELTA, WORDS, RESULT, STATE, MODULES}
+    others = []
+    for name in sorted(os.listdir(directory)):
+        if name in ours or name.startswith(".tmp-"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(directory, name))
+        elif name != ".gitignore":
+            others.append(name)
+    if not others:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(directory, ".gitignore"))
+        os.rmdir(directory)
+    return others

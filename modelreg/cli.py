@@ -6,40 +6,94 @@ import gc
 import json
 import os
 import sys
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import click
 
-from . import __version__
-from . import api
-from .config import REQUIRE_MODES, ConfigError
-from .report import FORMATS
+from . import __version__, api, discover
+from .config import REQUIRE_MODES, CommandLine, ConfigError
+from .report import ALIASES, FORMATS, HUMAN, NAMES
 from .report import text as text_report
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 def use_color() -> bool:
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    """On a terminal, unless NO_COLOR is set; FORCE_COLOR (non-empty) forces it on anywhere."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
+
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0  nothing reported (after --fix: nothing remains)
+  1  diagnostics reported; with --diff: there is a diff
+  2  usage or configuration error, a fix that could not be written, or an internal error"""
 
 
 class DefaultGroup(click.Group):
-    """`modelreg PATH...` means `modelreg check PATH...`."""
+    """`modelreg PATH...` means `modelreg check PATH...`; `--help` also lists the check options."""
 
     def parse_args(self, ctx, args):
         if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
             args = ["check"] + list(args)
+        elif args[0] in self.commands and args[0] != "check" and os.path.exists(args[0]) and not _quiet(args):
+            name = args[0]
+            kind = "directory" if os.path.isdir(name) else "file"
+            click.echo(
+                f"modelreg: note: `{name}` is both a modelreg command and a {kind} here; running the `{name}` "
+                f"command. To check the {kind}, run `modelreg check {name}`.",
+                err=True,
+            )
         return super().parse_args(ctx, args)
 
+    def format_options(self, ctx, formatter):
+        super().format_options(ctx, formatter)
+        check_cmd = self.commands["check"]
+        sub = click.Context(check_cmd, info_name="check", parent=ctx)
+        rows = [
+            rec
+            for p in check_cmd.get_params(sub)
+            if isinstance(p, click.Option) and "--help" not in p.opts and (rec := p.get_help_record(sub))
+        ]
+        with formatter.section("Check options (`modelreg [check] [PATHS]...`; see `modelreg check --help`)"):
+            formatter.write_dl(rows)
 
-@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+
+def _quiet(args) -> bool:
+    return any(a in ("-q", "--quiet") for a in args)
+
+
+@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
 @click.version_option(__version__, prog_name="modelreg")
 def cli():
     """Find SQLAlchemy models that your model registry (e.g. __all_models.py) does not import.
 
-    `modelreg [PATH]...` checks the project (same as `modelreg check`). It reads
-    your code; it never imports or runs it.
+    `modelreg [PATHS]...` checks the project (the same as `modelreg check`; PATHS
+    default to `.`). It reads your code; it never imports or runs it (only
+    `modelreg verify` does).
     """
+
+
+class FormatChoice(click.Choice):
+    """The output formats, in a sensible order; `text` is still accepted for `concise`."""
+
+    def convert(self, value, param, ctx):
+        return super().convert(ALIASES.get(value, value), param, ctx)
+
+
+def _codes(values) -> Optional[tuple]:
+    """`--select MR001,MR002 --select MR005` -> ("MR001", "MR002", "MR005"); None when not given."""
+    if not values:
+        return None
+    return tuple(c.strip() for v in values for c in v.split(",") if c.strip())
+
+
+def _patterns(values) -> tuple:
+    return tuple(c.strip() for v in values for c in v.split(",") if c.strip())
 
 
 require_option = click.option(
@@ -53,60 +107,241 @@ config_option = click.option(
 )
 
 
-@cli.command()
+def project_options(f):
+    """The options that say what the project is and how to read it: `check` and `models` share them."""
+    options = [
+        require_option,
+        config_option,
+        click.option("--isolated", is_flag=True, help="Read no config file: defaults and command-line options only."),
+        click.option(
+            "--exclude",
+            multiple=True,
+            metavar="PATTERNS",
+            help="Gitignore-style patterns to skip, replacing the default excludes (comma-separated, repeatable).",
+        ),
+        click.option(
+            "--extend-exclude",
+            multiple=True,
+            metavar="PATTERNS",
+            help="Gitignore-style patterns to skip, on top of the excludes (comma-separated, repeatable).",
+        ),
+        click.option(
+            "--respect-gitignore/--no-respect-gitignore",
+            default=None,
+            help="Skip files ignored by .gitignore, .git/info/exclude and git's global excludes (default: yes).",
+        ),
+        click.option(
+            "--cache-dir",
+            type=click.Path(file_okay=False),
+            default=None,
+            help="Where the cache lives (default: .modelreg_cache/ at the project root).",
+        ),
+        click.option("--no-cache", is_flag=True, help="Neither read nor write the cache."),
+        click.option("-q", "--quiet", is_flag=True, help="Print results only, no summary or notes."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _command_line(isolated, exclude, extend_exclude, respect_gitignore, cache_dir, select=None, extend_select=(), ignore=()):
+    return CommandLine(
+        isolated=isolated,
+        exclude=_patterns(exclude) if exclude else None,
+        extend_exclude=_patterns(extend_exclude),
+        respect_gitignore=respect_gitignore,
+        cache_dir=cache_dir,
+        select=_codes(select),
+        extend_select=_codes(extend_select) or (),
+        ignore=_codes(ignore) or (),
+    )
+
+
+CHECK_HELP = f"""Check the project: report models the registry does not import (MR001) and other registry problems.
+
+PATHS default to `.`. The whole project holding the first PATH is analyzed
+(registration is a property of the project); diagnostics located under the
+PATHs are reported. `-` reads the text of one file from stdin (name it with
+--stdin-filename).
+
+{EXIT_CODES_HELP}
+"""
+
+
+@cli.command(help=CHECK_HELP)
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text", show_default=True)
-@require_option
-@config_option
-@click.option("-q", "--quiet", is_flag=True, help="Print diagnostics only, no summary.")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when diagnostics are reported.")
 @click.option("--fix", "do_fix", is_flag=True, help="Edit the registry: add missing imports, remove stale ones.")
-@click.option("--diff", "show_diff", is_flag=True, help="Print the diff --fix would apply; write nothing.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the diff --fix would apply; write nothing; exit 1 when there is a diff.")
 @click.option("--show-fixes", is_flag=True, help="With --fix: list each statement added or removed.")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="With --fix: exit 1 whenever a file was changed.")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache (.modelreg_cache/).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when diagnostics are reported.")
+@click.option(
+    "--output-format",
+    "--format",
+    "fmt",
+    type=FormatChoice(NAMES),
+    default="concise",
+    show_default=True,
+    help="How to print diagnostics (`--format text` = concise).",
+)
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False), default=None, help="Write the output to this file instead of stdout.")
+@click.option("--statistics", is_flag=True, help="Print the number of diagnostics per rule instead of the diagnostics.")
+@click.option("--select", multiple=True, metavar="CODES", help="Report only these rules (codes, prefixes or ALL; comma-separated, repeatable); replaces the config's selection.")
+@click.option("--extend-select", multiple=True, metavar="CODES", help="Report these rules too, on top of the selection.")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Do not report these rules.")
+@project_options
+@click.option("--show-settings", is_flag=True, help="Print the resolved settings (root, config file, import roots, registries and how each was found, bases, excludes) and exit.")
+@click.option("--show-files", is_flag=True, help="Print the files analyzed and exit.")
+@click.option("-v", "--verbose", is_flag=True, help="Say on stderr why each model is or is not registered (the import chain, or where it breaks).")
+@click.option("--stdin-filename", type=click.Path(dir_okay=False), default=None, help="Check the text on stdin as the content of this file (with PATH `-`, or no PATH).")
 def check(
-    paths, fmt, require, config_file, quiet, exit_zero, do_fix, show_diff, show_fixes, exit_non_zero_on_fix, no_cache
+    paths, do_fix, show_diff, show_fixes, exit_non_zero_on_fix, exit_zero, fmt, output_file, statistics,
+    select, extend_select, ignore, require, config_file, isolated, exclude, extend_exclude, respect_gitignore,
+    cache_dir, no_cache, quiet, show_settings, show_files, verbose, stdin_filename,
 ):
-    """Report models the registry does not import (MR001) and other registry problems."""
+    options = _command_line(isolated, exclude, extend_exclude, respect_gitignore, cache_dir, select, extend_select, ignore)
     paths = paths or (".",)
+    use_cache = not no_cache
+    stdin = _stdin(paths, stdin_filename, do_fix or show_diff)
+    if stdin is not None:
+        paths = (stdin_filename,)
+    if show_files or show_settings:
+        _inspect(paths, config_file, require, options, use_cache, fmt, show_files, output_file)
+        sys.exit(EXIT_CLEAN)
     if show_diff:
-        outcome = api.fix(paths, config_file=config_file, require=require, dry_run=True, use_cache=not no_cache)
+        outcome = api.fix(paths, config_file=config_file, require=require, dry_run=True, use_cache=use_cache, options=options)
         _echo_errors(outcome.errors)
         diff = "".join(unified_diff(fx) for fx in outcome.fixes)
-        click.echo(diff, nl=False)
+        _emit(diff, output_file)
         if not quiet:
             n = sum(fx.fixed for fx in outcome.fixes)
             click.echo(f"Would fix {n} error{'s' if n != 1 else ''}." if n else "No fixes available.", err=True)
         sys.exit(EXIT_ERROR if outcome.errors else (EXIT_FINDINGS if diff else EXIT_CLEAN))
     if do_fix:
-        outcome = api.fix(paths, config_file=config_file, require=require, use_cache=not no_cache)
+        outcome = api.fix(paths, config_file=config_file, require=require, use_cache=use_cache, options=options)
         report = outcome.report
         _echo_errors(outcome.errors)
         if not quiet:
-            for fx in outcome.fixes:
-                n = fx.fixed
-                click.echo(f"Fixed {n} error{'s' if n != 1 else ''} in {text_report.display_path(fx.path)}"
-                           + (":" if show_fixes else ""), err=True)
-                if show_fixes:
-                    for line in fx.removed:
-                        click.echo(f"  - {line}", err=True)
-                    for line in fx.added:
-                        click.echo(f"  + {line}", err=True)
+            _echo_fixes(outcome.fixes, show_fixes)
     else:
         outcome = None
-        report = api.check(paths, config_file=config_file, require=require, use_cache=not no_cache, reuse=True)
-    color = use_color()
-    out = FORMATS[fmt](report, color=color and fmt == "text")
-    if out:
-        click.echo(out, nl=False, color=color)
-    if not quiet and fmt == "text":
+        report = api.check(
+            paths, config_file=config_file, require=require, use_cache=use_cache, reuse=not verbose,
+            options=options, stdin=stdin,
+        )
+    if verbose:
+        _explain(report, paths if stdin is None else ())
+    fmt = ALIASES.get(fmt, fmt)
+    color = use_color() and output_file is None and fmt in HUMAN
+    if statistics:
+        out = render_statistics(report, fmt)
+    else:
+        out = FORMATS[fmt](report, color=color)
+    _emit(out, output_file, color)
+    if not quiet and fmt in HUMAN:
         click.echo(text_report.summary(report, fixable_hint=not do_fix), err=True)
     if outcome is not None and outcome.errors:
         sys.exit(EXIT_ERROR)
     if outcome is not None and exit_non_zero_on_fix and outcome.changed:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN if exit_zero else report.exit_code)
+
+
+def _echo_fixes(fixes, show_fixes: bool) -> None:
+    """`Fixed N errors in PATH` per file on stderr; with --show-fixes each statement removed and added."""
+    for fx in fixes:
+        n = fx.fixed
+        click.echo(
+            f"Fixed {n} error{'s' if n != 1 else ''} in {text_report.display_path(fx.path)}" + (":" if show_fixes else ""),
+            err=True,
+        )
+        if show_fixes:
+            for line in fx.removed:
+                click.echo(f"  - {line}", err=True)
+            for line in fx.added:
+                click.echo(f"  + {line}", err=True)
+
+
+def _stdin(paths, stdin_filename, fixing) -> Optional[Tuple[str, bytes]]:
+    """(path, text) when the text of a file is to be read from stdin, else None."""
+    if "-" not in paths and (stdin_filename is None or paths != (".",)):
+        if stdin_filename is not None:
+            raise click.UsageError("--stdin-filename reads stdin: give `-` as the only PATH (or no PATH)")
+        return None
+    if paths != ("-",) and paths != (".",):
+        raise click.UsageError("`-` (stdin) must be the only PATH")
+    if stdin_filename is None:
+        raise click.UsageError("reading stdin (`-`) needs --stdin-filename PATH: the file the text stands for")
+    if fixing:
+        raise click.UsageError("--fix and --diff edit files on disk: they cannot be combined with stdin")
+    return stdin_filename, click.get_binary_stream("stdin").read()
+
+
+def _emit(out: str, output_file: Optional[str], color: bool = False) -> None:
+    if output_file is None:
+        if out:
+            click.echo(out, nl=False, color=color)
+        return
+    directory = os.path.dirname(os.path.abspath(output_file))
+    try:
+        os.makedirs(directory, exist_ok=True)
+        with open(output_file, "w", encoding="utf-8", newline="\n") as f:
+            f.write(click.unstyle(out))
+    except OSError as exc:
+        raise ConfigError(f"{output_file}: cannot write the output file: {exc.strerror or exc}") from None
+
+
+def render_statistics(report, fmt: str) -> str:
+    """`--statistics`: one line per rule reported, `COUNT  CODE  [*] name` (`[*]`: --fix fixes some)."""
+    from .rules import BY_CODE
+
+    counts: dict = {}
+    for d in report.diagnostics:
+        n, fixable = counts.get(d.code, (0, 0))
+        counts[d.code] = (n + 1, fixable + d.fixable)
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    if fmt not in HUMAN:
+        data = [
+            {"code": code, "name": BY_CODE[code].NAME, "count": n, "fixable": fixable}
+            for code, (n, fixable) in rows
+        ]
+        return json.dumps(data, indent=2) + "\n"
+    width = max((len(str(n)) for _, (n, _) in rows), default=1)
+    return "".join(
+        f"{n:>{width}}\t{code}\t{'[*]' if fixable else '[ ]'} {BY_CODE[code].NAME}\n" for code, (n, fixable) in rows
+    )
+
+
+def _inspect(paths, config_file, require, options, use_cache, fmt, show_files, output_file) -> None:
+    """--show-files / --show-settings: analyze (never reusing a stored report) and describe."""
+    from . import settings
+
+    if show_files:
+        cfg = api.load_config(list(paths), config_file, options, require=require)
+        _emit(settings.render_files(discover.walk(cfg), cfg.root), output_file)
+        return
+    report = api.check(paths, config_file=config_file, require=require, use_cache=use_cache, options=options)
+    data = settings.settings_data(report.analysis)
+    _emit(json.dumps(data, indent=2) + "\n" if fmt == "json" else settings.render_text(data), output_file)
+
+
+def _explain(report, paths) -> None:
+    """-v: on stderr, the root and config, the registries, then each model's verdict and reason."""
+    from .explain import explain_all
+
+    analysis = report.analysis
+    if analysis is None:
+        return
+    cfg = analysis.config
+    click.echo(f"modelreg: root {cfg.root} (config: {cfg.config_file or 'none'}, require = {cfg.require!r})", err=True)
+    click.echo(f"modelreg: {report.files} files, {report.models_found} models", err=True)
+    for reg in analysis.registries:
+        module = reg.module.name if reg.module else "does not exist"
+        click.echo(f"modelreg: registry {analysis.rel(reg.path)} ({module}): found by {reg.source}", err=True)
+    scopes = [os.path.abspath(p) for p in paths]
+    scopes = [] if cfg.root in scopes else scopes
+    for line in explain_all(analysis, scopes):
+        click.echo(f"modelreg: {line}", err=True)
 
 
 def _echo_errors(errors) -> None:
@@ -134,12 +369,12 @@ def unified_diff(fx) -> str:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@require_option
-@config_option
-def models(paths, fmt, require, config_file):
-    """List every model modelreg finds, its base, and whether its registry registers it."""
-    report = api.check(paths or (".",), config_file=config_file, require=require)
+@click.option("--output-format", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@project_options
+def models(paths, fmt, require, config_file, isolated, exclude, extend_exclude, respect_gitignore, cache_dir, no_cache, quiet):
+    """List every model modelreg finds, its base, and whether its registry registers it. PATHS default to `.`."""
+    options = _command_line(isolated, exclude, extend_exclude, respect_gitignore, cache_dir)
+    report = api.check(paths or (".",), config_file=config_file, require=require, use_cache=not no_cache, options=options)
     data = api.inventory(report)
     if fmt == "json":
         click.echo(json.dumps(data, indent=2))
@@ -154,12 +389,66 @@ def models(paths, fmt, require, config_file):
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+    if quiet:
+        return
     if data["registries"]:
         click.echo("")
         for r in data["registries"]:
             click.echo(f"registry {r['path']} ({r['module'] or 'missing'}): found by {r['source']}")
     else:
         click.echo("\nno registry found (add __all_models.py or [tool.modelreg] registry = \"path\")")
+
+
+@cli.command()
+@click.argument("code", required=False)
+@click.option("--all", "show_all", is_flag=True, help="Every rule.")
+@click.option(
+    "--output-format", "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
+)
+def rule(code, show_all, fmt):
+    """Explain a rule: what it finds, why it matters, an example, its fix (e.g. `modelreg rule MR001`)."""
+    from .rules import BY_CODE, docs
+
+    if (code is None) == (not show_all):
+        raise click.UsageError("give a rule code (`modelreg rule MR001`) or --all")
+    if show_all:
+        found = docs.all_docs()
+    else:
+        if code.upper() not in BY_CODE:
+            raise ConfigError(f"unknown rule code {code!r} (known: {', '.join(BY_CODE)})")
+        found = [docs.rule_doc(BY_CODE[code.upper()])]
+    if fmt == "json":
+        data = [docs.as_data(d) for d in found]
+        click.echo(json.dumps(data if show_all else data[0], indent=2))
+    elif fmt == "markdown":
+        click.echo(docs.readme_pages(found), nl=False)
+    else:
+        click.echo("\n".join(docs.as_text(d) for d in found), nl=False)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False))
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing.")
+def clean(paths, quiet):
+    """Remove modelreg's caches under PATHS (default `.`).
+
+    A cache is a directory holding the `.gitignore` modelreg writes into its
+    caches, whatever its name (`.modelreg_cache`, or a `cache-dir`). Only the files
+    modelreg writes there are deleted; a cache directory holding anything else is
+    kept, with that file, and named.
+    """
+    from .cache import find_cache_directories, remove_cache_directory
+
+    for top in paths or (".",):
+        for directory in find_cache_directories(top):
+            others = remove_cache_directory(directory)
+            if quiet:
+                continue
+            shown = text_report.display_path(directory)
+            if others:
+                click.echo(f"Cleaned {shown} (kept {', '.join(others)}: not modelreg's)", err=True)
+            else:
+                click.echo(f"Removed {shown}", err=True)
 
 
 @cli.command()

@@ -39,9 +39,74 @@ class Config:
     roots: Tuple[str, ...] = ()  # relative to root
     respect_gitignore: bool = True
     cache_dir: Optional[str] = None
+    select: Optional[Tuple[str, ...]] = None  # None: every rule
+    extend_select: Tuple[str, ...] = ()
+    per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()  # (gitignore-style pattern, codes)
 
     def with_overrides(self, **kw) -> "Config":
         return replace(self, **{k: v for k, v in kw.items() if v is not None})
+
+    def enabled(self) -> Tuple[str, ...]:
+        """The rule codes reported: (select, else every rule) + extend-select - ignore."""
+        chosen = set(all_codes() if self.select is None else self.select) | set(self.extend_select)
+        return tuple(c for c in all_codes() if c in chosen and c not in self.ignore)
+
+    def ignored_in(self, rel_path: str) -> Tuple[str, ...]:
+        """The codes per-file-ignores turns off for a file (path relative to the root, `/` separators)."""
+        out: Tuple[str, ...] = ()
+        for pattern, codes in self.per_file_ignores:
+            if _pattern_matches(pattern, rel_path):
+                out += codes
+        return out
+
+
+def all_codes() -> Tuple[str, ...]:
+    from .rules import RULES
+
+    return tuple(r.CODE for r in RULES)
+
+
+def rule_codes(values, where: str) -> Tuple[str, ...]:
+    """Rule selectors -> codes: a code (MR001), a prefix (MR0, MR), or ALL. Anything else is an
+    error naming it (exit 2)."""
+    known = all_codes()
+    out = []
+    for value in values:
+        sel = value.strip().upper()
+        matched = known if sel == "ALL" else tuple(c for c in known if sel and c.startswith(sel))
+        if not matched:
+            raise ConfigError(f"{where}: unknown rule code {value!r} (known: {', '.join(known)}, a prefix of them, or ALL)")
+        out.extend(c for c in matched if c not in out)
+    return tuple(out)
+
+
+def select_on_command_line(cfg: "Config", select=None, extend_select=(), ignore=()) -> "Config":
+    """The command line's selection on top of the config's, as ruff layers them: `--select` replaces
+    the config's select, extend-select and ignore; otherwise `--extend-select` adds codes (also ones
+    the config ignores) and `--ignore` removes more."""
+    select = rule_codes(select, "--select") if select is not None else None
+    extend = rule_codes(extend_select, "--extend-select")
+    ignore = rule_codes(ignore, "--ignore")
+    if select is not None:
+        return replace(cfg, select=select, extend_select=extend, ignore=ignore)
+    kept = tuple(c for c in cfg.ignore if c not in extend)
+    return replace(
+        cfg,
+        extend_select=cfg.extend_select + tuple(c for c in extend if c not in cfg.extend_select),
+        ignore=kept + tuple(c for c in ignore if c not in kept),
+    )
+
+
+_SPECS: dict = {}
+
+
+def _pattern_matches(pattern: str, rel_path: str) -> bool:
+    spec = _SPECS.get(pattern)
+    if spec is None:
+        import pathspec
+
+        spec = _SPECS[pattern] = pathspec.GitIgnoreSpec.from_lines([pattern])
+    return spec.match_file(rel_path)
 
 
 _KEYS = {
@@ -55,6 +120,9 @@ _KEYS = {
     "roots",
     "respect-gitignore",
     "cache-dir",
+    "select",
+    "extend-select",
+    "per-file-ignores",
 }
 
 
@@ -102,7 +170,35 @@ def _has_section(path: str) -> bool:
     return "modelreg" in _read_toml(path).get("tool", {})
 
 
-def load(start: str, config_path: Optional[str] = None) -> Config:
+@dataclass(frozen=True)
+class CommandLine:
+    """Settings given on the command line, applied over the config file's (``None``/empty: unset)."""
+
+    isolated: bool = False  # read no config file
+    exclude: Optional[Tuple[str, ...]] = None
+    extend_exclude: Tuple[str, ...] = ()
+    respect_gitignore: Optional[bool] = None
+    cache_dir: Optional[str] = None  # relative to the current directory
+    select: Optional[Tuple[str, ...]] = None
+    extend_select: Tuple[str, ...] = ()
+    ignore: Tuple[str, ...] = ()
+
+    def apply(self, cfg: Config) -> Config:
+        cfg = cfg.with_overrides(
+            exclude=self.exclude,
+            respect_gitignore=self.respect_gitignore,
+            cache_dir=os.path.abspath(self.cache_dir) if self.cache_dir else None,
+        )
+        if self.extend_exclude:
+            cfg = replace(cfg, extend_exclude=cfg.extend_exclude + self.extend_exclude)
+        return select_on_command_line(cfg, self.select, self.extend_select, self.ignore)
+
+
+def load(start: str, config_path: Optional[str] = None, isolated: bool = False) -> Config:
+    if isolated:
+        if config_path is not None:
+            raise ConfigError("--config and --isolated cannot be combined: --isolated reads no config file")
+        return Config(root=find_root(start)[0])
     if config_path is not None:
         config_path = os.path.abspath(config_path)
         if not os.path.isfile(config_path):
@@ -160,8 +256,12 @@ def parse(table: dict, root: str, where: str) -> Config:
         kw["exclude"] = _strings(table["exclude"], "exclude", where)
     if "extend-exclude" in table:
         kw["extend_exclude"] = _strings(table["extend-exclude"], "extend-exclude", where)
-    if "ignore" in table:
-        kw["ignore"] = tuple(c.upper() for c in _strings(table["ignore"], "ignore", where))
+    for key in ("select", "extend-select", "ignore"):
+        if key in table:
+            codes = rule_codes(_strings(table[key], key, where), f"{where}: [tool.modelreg] {key}")
+            kw[key.replace("-", "_")] = codes
+    if "per-file-ignores" in table:
+        kw["per_file_ignores"] = _per_file_ignores(table["per-file-ignores"], where)
     if "roots" in table:
         kw["roots"] = _strings(table["roots"], "roots", where)
     if "respect-gitignore" in table:
@@ -171,6 +271,16 @@ def parse(table: dict, root: str, where: str) -> Config:
     if "cache-dir" in table:
         kw["cache_dir"] = _strings(table["cache-dir"], "cache-dir", where)[0]
     return Config(root=root, config_file=where, **kw)
+
+
+def _per_file_ignores(value, where: str) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f'{where}: [tool.modelreg] per-file-ignores must be a table {{"pattern" = ["MR001"]}}')
+    out = []
+    for pattern, codes in value.items():
+        key = f"per-file-ignores {pattern!r}"
+        out.append((pattern, rule_codes(_strings(codes, key, where), f"{where}: [tool.modelreg] {key}")))
+    return tuple(out)
 
 
 def check_require(value, where: str) -> str:

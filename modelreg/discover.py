@@ -53,7 +53,7 @@ def walk(config: Config, dirs: Optional[List[tuple]] = None) -> List[str]:
     cache = os.path.normpath(os.path.join(root, config.cache_dir)) if config.cache_dir else None
     out: List[str] = []
     # stack of (directory, [(base dir, gitignore spec)...])
-    outer = _enclosing_gitignores(root) if config.respect_gitignore else ()
+    outer = _enclosing_gitignores(root) + _git_excludes(root) if config.respect_gitignore else ()
     stack: List[Tuple[str, tuple]] = [(root, outer)]
     visited = {os.path.realpath(root)}  # directories reached, by real path: a link loop ends here
     linked = False
@@ -160,6 +160,69 @@ def _enclosing_gitignores(root: str) -> tuple:
                 return ()  # the project itself is ignored up there (say, generated): those rules are not its own
             out.append((directory, spec))
     return tuple(out)
+
+
+# -- git's other ignore files: .git/info/exclude and core.excludesFile ----------------------------
+
+
+def _git_excludes(root: str) -> tuple:
+    """(work tree, spec) for .git/info/exclude and git's global excludes file, when the project is
+    in a git work tree: git applies both to every file of it, relative to the work tree's top."""
+    return tuple((top, spec) for top, path in git_exclude_files(root) if (spec := _spec(_read_lines(path))) is not None)
+
+
+def git_exclude_files(root: str) -> List[Tuple[str, str]]:
+    """(work tree top, path) of the exclude files git reads for this project, existing ones only:
+    core.excludesFile (from the repository's, the user's and the system's git config; else
+    $XDG_CONFIG_HOME/git/ignore or ~/.config/git/ignore), then the repository's info/exclude."""
+    top = root
+    while not os.path.exists(os.path.join(top, ".git")):
+        parent = os.path.dirname(top)
+        if parent == top:
+            return []
+        top = parent
+    common = _git_common_dir(os.path.join(top, ".git"))
+    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    configs = [] if os.environ.get("GIT_CONFIG_NOSYSTEM") else ["/etc/gitconfig"]
+    user = os.environ.get("GIT_CONFIG_GLOBAL")
+    configs += [user] if user else [os.path.join(xdg, "git", "config"), os.path.expanduser("~/.gitconfig")]
+    if common is not None:
+        configs.append(os.path.join(common, "config"))
+    excludes_file = None
+    for cfg in configs:  # later files win, as in git
+        excludes_file = _git_config_value(cfg, "core", "excludesfile") or excludes_file
+    candidates = [os.path.expanduser(excludes_file) if excludes_file else os.path.join(xdg, "git", "ignore")]
+    if common is not None:
+        candidates.append(os.path.join(common, "info", "exclude"))
+    return [(top, os.path.join(top, c)) for c in candidates if os.path.isfile(os.path.join(top, c))]
+
+
+def _git_common_dir(dot_git: str) -> Optional[str]:
+    """The repository directory of a `.git` directory, or of a `.git` file (`gitdir: ...`: a
+    worktree or submodule, whose shared files are in its `commondir`)."""
+    git_dir = dot_git
+    if os.path.isfile(dot_git):
+        line = next((x for x in _read_lines(dot_git) if x.startswith("gitdir:")), None)
+        if line is None:
+            return None
+        git_dir = os.path.normpath(os.path.join(os.path.dirname(dot_git), line[len("gitdir:") :].strip()))
+    common = _read_lines(os.path.join(git_dir, "commondir"))
+    return os.path.normpath(os.path.join(git_dir, common[0].strip())) if common else git_dir
+
+
+def _git_config_value(path: str, section: str, key: str) -> Optional[str]:
+    """`key` of `[section]` in a git config file (the last one wins; `[include]` is not followed)."""
+    current, value = None, None
+    for raw in _read_lines(path):
+        line = raw.strip()
+        if line.startswith("["):
+            current = line[1:].split("]", 1)[0].strip().lower()
+        elif current == section and "=" in line:
+            name, _, v = line.partition("=")
+            if name.strip().lower() == key:
+                v = v.split(" #", 1)[0].split(" ;", 1)[0].strip()
+                value = v[1:-1] if len(v) >= 2 and v[0] == v[-1] == '"' else v
+    return value
 
 
 def _ignored(path: str, rel: str, is_dir: bool, config_spec, ignores) -> bool:

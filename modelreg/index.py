@@ -390,7 +390,25 @@ def _noqa_lines(text: str):
         if m:
             codes = m.group("codes")
             out.append((lineno, tuple(c.upper() for c in re.split(r"[,\s]+", codes) if c) if codes else None))
+        file_level = _file_noqa(line)
+        if file_level is not False:
+            out.append((0, file_level))
     return tuple(out)
+
+
+_FILE_NOQA_RE = re.compile(
+    r"^\s*#\s*modelreg:\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?\s*$", re.IGNORECASE
+)
+
+
+def _file_noqa(line: str):
+    """A file-level `# modelreg: noqa` (None: every code) or `# modelreg: noqa: MR001, MR005` (the
+    codes), on a line of its own, recorded at line 0; False when the line is no such directive."""
+    m = _FILE_NOQA_RE.match(line)
+    if m is None:
+        return False
+    codes = m.group("codes")
+    return tuple(c.upper() for c in re.split(r"[,\s]+", codes) if c) if codes else None
 
 
 def dotted(node: ast.AST) -> Optional[str]:

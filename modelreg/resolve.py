@@ -125,6 +125,23 @@ class Project:
         self._module_models: Dict[str, tuple] = {}
         self.used_by: Dict[str, Set[str]] = {}
 
+    def settings_details(self) -> dict:
+        """For --show-settings: each import root modelreg considered, why, and whether modules are
+        named from it (see modelreg.imports)."""
+        top = self.config.root
+        rel = lambda p: os.path.relpath(p, top).replace(os.sep, "/")  # noqa: E731
+        listed = {r.path for r in self.graph.roots}
+        rows = [
+            {"path": rel(r.path), "why": r.reason, "kind": r.kind, "names-modules": r.path in self.by_root}
+            for r in self.graph.roots
+        ]
+        rows += [
+            {"path": rel(p), "why": "the project's own imports resolve there", "kind": "entry", "names-modules": True}
+            for p in sorted(self.by_root)
+            if p not in listed
+        ]
+        return {"import-roots-considered": rows}
+
     # -- facts and modules ----------------------------------------------------
 
     def facts(self, module: Module) -> FileFacts:

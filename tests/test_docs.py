@@ -32,3 +32,47 @@ def test_every_config_key_in_the_readme_example_is_a_known_key():
     keys = set(re.findall(r"^([a-z-]+) =", block, re.M)) - {"base", "registry"}
     assert keys <= _KEYS, keys - _KEYS
     assert {"require", "exclude", "extend-exclude", "ignore", "roots", "respect-gitignore", "cache-dir"} <= keys
+    assert {"select", "extend-select"} <= keys and "[tool.modelreg.per-file-ignores]" in README
+
+
+def test_the_command_line_section_lists_every_option_of_every_command():
+    import click
+
+    from modelreg.cli import cli
+
+    section = README.split("## Command line\n", 1)[1].split("\n## ", 1)[0]
+    missing = []
+    for name, command in cli.commands.items():
+        assert f"modelreg {name}" in section or name == "check", name
+        for param in command.params:
+            if isinstance(param, click.Option):
+                for opt in param.opts + param.secondary_opts:
+                    if not re.search(rf"(?<![\w-]){re.escape(opt)}(?![\w-])", section):
+                        missing.append(f"{name} {opt}")
+    assert not missing, f"README's command-line section does not mention: {missing}"
+
+
+def test_every_output_format_is_documented_in_the_formats_table():
+    from modelreg.report import NAMES
+
+    for name in NAMES:
+        assert f"| `{name}`" in README, name
+
+
+def test_the_pre_commit_snippets_rev_is_a_tag_of_this_repository_or_says_to_pin_a_commit():
+    import subprocess
+
+    snippet = README.split("## pre-commit", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
+    rev = re.search(r"^\s*rev:\s*(\S+(?: \S+)?)", snippet, re.M).group(1).split("  ")[0].strip()
+    tags = subprocess.run(["git", "tag", "--list"], cwd=REPO, capture_output=True, text=True).stdout.split()
+    if rev in tags:
+        return
+    assert rev == "<commit sha>", rev
+    after = README.split("## pre-commit", 1)[1].split("\n## ", 1)[0]
+    assert "git ls-remote" in after and "full SHA" in after
+
+
+def test_the_quickstart_says_the_first_command_exits_1_on_purpose_and_how_long_the_tests_take():
+    quickstart = README.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    assert "exits 1 **on purpose**" in quickstart
+    assert re.search(r"about \d+(-\d+)? minutes", quickstart)

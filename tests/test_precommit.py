@@ -90,11 +90,19 @@ def test_fix_hook_rewrites_the_registry_and_the_next_run_passes(sample, env):
     assert again.returncode == 0, again.stdout + again.stderr
 
 
+def readme_snippet() -> str:
+    """The README's pre-commit configuration, exactly as a user copies it."""
+    readme = (REPO / "README.md").read_text()
+    return readme.split("## pre-commit", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+
+
 def _install_hooks(sample, env):
-    head = sh(["git", "rev-parse", "HEAD"], REPO, env).stdout.strip()
-    (sample / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {REPO}\n    rev: {head}\n    hooks:\n      - id: modelreg\n"
-    )
+    # the README's snippet with its two placeholders filled in as it says: this repository, and the
+    # full SHA of its newest commit (`git ls-remote <URL> HEAD`)
+    head = sh(["git", "ls-remote", str(REPO), "HEAD"], REPO, env).stdout.split()[0]
+    config = readme_snippet().replace("<URL of this repository>", str(REPO)).replace("<commit sha>", head)
+    assert "<" not in config.split("#")[0]
+    (sample / ".pre-commit-config.yaml").write_text(config)
     sh([*PRE_COMMIT, "install"], sample, env)
 
 

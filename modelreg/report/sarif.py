@@ -8,29 +8,22 @@ from pathlib import Path
 
 from .. import __version__
 from ..rules import RULES
+from ..rules.docs import as_markdown, as_text, rule_doc
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def rule_entry(rule) -> dict:
-    doc = (rule.__doc__ or "").strip()
+    doc = rule_doc(rule)
     return {
-        "id": rule.CODE,
-        "name": rule.NAME,
-        "shortDescription": {"text": rule.SUMMARY},
-        "fullDescription": {"text": _section(doc, "What it finds") or rule.SUMMARY},
-        "help": {"text": doc, "markdown": doc},
-        "defaultConfiguration": {"level": "warning" if rule.CODE == "MR100" else "error"},
-        "properties": {"fixable": rule.FIX_TITLE is not None},
+        "id": doc.code,
+        "name": doc.name,
+        "shortDescription": {"text": doc.summary},
+        "fullDescription": {"text": " ".join(doc.section("What it finds").split()) or doc.summary},
+        "help": {"text": as_text(doc), "markdown": as_markdown(doc)},
+        "defaultConfiguration": {"level": "warning" if doc.code == "MR100" else "error"},
+        "properties": {"fixable": doc.fixable},
     }
-
-
-def _section(doc: str, title: str) -> str:
-    marker = f"## {title}"
-    if marker not in doc:
-        return ""
-    body = doc.split(marker, 1)[1].split("\n## ", 1)[0]
-    return " ".join(body.split())
 
 
 def data(report) -> dict:

@@ -3,6 +3,8 @@
 ## What it finds
 A model class, Core table or imperative mapping whose defining module is not
 registered by the registry that governs its declarative base (or metadata).
+Reported at the class name; the message names the model, the registry and the
+statement that would register it.
 
 ## Why it matters
 SQLAlchemy only knows a table once the module defining its model has been
@@ -23,8 +25,9 @@ Use instead: add `import pypi_org.data.audit` (in the registry's own style) to
 `pypi_org/data/__all_models.py`.
 
 ## Fix
-`modelreg --fix` adds the import to the registry, in the registry's own style.
-Safe: it only adds an import of a module of your own project that defines a model.
+Safe: `modelreg --fix` adds that statement to the registry, in the registry's
+own style (README: "Fixing"). It only adds an import of a module of your own
+project that defines a model.
 """
 
 from __future__ import annotations

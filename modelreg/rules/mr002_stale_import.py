@@ -16,8 +16,9 @@ import pypi_org.data.downloads   # downloads.py was deleted
 ```
 
 ## Fix
-`modelreg --fix` removes the statement (or only the stale name of a multi-name
-import) together with the comment line attached to it. Safe: the statement can
+Safe: `modelreg --fix` removes the statement - or only the stale name of a
+multi-name import - with its attached directive comment (`# noinspection ...`)
+and the blank separator line it brought. Other comments stay. The statement can
 only fail at runtime.
 """
 

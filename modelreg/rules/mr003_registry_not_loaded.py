@@ -4,7 +4,8 @@
 Alembic's `env.py` sets `target_metadata` from a base, but none of its
 module-level imports loads that base's registry. Also a module that calls
 `Base.metadata.create_all(...)` without the registry being imported by that
-module or by the function making the call.
+module or by the function making the call. Reported at the `target_metadata`
+line (or at the `create_all` call).
 
 ## Why it matters
 Autogenerate compares the database with `target_metadata`; when the registry is
@@ -20,10 +21,10 @@ target_metadata = Base.metadata
 ```
 
 ## Fix
-For env.py, `modelreg --fix` adds `import <registry>  # noqa: F401` right after
-the statement that imports the base. Safe: importing the registry is what
-env.py is meant to do. The `create_all()` case is not fixed automatically
-(where to import is a design decision).
+Safe, for env.py only: `modelreg --fix` adds `import <registry module>  # noqa: F401`
+right after the statement that imports the base; importing the registry is what
+env.py is meant to do. The `create_all()` case is not fixed automatically:
+where to import the registry is a design decision.
 """
 
 from __future__ import annotations

@@ -17,9 +17,11 @@ registry = "app/db/all_models.py"   # the file does not exist
 ```
 
 ## Fix
-`modelreg --fix` creates the registry with a short header comment and one
-`import pkg.mod  # noqa: F401` per model module, sorted. Safe: it only creates
-a new file of imports.
+Safe: `modelreg --fix` creates the file: a short header docstring, then
+`import pkg.mod  # noqa: F401` per model module, sorted
+(`from pkg.mod import Cls  # noqa: F401` in class mode). Without config it is
+created as `__all_models.py` beside the base's module. It only creates a new
+file of imports.
 """
 
 from __future__ import annotations

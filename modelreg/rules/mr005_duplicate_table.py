@@ -7,8 +7,8 @@ definition, naming the table and the first definition.
 
 ## Why it matters
 SQLAlchemy raises `InvalidRequestError: Table '...' is already defined for this
-MetaData instance` as soon as both modules are imported - typically when the
-registry is completed.
+MetaData instance` as soon as both modules are imported - typically right after
+the registry is completed.
 
 ## Example
 ```python

@@ -3,7 +3,9 @@
 ## What it finds
 A registry that imports modules through names computed at runtime
 (`importlib.import_module(name)`, `__import__`), other than the common loop over
-`pkgutil.iter_modules(pkg.__path__)` / `walk_packages`, which modelreg understands.
+`pkgutil.iter_modules(pkg.__path__)` / `walk_packages`, which modelreg
+understands - in the registry itself, or (in `reachable` mode) in a module it
+runs.
 
 ## Why it matters
 modelreg cannot tell statically which models such a registry loads. Rather than

@@ -27,7 +27,9 @@ Use instead: tell modelreg what the base is, `base = ["company_lib.orm.Model"]` 
 (or `roots = [...]` when the base lives in a folder of the project that is not found).
 
 ## Fix
-None: configure `base` or `roots`, or make the import one modelreg can read.
+None: configure `base` or `roots`, make the import one modelreg can read, or add
+`# noqa: MR007` to a class that is no SQLAlchemy model (a mongoengine document that
+copies `__tablename__`).
 """
 
 from __future__ import annotations

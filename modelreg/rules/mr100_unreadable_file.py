@@ -1,17 +1,37 @@
 """MR100 unreadable-file
 
 ## What it finds
-A Python file modelreg cannot read or parse: a syntax error, bytes that are not
-valid in the file's encoding, a permission error.
+A file modelreg needs to read that cannot be read or parsed (syntax error,
+invalid encoding, permission denied), reported at the line of the error with the
+parser's or the OS's reason. modelreg needs a file when it may define a model
+(it mentions SQLAlchemy, SQLModel or a name bound to a base, model, `db`,
+`registry()` or `MetaData()`), when it is a registry or Alembic's `env.py`, or
+when a registry imports it (directly or not).
 
 ## Why it matters
-modelreg cannot see the models or imports of such a file, so its verdicts about
-them may be incomplete. Every other file is still checked.
+Its models and imports are invisible to modelreg; the rest of the project is
+still checked. While a registry (or a module it runs) cannot be parsed, MR001 is
+held back for its models rather than guessed.
 
 ## Example
 ```python
 class Audit(SqlAlchemyBase)   # missing colon
 ```
+`audit.py:8:28: MR100 cannot analyze file: syntax error: expected ':'`
+
+## Not necessarily reported
+Syntax errors in files that cannot define or register a model. The fast path
+reads imports, class headers, module-level statements and the SQLAlchemy
+dunders, and skips function bodies and ordinary class-body statements; before it
+reports a model as unregistered, it parses that model's file completely: a
+syntax error anywhere in it is MR100 at its line, and no MR001 (registering a
+module Python cannot import would break the registry).
+`modelreg.check(paths, full=True)` parses every file completely and reports
+every error.
+
+## Not reported
+Bytes that are not UTF-8 inside the comments of a file without a coding cookie:
+CPython imports such a file. Anywhere else they are MR100.
 
 ## Fix
 None: fix the file.

@@ -1,0 +1,63 @@
+"""`--output-format full`: as ruff prints it - the header line (`[*]` when `--fix` fixes it), the
+source line with a caret under the name, and the fix title.
+
+    pkg/data/audit.py:4:7: MR001 [*] model Audit (pkg.data.audit) is not registered: ...
+      |
+    4 | class Audit(Base):
+      |       ^^^^^ MR001
+      |
+      = help: Import its module in the registry
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional
+
+import click
+
+from ..rules import BY_CODE
+from .text import display_path
+
+
+def _source_lines(path: str, cache: Dict[str, Optional[List[str]]]) -> Optional[List[str]]:
+    if path not in cache:
+        from ..index import decode
+
+        try:
+            with open(path, "rb") as f:
+                cache[path] = decode(f.read()).splitlines()
+        except (OSError, UnicodeDecodeError, SyntaxError, LookupError):
+            cache[path] = None
+    return cache[path]
+
+
+def render_one(d, lines: Optional[List[str]], color: bool = False) -> str:
+    loc = f"{display_path(d.path)}:{d.line}:{d.column}:"
+    code = d.code
+    marker = " [*]" if d.fixable else ""
+    if color:
+        loc, code = click.style(loc, bold=True), click.style(code, fg="red", bold=True)
+        marker = click.style(marker, fg="cyan") if marker else ""
+    out = [f"{loc} {code}{marker} {d.message}"]
+    if lines is not None and 1 <= d.line <= len(lines):
+        number = str(d.line)
+        gutter = " " * len(number)
+        source = lines[d.line - 1].rstrip()
+        start = d.column - 1
+        end = d.end_column - 1 if d.end_line == d.line else len(source)
+        width = max(1, min(end, max(len(source), start + 1)) - start)
+        # the caret line keeps the source line's tabs, so it lines up however tabs are shown
+        pad = "".join(c if c == "\t" else " " for c in source[:start])
+        caret = "^" * width
+        if color:
+            caret = click.style(caret, fg="red", bold=True)
+        out += [f"{gutter} |", f"{number} | {source}", f"{gutter} | {pad}{caret} {d.code}", f"{gutter} |"]
+    rule = BY_CODE.get(d.code)
+    if d.fixable and rule is not None and rule.FIX_TITLE:
+        out.append(f"  = help: {rule.FIX_TITLE}")
+    return "\n".join(out) + "\n"
+
+
+def render(report, color: bool = False) -> str:
+    cache: Dict[str, Optional[List[str]]] = {}
+    return "\n".join(render_one(d, _source_lines(d.path, cache), color) for d in report.diagnostics)
