@@ -81,7 +81,9 @@ def walk(config: Config, dirs: Optional[List[tuple]] = None) -> List[str]:
                 is_file = not is_dir and entry.is_file()  # follows file symlinks
                 if not is_dir and not is_file and entry.is_symlink() and entry.is_dir():
                     real = os.path.realpath(entry.path)  # a package reached through a link (app/models -> libs/...)
-                    is_dir = real not in visited and not root.startswith(real + os.sep)
+                    here = os.path.realpath(directory)
+                    # never a link to the directory itself or one above it (a loop), nor one reached before
+                    is_dir = real not in visited and not (here + os.sep).startswith(real + os.sep)
                     visited.add(real)
                     linked = linked or is_dir
             except OSError:
