@@ -72,8 +72,9 @@ class Root:
 # -- 1. roots ---------------------------------------------------------------------------------------
 
 
-def infer_roots(config: Config, paths: Iterable[str]) -> List[Root]:
-    """The project's import roots, declared ones first, each once."""
+def infer_roots(config: Config, paths: Sequence[str], shared_only: bool = False) -> List[Root]:
+    """The project's import roots, declared ones first, each once. ``shared_only``: only the roots every
+    module sees (explicit and implicit), without walking the file list for packages and entry points."""
     root = config.root
     found: Dict[str, Root] = {}
 
@@ -90,18 +91,24 @@ def infer_roots(config: Config, paths: Iterable[str]) -> List[Root]:
     declared = _packaging_roots(root) + _pytest_roots(root) + _alembic_roots(root, paths) + _deploy_roots(root)
     for path, reason in declared:
         add(path, reason, "explicit")
-    dirs = sorted({os.path.dirname(p) for p in paths})
+    src = os.path.join(root, "src")
+    if shared_only:
+        if os.path.isdir(src) and any(p.startswith(src + os.sep) for p in paths):
+            add(src, "src layout", "implicit")
+        add(root, "project directory", "implicit")
+        return list(found.values())
+    dirs = _dirs(paths)
     tops: Dict[str, Optional[str]] = {}
     for d in dirs:
         top = _chain_top(d, tops)
         if top is not None:
             add(top, "above the topmost __init__.py of a package", "package")
-    src = os.path.join(root, "src")
     if os.path.isdir(src) and any(d == src or d.startswith(src + os.sep) for d in dirs):
         add(src, "src layout", "implicit")
     add(root, "project directory", "implicit")
+    sep = os.sep
     for p in sorted(paths):
-        name = os.path.basename(p)
+        name = p[p.rfind(sep) + 1 :]
         if name in ENTRY_POINTS:
             add(os.path.dirname(p), f"directory of the entry point {name}", "entry")
     return list(found.values())
@@ -224,8 +231,9 @@ def _alembic_roots(root: str, paths: Iterable[str]) -> List[Tuple[str, str]]:
     """``prepend_sys_path`` of the project's alembic.ini files (the project root's, and one beside each
     directory that holds an env.py)."""
     inis = [os.path.join(root, "alembic.ini")]
+    tail = os.sep + "env.py"
     for p in paths:
-        if p.endswith(os.sep + "env.py"):
+        if p.endswith(tail):
             d = os.path.dirname(p)
             inis += [os.path.join(d, "alembic.ini"), os.path.join(os.path.dirname(d), "alembic.ini")]
     out: List[Tuple[str, str]] = []
@@ -253,9 +261,15 @@ def _parts(directory: str, root: str) -> Optional[Tuple[str, ...]]:
     """The package name parts of `directory` under `root`, or None when it is not under it."""
     if directory == root:
         return ()
-    if not directory.startswith(root.rstrip(os.sep) + os.sep):
+    prefix = root.rstrip(os.sep) + os.sep
+    if not directory.startswith(prefix):
         return None
-    return tuple(os.path.relpath(directory, root).split(os.sep))
+    return tuple(directory[len(prefix):].split(os.sep))
+
+
+def _dirs(paths: Iterable[str]) -> List[str]:
+    sep = os.sep
+    return sorted({p[: p.rfind(sep)] or sep for p in paths})
 
 
 def import_lines(data: bytes) -> List[str]:
@@ -289,8 +303,9 @@ class Naming:
         self.evidence_files: List[str] = []
         self._decided: Dict[str, Optional[str]] = {}
         self._tops: Dict[str, Optional[str]] = {}
+        self._dir_info: Dict[str, Tuple[str, Tuple[str, ...], bool]] = {}
         self._votes: Dict[str, Counter] = {}
-        dirs = sorted({os.path.dirname(p) for p in paths})
+        dirs = _dirs(paths)
         undeclared = [r.path for r in self.roots if not r.declared]
         # a directory some entry point's folder contains besides another root: the imports decide
         ambiguous = [
@@ -409,7 +424,21 @@ class Naming:
 
     def module(self, path: str) -> Optional[Module]:
         """The module a file is imported as; None when its path is no valid module name."""
-        return make_module(path, self.root_of(os.path.dirname(path)))
+        cut = path.rfind(os.sep)
+        directory = path[:cut] or os.sep
+        info = self._dir_info.get(directory)
+        if info is None:
+            root = self.root_of(directory)
+            parts = _parts(directory, root) if root is not None else None
+            if parts is None:
+                root, parts = directory, ()
+            info = self._dir_info[directory] = (root, parts, all(p.isidentifier() for p in parts))
+        root, parts, valid = info
+        stem = path[cut + 1 : -3]
+        is_package = stem == "__init__"
+        if not valid or not path.endswith(".py") or not (is_package or stem.isidentifier()) or (is_package and not parts):
+            return None
+        return Module(path, ".".join(parts + (() if is_package else (stem,))), root, is_package)
 
 
 def default_root(roots: Sequence[Root], directory: str, memo: Dict[str, Optional[str]]) -> Optional[str]:
@@ -496,7 +525,7 @@ class ModuleGraph:
     def __init__(self, config: Config, modules: Sequence[Module], roots: Optional[Sequence[Root]] = None):
         self.config = config
         self.modules = list(modules)
-        self.roots = list(roots) if roots is not None else infer_roots(config, [m.path for m in modules])
+        self.roots = list(roots) if roots is not None else infer_roots(config, [m.path for m in modules], shared_only=True)
         self.by_root: Dict[str, Dict[str, Module]] = {}
         for m in self.modules:
             self.by_root.setdefault(m.root, {})[m.name] = m

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .config import Config
-from .imports import ModuleGraph
+from .imports import ModuleGraph, infer_roots
 from .types import MODULE, Assign, Call, ClassDef, FileFacts, ImportStmt, ModelInfo, Module, Registry
 
 REGISTRY_FILENAME = "__all_models.py"
@@ -130,10 +130,11 @@ class Project:
         named from it (see modelreg.imports)."""
         top = self.config.root
         rel = lambda p: os.path.relpath(p, top).replace(os.sep, "/")  # noqa: E731
-        listed = {r.path for r in self.graph.roots}
+        roots = infer_roots(self.config, [m.path for m in self.modules])
+        listed = {r.path for r in roots}
         rows = [
             {"path": rel(r.path), "why": r.reason, "kind": r.kind, "names-modules": r.path in self.by_root}
-            for r in self.graph.roots
+            for r in roots
         ]
         rows += [
             {"path": rel(p), "why": "the project's own imports resolve there", "kind": "entry", "names-modules": True}
