@@ -164,6 +164,26 @@ def _packaging_roots(root: str) -> List[Tuple[str, str]]:
         for p in wheel.get("packages", []) or []:
             if isinstance(p, str):
                 out.append((os.path.join(root, os.path.dirname(p.rstrip("/"))), "hatch wheel packages"))
+    scripts = {}
+    project = data.get("project", {})
+    if isinstance(project, dict):
+        for key in ("scripts", "gui-scripts"):
+            if isinstance(project.get(key), dict):
+                scripts.update(project[key])
+    if isinstance(poetry, dict) and isinstance(poetry.get("scripts"), dict):
+        scripts.update({k: v for k, v in poetry["scripts"].items() if isinstance(v, str)})
+    try:
+        subdirs = sorted(e.path for e in os.scandir(root) if e.is_dir() and not e.name.startswith("."))
+    except OSError:
+        subdirs = []
+    bases = [p for p, _ in out] + [os.path.join(root, "src"), root] + subdirs
+    for name, target in sorted(scripts.items()):
+        module = target.partition(":")[0].strip() if isinstance(target, str) else ""
+        rel = module.replace(".", os.sep)
+        for base in bases:
+            if module and (os.path.isfile(os.path.join(base, rel + ".py")) or os.path.isdir(os.path.join(base, rel))):
+                out.append((base, f"console script {name} = {target}"))
+                break
     return out
 
 

@@ -530,3 +530,12 @@ def test_a_model_file_no_import_can_name_is_said_not_dropped(tmp_path, run):
         "this file (the folder `my-app` is no Python identifier); if it runs from a folder below, name that "
         "folder in `roots = [...]` under [tool.modelreg]"
     ]
+
+
+def test_a_console_script_makes_the_folder_its_module_resolves_under_a_root(tmp_path):
+    root = tmp_path / "proj"
+    (root / "lib/tool").mkdir(parents=True)
+    (root / "lib/tool/cli.py").write_text("")
+    (root / "pyproject.toml").write_text('[project]\nname = "tool"\n\n[project.scripts]\ntool = "tool.cli:main"\n')
+    roots = {os.path.relpath(r.path, root): r.reason for r in infer_roots(load(str(root)), [])}
+    assert roots["lib"] == "console script tool = tool.cli:main"
