@@ -319,6 +319,7 @@ class Naming:
         self.config = config
         self.roots = infer_roots(config, paths)
         self.declared = [r.path for r in self.roots if r.declared]
+        self._configured = [os.path.normpath(os.path.join(config.root, r)) for r in config.roots]
         self.all_roots = [r.path for r in self.roots]
         self.evidence_files: List[str] = []
         self._decided: Dict[str, Optional[str]] = {}
@@ -411,6 +412,11 @@ class Naming:
             return self._decided[directory]
         self._decided[directory] = None  # cycle guard
         chosen = None
+        configured = [r for r in self._configured if _parts(directory, r) is not None]
+        if configured:  # `roots` in [tool.modelreg] override everything else
+            chosen = max(configured, key=len)
+            self._decided[directory] = chosen
+            return chosen
         votes = self._votes.get(directory)
         if votes:
             best = max(votes.values())

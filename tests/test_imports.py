@@ -341,6 +341,13 @@ def test_declared_roots_are_read_from_packaging_pytest_and_alembic(tmp_path):
 def test_configured_roots_win_over_every_inference(tmp_path):
     found = names(tmp_path, {"backend/db/session.py": "", "backend/__init__.py": ""}, pyproject='[tool.modelreg]\nroots = ["backend"]\n')
     assert found["backend/db/session.py"] == "db.session"
+    # even over the evidence of the project's imports
+    found = names(
+        tmp_path / "b",
+        {"site/app.py": "import site.data.users\n", "site/data/users.py": ""},
+        pyproject='[tool.modelreg]\nroots = ["site"]\n',
+    )
+    assert found["site/data/users.py"] == "data.users"
 
 
 def test_import_lines_are_read_without_parsing():
