@@ -269,7 +269,7 @@ def _modules_id(cfg: config_mod.Config, mods: Sequence) -> str:
     import hashlib
 
     h = hashlib.sha256(repr((repr(cfg), discover.import_root_of(cfg.root))).encode())
-    h.update("\0".join([m.path for m in mods]).encode())
+    h.update("\0".join([m.path for m in mods]).encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 
 
@@ -442,14 +442,15 @@ def check(
         from .store import stat_key
 
         cache_mod.ensure_directory(cfg.root, cfg.cache_dir)
+        started = cache_mod.now_ns()  # before any file is stat'ed or read (see cache.racy)
         dirs: List[tuple] = []
         files = discover.walk(cfg, dirs)
         stats = {f: stat_key(f) for f in files}
         struct = cache_mod.structure(cfg, scopes, files, dirs)
-        fingerprint = cache_mod.fingerprint(struct, stats)
+        fingerprint = cache_mod.fingerprint(struct, stats, started)
         stored = cache_mod.load_result(cfg.root, cfg.cache_dir)
         if stored is not None and (
-            stored.fingerprint == fingerprint or _refreshed(cfg, stored, struct, fingerprint, stats, opened)
+            stored.fingerprint == fingerprint or _refreshed(cfg, stored, struct, fingerprint, stats, opened, started)
         ):
             return Report(
                 cfg.root, [Diagnostic(*d) for d in stored.diagnostics], stored.files, [], [], model_count=stored.models
@@ -465,7 +466,7 @@ def check(
             structure=struct,
         )
         diagnostics = run_rules(analysis, scopes)
-    except (RecursionError, MemoryError):
+    except (RecursionError, MemoryError, config_mod.ConfigError):
         raise
     except Exception:
         if not use_cache:
@@ -505,7 +506,7 @@ def check(
 REFRESH_LIMIT = 200
 
 
-def _refreshed(cfg, stored, struct: str, fingerprint: str, stats, opened: list) -> bool:
+def _refreshed(cfg, stored, struct: str, fingerprint: str, stats, opened: list, started: Optional[int] = None) -> bool:
     """Whether the previous report still holds although some files' bytes changed: nothing else
     changed (same structure) and no changed file changed anything modelreg reads from it (a comment,
     a method body, a column). The cache then takes the new stat keys, and the report the new fingerprint."""
@@ -529,7 +530,7 @@ def _refreshed(cfg, stored, struct: str, fingerprint: str, stats, opened: list) 
     if fresh:
         updated = dict(entries)
         updated.update(fresh)
-        cache.save(updated, cache.names)
+        cache.save(updated, cache.names, started)
     cache_mod.save_result(cfg.root, cfg.cache_dir, stored._replace(fingerprint=fingerprint, index_id=cache.id))
     return True
 

@@ -169,7 +169,9 @@ def parse(table: dict, root: str, where: str) -> Config:
             raise ConfigError(f"{where}: [tool.modelreg] respect-gitignore must be true or false")
         kw["respect_gitignore"] = table["respect-gitignore"]
     if "cache-dir" in table:
-        kw["cache_dir"] = _strings(table["cache-dir"], "cache-dir", where)[0]
+        if not isinstance(table["cache-dir"], str) or not table["cache-dir"]:
+            raise ConfigError(f"{where}: [tool.modelreg] cache-dir must be a directory name (a non-empty string)")
+        kw["cache_dir"] = table["cache-dir"]
     return Config(root=root, config_file=where, **kw)
 
 

@@ -169,6 +169,9 @@ class FactStore:
         self._candidates: Dict[tuple, List[str]] = {}  # (names, version) -> candidates
         # names under which a file without words (None) is known to be no candidate
         self.known_names: Set[str] = set(cache.names) if cache is not None else set()
+        # before any file is read: entries read within the tick of their file's last change are
+        # saved unverified (cache.racy)
+        self.started_ns = cache_mod.now_ns()
 
     # -- loading ----------------------------------------------------------------------
 
@@ -309,7 +312,7 @@ class FactStore:
                 fresh[path] = (tuple(key), tokens)
                 tokens = None
             entries[path] = (tuple(key), trig, tokens, facts)
-        self.cache.save(entries, names)
+        self.cache.save(entries, names, self.started_ns)
         # the words file is rewritten (megabytes) when many files' words are new to it; a file
         # whose words it lacks is read again if ever the names grow
         others = sum(1 for e in entries.values() if e[2] is None)
