@@ -212,3 +212,44 @@ def test_a_file_older_than_a_clock_tick_is_trusted_from_its_size_and_mtime():
     assert racy((10, now - 1_000_000), now) and not racy((10, now - 10**9 - 1_234_567), now)
     entries = {"old": ((1, now - 10**10 - 7), True, None, None), "new": ((1, now - 7), True, None, None)}
     assert verified(entries, now) == {"old": entries["old"], "new": (UNVERIFIED, True, None, None)}
+
+
+# -- 2 and 4. deep inheritance chains and wide modules: no RecursionError, linear time ----------------
+
+
+def chain_files(n: int, registered: int = 1) -> Dict[str, str]:
+    """C0(C1), C1(C2), ... C(n-1)(Base), one module each, every module importing its parent from the
+    next: the first module's class is the deepest. The registry imports the first `registered` modules
+    (reachable mode: importing m0 imports the whole chain)."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/base.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+        "pkg/__all_models.py": "",
+    }
+    for i in range(n):
+        parent, where = ("Base", "pkg.base") if i == n - 1 else (f"C{i + 1}", f"pkg.m{i + 1:05d}")
+        files[f"pkg/m{i:05d}.py"] = f"from {where} import {parent}\n\n\nclass C{i}({parent}):\n    pass\n"
+    return files
+
+
+def mr001_models(report) -> set:
+    return {d.model for d in report.diagnostics if d.code == "MR001"}
+
+
+def test_a_1200_deep_inheritance_chain_is_classified_without_recursion_error_in_every_mode(tree):
+    root = tree(dict(chain_files(1200), **{"pkg/__all_models.py": "import pkg.m00600\n"}))
+    expected = {f"pkg.m{i:05d}.C{i}" for i in range(600)}  # m600 imports m601 ... the base: those are registered
+    full = modelreg.check([str(root)], full=True, use_cache=False)
+    assert mr001_models(full) == expected
+    assert mr001_models(modelreg.check([str(root)], use_cache=False)) == expected
+    assert mr001_models(modelreg.check([str(root)])) == expected  # through the cache, twice
+    assert mr001_models(modelreg.check([str(root)])) == expected
+
+
+def test_33000_classes_in_one_module_are_all_found(tree):
+    body = ["from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"]
+    body += [f"\n\nclass M{i}({'M%d' % (i - 1) if i % 2 else 'Base'}):\n    __tablename__ = 't{i}'\n" for i in range(33000)]
+    root = tree({"pkg/__init__.py": "", "pkg/models.py": "".join(body), "pkg/__all_models.py": "import pkg.models\n"})
+    report = modelreg.check([str(root)], use_cache=False)
+    assert report.diagnostics == []
+    assert {m.name for m in report.models if not m.abstract} == {f"M{i}" for i in range(33000)}
