@@ -232,6 +232,19 @@ def chain_files(n: int, registered: int = 1) -> Dict[str, str]:
     return files
 
 
+def forward_chain_files(n: int) -> Dict[str, str]:
+    """C0(Base) in m0, Ci(C(i-1)) in mi: the last module's class is the deepest; nothing registered."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/base.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+        "pkg/__all_models.py": "",
+    }
+    for i in range(n):
+        parent, where = ("Base", "pkg.base") if i == 0 else (f"C{i - 1}", f"pkg.m{i - 1:05d}")
+        files[f"pkg/m{i:05d}.py"] = f"from {where} import {parent}\n\n\nclass C{i}({parent}):\n    pass\n"
+    return files
+
+
 def mr001_models(report) -> set:
     return {d.model for d in report.diagnostics if d.code == "MR001"}
 
@@ -246,10 +259,113 @@ def test_a_1200_deep_inheritance_chain_is_classified_without_recursion_error_in_
     assert mr001_models(modelreg.check([str(root)])) == expected
 
 
-def test_33000_classes_in_one_module_are_all_found(tree):
+def test_12000_classes_in_one_module_are_all_found(tree):
     body = ["from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"]
-    body += [f"\n\nclass M{i}({'M%d' % (i - 1) if i % 2 else 'Base'}):\n    __tablename__ = 't{i}'\n" for i in range(33000)]
+    body += [f"\n\nclass M{i}({'M%d' % (i - 1) if i % 2 else 'Base'}):\n    __tablename__ = 't{i}'\n" for i in range(12000)]
     root = tree({"pkg/__init__.py": "", "pkg/models.py": "".join(body), "pkg/__all_models.py": "import pkg.models\n"})
     report = modelreg.check([str(root)], use_cache=False)
     assert report.diagnostics == []
-    assert {m.name for m in report.models if not m.abstract} == {f"M{i}" for i in range(33000)}
+    assert {m.name for m in report.models if not m.abstract} == {f"M{i}" for i in range(12000)}
+
+
+# -- 6 (and 2). the language server: the client's own URIs, the CLI's verdicts, never dying --------------
+
+import asyncio  # noqa: E402
+
+import pytest_lsp  # noqa: E402
+from lsprotocol import types as t  # noqa: E402
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities  # noqa: E402
+
+CHAIN = 500
+
+
+@pytest.fixture
+def lsp_root(tmp_path, request):
+    """A project under a directory whose name has a space and non-ASCII letters, holding a 500-module
+    inheritance chain that nothing registers and a module with a percent sign in its file name.
+    (Indirect parameter: the pyproject.toml.)"""
+    root = tmp_path / "space proj ü" / "app"
+    pyproject = getattr(request, "param", "")
+    write_tree(root, dict(forward_chain_files(CHAIN), **{"pyproject.toml": pyproject, "pkg/rate_100%.py": "x = 1\n"}))
+    return root
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "modelreg", "server"]))
+async def lsp(lsp_client: LanguageClient, lsp_root: Path):
+    await lsp_client.initialize_session(
+        t.InitializeParams(capabilities=client_capabilities("visual-studio-code"), root_uri=lsp_root.as_uri())
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def published_after(client: LanguageClient, uri: str, action, seconds: float = 60):
+    client.diagnostics.pop(uri, None)
+    action()
+    for _ in range(int(seconds * 100)):
+        if uri in client.diagnostics:
+            return list(client.diagnostics[uri])
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"nothing published under {uri}; published: {sorted(client.diagnostics)}")
+
+
+def did_open(client: LanguageClient, path: Path, text: str = None):
+    item = t.TextDocumentItem(
+        uri=path.as_uri(), language_id="python", version=1, text=path.read_text() if text is None else text
+    )
+    return lambda: client.text_document_did_open(t.DidOpenTextDocumentParams(text_document=item))
+
+
+async def test_the_server_publishes_under_the_clients_uri_and_agrees_with_the_cli_deep_in_a_chain(lsp, lsp_root):
+    rel = f"pkg/m{CHAIN - 1:05d}.py"  # the far end: 499 classes between it and the base
+    target = lsp_root / rel
+    assert "%20" in target.as_uri() and "%C3%BC" in target.as_uri()
+    diags = await published_after(lsp, target.as_uri(), did_open(lsp, target))
+    cli = [d for d in modelreg.check([str(lsp_root)], use_cache=False).diagnostics if d.path == str(target)]
+    assert [(d.code, d.line - 1, d.column - 1) for d in cli] == [("MR001", 3, 6)]
+    assert [(d.code, d.range.start.line, d.range.start.character) for d in diags] == [("MR001", 3, 6)]
+    assert [d.message for d in diags] == [d.message for d in cli]
+    # a file name with a percent sign is its own document too
+    odd = lsp_root / "pkg/rate_100%.py"
+    assert await published_after(lsp, odd.as_uri(), did_open(lsp, odd)) == []
+
+
+async def test_the_server_outlives_a_deep_chain_opened_from_its_far_end_and_a_broken_buffer(lsp, lsp_root):
+    first = lsp_root / f"pkg/m{CHAIN - 2:05d}.py"  # deep in the chain, opened first
+    diags = await published_after(lsp, first.as_uri(), did_open(lsp, first))
+    assert [d.code for d in diags] == ["MR001"]
+    broken = lsp_root / "pkg/m00001.py"
+    diags = await published_after(lsp, broken.as_uri(), did_open(lsp, broken, "class C1(C0:\n"))
+    assert [d.code for d in diags] == ["MR100"]
+    # still alive and answering: C0 is still a model; the classes past the broken link are not known
+    # to be models while its module does not parse
+    zeroth = lsp_root / "pkg/m00000.py"
+    assert [d.code for d in await published_after(lsp, zeroth.as_uri(), did_open(lsp, zeroth))] == ["MR001"]
+    assert list(lsp.diagnostics[first.as_uri()]) == []
+
+
+@pytest.mark.parametrize("opened", [CHAIN - 1, CHAIN // 2, 3])
+def test_the_servers_first_analysis_with_one_file_open_deep_in_a_chain_agrees_with_the_cli(tmp_path, opened):
+    """What the server runs on didOpen: a Session over the on-disk store, the open file an extra candidate."""
+    from modelreg import api, config, discover
+    from modelreg.store import FactStore
+
+    root = write_tree(tmp_path / "proj", dict(forward_chain_files(CHAIN), **{"pyproject.toml": ""}))
+    cfg = config.load(str(root))
+    modules, _ = discover.modules(discover.walk(cfg), cfg)
+    store = FactStore(modules, None)
+    store.prepare()
+    path = str(root / f"pkg/m{opened:05d}.py")
+    _, diagnostics = api.Session(cfg, modules, store.facts, store).analyze(extra_candidates={path})
+    cli = modelreg.check([str(root)], use_cache=False).diagnostics
+    assert len(cli) == CHAIN
+    assert [(d.code, d.path, d.line) for d in diagnostics] == [(d.code, d.path, d.line) for d in cli]
+
+
+@pytest.mark.parametrize("lsp_root", ['[tool.modelreg]\ncache-dir = "."\n'], indirect=True)
+async def test_a_cache_dir_holding_user_files_makes_the_server_warn_and_work_without_the_cache(lsp, lsp_root):
+    before = snapshot(lsp_root)
+    target = lsp_root / "pkg/m00002.py"
+    assert [d.code for d in await published_after(lsp, target.as_uri(), did_open(lsp, target))] == ["MR001"]
+    assert any("cache-dir '.'" in m.message and "did not create" in m.message for m in lsp.messages)
+    assert snapshot(lsp_root) == before
