@@ -369,3 +369,115 @@ async def test_a_cache_dir_holding_user_files_makes_the_server_warn_and_work_wit
     assert [d.code for d in await published_after(lsp, target.as_uri(), did_open(lsp, target))] == ["MR001"]
     assert any("cache-dir '.'" in m.message and "did not create" in m.message for m in lsp.messages)
     assert snapshot(lsp_root) == before
+
+
+# -- 8 (and 2). the Alembic guard: multidb, generated table names, warn mode, configuration errors ------
+
+HERO = (
+    "from typing import Optional\n\nfrom sqlmodel import Field, SQLModel\n\n\n"
+    "class Hero(SQLModel, table=True):\n    id: Optional[int] = Field(default=None, primary_key=True)\n"
+)
+TEAM = HERO.replace("Hero", "Team")
+
+
+def alembic(root: Path, *args, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "alembic", *args], cwd=root, capture_output=True, text=True, env=env)
+
+
+def alembic_ok(root: Path, *args, env=None) -> subprocess.CompletedProcess:
+    proc = alembic(root, *args, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
+def guard_env(mode: str) -> dict:
+    return dict(os.environ, MODELREG_TEST_GUARD=mode)
+
+
+ENV_IMPORTS = (
+    "import os\nimport sys\n\nsys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')))\n\n"
+    "import modelreg.alembic\nfrom sqlmodel import SQLModel\n\nimport app.__all_models  # noqa: F401\n\n"
+    "GUARD = os.environ.get('MODELREG_TEST_GUARD')\n"
+)
+GUARD_ARG = "process_revision_directives=modelreg.alembic.guard(mode=GUARD) if GUARD else None,\n"
+
+
+@pytest.fixture(params=["generic", "multidb"])
+def sqlmodel_alembic(tmp_path, request):
+    """A SQLModel project (tables named by SQLModel: no __tablename__) under Alembic's generic or
+    multidb template, with the guard switchable, migrated once with both tables."""
+    root = tmp_path / "heroes"
+    write_tree(root, {
+        "pyproject.toml": "",
+        "app/__init__.py": "",
+        "app/hero.py": HERO,
+        "app/team.py": TEAM,
+        "app/__all_models.py": "import app.hero\nimport app.team\n",
+    })
+    template = request.param
+    alembic_ok(root, "init", "-t", template, "alembic")
+    ini = root / "alembic.ini"
+    text = ini.read_text()
+    if template == "generic":
+        text = text.replace("driver://user:pass@localhost/dbname", f"sqlite:///{root / 'db.sqlite'}")
+    else:
+        text = text.replace("databases = engine1, engine2", "databases = engine1")
+        text = text.replace("driver://user:pass@localhost/dbname\n", f"sqlite:///{root / 'db.sqlite'}\n", 1)
+    ini.write_text(text)
+    env_py = root / "alembic/env.py"
+    text = env_py.read_text().replace("from logging.config import fileConfig\n", ENV_IMPORTS + "from logging.config import fileConfig\n", 1)
+    if template == "generic":
+        text = text.replace("target_metadata = None", "target_metadata = SQLModel.metadata")
+        text = text.replace(
+            "            connection=connection, target_metadata=target_metadata\n",
+            "            connection=connection, target_metadata=target_metadata,\n            " + GUARD_ARG,
+        )
+    else:
+        text = text.replace("target_metadata = {}", "target_metadata = {'engine1': SQLModel.metadata}")
+        text = text.replace(
+            "                target_metadata=target_metadata.get(name),\n            )\n            context.run_migrations(engine_name=name)",
+            "                target_metadata=target_metadata.get(name),\n                " + GUARD_ARG
+            + "            )\n            context.run_migrations(engine_name=name)",
+        )
+    assert GUARD_ARG in text, template
+    env_py.write_text(text)
+    alembic_ok(root, "revision", "--autogenerate", "-m", "initial", env=guard_env("error"))
+    alembic_ok(root, "upgrade", "head")
+    return root
+
+
+def revisions(root: Path) -> list:
+    return sorted((root / "alembic/versions").glob("*.py"))
+
+
+def test_the_guard_refuses_dropping_a_table_named_by_sqlmodel_in_the_generic_and_multidb_templates(sqlmodel_alembic):
+    root = sqlmodel_alembic
+    (root / "app/__all_models.py").write_text("import app.hero\n")  # the import of Team is lost
+    before = revisions(root)
+    proc = alembic(root, "revision", "--autogenerate", "-m", "oops", env=guard_env("error"))
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "Traceback" not in out, out
+    assert "FAILED: modelreg: refusing to write this revision" in out
+    assert "drop table 'team', but its model app.team.Team exists in code" in out
+    assert revisions(root) == before
+
+
+def test_the_guard_in_warn_mode_says_it_writes_the_revision(sqlmodel_alembic):
+    root = sqlmodel_alembic
+    (root / "app/__all_models.py").write_text("import app.hero\n")
+    before = revisions(root)
+    proc = alembic(root, "revision", "--autogenerate", "-m", "warned", env=guard_env("warn"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "WARNING modelreg: writing this revision anyway" in proc.stderr
+    assert "refusing" not in proc.stderr and "drop table 'team'" in proc.stderr
+    assert len(revisions(root)) == len(before) + 1
+
+
+@pytest.mark.parametrize("sqlmodel_alembic", ["generic"], indirect=True)
+def test_a_configuration_error_while_the_guard_runs_is_one_failed_line(sqlmodel_alembic):
+    root = sqlmodel_alembic
+    (root / "pyproject.toml").write_text('[tool.modelreg]\nrequire = "everything"\n')
+    proc = alembic(root, "revision", "--autogenerate", "-m", "bad config", env=guard_env("error"))
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "Traceback" not in out and "internal error" not in out, out
+    assert "FAILED: modelreg: " in out and "require must be one of reachable, module, class" in out
