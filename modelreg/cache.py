@@ -19,7 +19,7 @@ from typing import Dict, NamedTuple, Optional, Set
 from . import __version__
 from .config import ConfigError
 
-FORMAT = 6
+FORMAT = 7  # 7: DEAD scopes and exec() dynamic imports in the facts
 FILENAME = "index.marshal"
 DELTA = "index.delta.marshal"
 WORDS = "words.marshal"

@@ -481,3 +481,49 @@ def test_a_configuration_error_while_the_guard_runs_is_one_failed_line(sqlmodel_
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0 and "Traceback" not in out and "internal error" not in out, out
     assert "FAILED: modelreg: " in out and "require must be one of reachable, module, class" in out
+
+
+# -- 7. code that never runs does not count ----------------------------------------------------------------
+
+NEVER_RUNS = {
+    "if False": "if False:\n    {stmt}\n",
+    "if 0": "if 0:\n    {stmt}\n",
+    "while False": "while False:\n    {stmt}\n",
+    "if TC (an alias of TYPE_CHECKING)": "from typing import TYPE_CHECKING as TC\n\nif TC:\n    {stmt}\n",
+    "if sys.version_info < (3,)": "import sys\n\nif sys.version_info < (3,):\n    {stmt}\n",
+    "else of if True": "if True:\n    pass\nelse:\n    {stmt}\n",
+}
+
+
+@pytest.mark.parametrize("form", list(NEVER_RUNS))
+def test_a_registry_import_that_never_runs_registers_nothing(tree, run, form):
+    registry = "import pkg.data.users\n" + NEVER_RUNS[form].format(stmt="import pkg.data.audit")
+    root = tree(project(registry=registry))
+    result = run(["."], cwd=root)
+    assert result.out.startswith(AUDIT_MR001), result  # as importing the registry shows:
+    proc = subprocess.run(
+        [sys.executable, "-c", "import pkg.data.__all_models, sys; print(sorted(m for m in sys.modules if m.startswith('pkg.data.')))"],
+        cwd=root, capture_output=True, text=True,
+    )
+    assert "pkg.data.audit" not in proc.stdout and "pkg.data.users" in proc.stdout, proc.stdout + proc.stderr
+    assert mr001_models(modelreg.check([str(root)], full=True)) == {"pkg.data.audit.Audit"}
+
+
+@pytest.mark.parametrize("form", list(NEVER_RUNS))
+def test_a_model_class_that_is_never_defined_is_no_model(tree, run, form):
+    ghost = "from pkg.data.modelbase import Base\n\n" + NEVER_RUNS[form].format(
+        stmt="class Ghost(Base):\n        __tablename__ = 'ghosts'"
+    )
+    root = tree(project(registry="import pkg.data.users\nimport pkg.data.audit\n", extra={"pkg/data/ghost.py": ghost}))
+    assert (run(["."], cwd=root).exit_code, run(["models", "."], cwd=root).out.count("Ghost")) == (0, 0)
+
+
+def test_a_stale_import_that_never_runs_is_no_mr002(tree, run):
+    registry = "import pkg.data.users\nimport pkg.data.audit\nif False:\n    import pkg.data.gone\n"
+    assert run(["."], cwd=tree(project(registry=registry))).exit_code == 0
+
+
+def test_exec_of_an_import_in_a_registry_is_mr006(tree, run):
+    registry = 'import pkg.data.users\nexec("import pkg.data.audit")\n'
+    result = run(["."], cwd=tree(project(registry=registry)))
+    assert result.exit_code == 1 and result.codes() == ["MR006"], result
