@@ -786,6 +786,8 @@ def scan(data: bytes, triggers: Tuple[bytes, ...] = ()) -> Tuple[bool, bytes]:
     prefilter asks whether one of them is a model-ish name, so nothing spelled
     anywhere can escape it.
     """
+    if not data.isascii():
+        data = _as_identifiers(data)
     if b"sqlalchemy" in data or b"sqlmodel" in data or b"create_all" in data:  # _TRIGGERS, spelled out: hot
         return True, b""
     for t in triggers:
@@ -795,6 +797,19 @@ def scan(data: bytes, triggers: Tuple[bytes, ...] = ()) -> Tuple[bool, bytes]:
     if not LIBRARY_WORDS.isdisjoint(words):
         return True, b""  # a candidate under any names (they start with these): parsed up front too
     return False, b" ".join(words)
+
+
+def _as_identifiers(data: bytes) -> bytes:
+    """Non-ASCII source as the interpreter reads its identifiers: decoded by its coding cookie (a
+    latin-1 `Café` is the UTF-8 `Café` of the names), NFKC-normalized (`𝐁ase` is `Base`), in UTF-8.
+    Undecodable bytes stay as they are (the file is MR100 anyway)."""
+    import unicodedata
+
+    try:
+        text = decode(data)
+    except (SyntaxError, UnicodeError, LookupError):
+        return data
+    return unicodedata.normalize("NFKC", text).encode("utf-8", "surrogatepass")
 
 
 # -- facts as plain data (for the cache and for worker processes) -------------------------

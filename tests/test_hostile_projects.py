@@ -527,3 +527,88 @@ def test_exec_of_an_import_in_a_registry_is_mr006(tree, run):
     registry = 'import pkg.data.users\nexec("import pkg.data.audit")\n'
     result = run(["."], cwd=tree(project(registry=registry)))
     assert result.exit_code == 1 and result.codes() == ["MR006"], result
+
+
+# -- 5. the prefilter reads identifiers as Python does: NFKC, and by the file's own encoding --------------
+
+import keyword  # noqa: E402
+import tempfile  # noqa: E402
+import unicodedata  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+LATIN1_LETTERS = "éüñçøåßÉÜÑ"
+OTHER_LETTERS = "ωλжשあ"  # Greek, Cyrillic, Hebrew, Japanese: UTF-8 only
+
+
+def compatible_forms(c: str) -> list:
+    """Spellings Python's NFKC turns into `c`: the mathematical bold and fullwidth letters for ASCII."""
+    if "A" <= c <= "Z":
+        return [c, chr(0x1D400 + ord(c) - 65), chr(0xFF21 + ord(c) - 65)]
+    if "a" <= c <= "z":
+        return [c, chr(0x1D41A + ord(c) - 97), chr(0xFF41 + ord(c) - 97)]
+    return [c]
+
+
+@st.composite
+def identifiers(draw, letters: str) -> str:
+    first = draw(st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZ" + letters.upper()))
+    rest = draw(st.text(alphabet="abcdefghijklmnopqrstuvwxyz_0123456789" + letters, min_size=1, max_size=8))
+    name = unicodedata.normalize("NFKC", first + rest)
+    if not name.isidentifier() or keyword.iskeyword(name) or name in ("Base", "Model"):
+        name = "N" + name.lower() + "x"
+    return name
+
+
+@st.composite
+def spelled(draw, name: str) -> str:
+    """`name` with some letters in a compatible form (the same identifier to Python)."""
+    return "".join(draw(st.sampled_from(compatible_forms(c))) for c in name)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_the_prefilter_reports_what_a_full_parse_reports_for_unicode_identifiers(data):
+    encoding = data.draw(st.sampled_from(["utf-8", "latin-1"]), label="encoding of the model file")
+    letters = LATIN1_LETTERS if encoding == "latin-1" else LATIN1_LETTERS + OTHER_LETTERS
+    base = data.draw(identifiers(letters), label="base")
+    cls = data.draw(identifiers(letters).filter(lambda n: n != base), label="model")
+    base_spelled = data.draw(spelled(base) if encoding == "utf-8" else st.just(base), label="base as spelled")
+    cls_spelled = data.draw(spelled(cls) if encoding == "utf-8" else st.just(cls), label="model as spelled")
+    cookie = "# -*- coding: latin-1 -*-\n" if encoding == "latin-1" else ""
+    # no SQLAlchemy word in the model file: only its spelling of the base's name makes it a candidate
+    model_text = (
+        f"{cookie}from pkg.db import {base_spelled}\n\n\nclass {cls_spelled}({base_spelled}):\n"
+        f"    __tablename__ = 'things'\n"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        write_tree(root, {
+            "pyproject.toml": "",
+            "pkg/__init__.py": "",
+            "pkg/db.py": f"from sqlalchemy.orm import declarative_base\n\n{base} = declarative_base()\n",
+            "pkg/__all_models.py": "",
+        })
+        (root / "pkg/models.py").write_bytes(model_text.encode(encoding))
+        full = modelreg.check([str(root)], full=True, use_cache=False)
+        assert mr001_models(full) == {f"pkg.models.{cls}"}  # Python's own reading (ast: NFKC)
+        for report in (
+            modelreg.check([str(root)], use_cache=False),
+            modelreg.check([str(root)]),
+            modelreg.check([str(root)], reuse=True),
+        ):
+            assert [(d.code, d.path, d.line, d.model) for d in report.diagnostics] == [
+                (d.code, d.path, d.line, d.model) for d in full.diagnostics
+            ]
+
+
+def test_a_base_spelled_in_mathematical_bold_and_a_latin1_name_are_found_by_the_default_run(tree, run):
+    root = tree({
+        "pkg/__init__.py": "",
+        "pkg/db.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\nCafé = declarative_base()\n",
+        "pkg/bold.py": "from pkg.db import 𝐁ase\n\n\nclass Bold(𝐁ase):\n    __tablename__ = 'bold'\n",
+        "pkg/latin.py": "# -*- coding: latin-1 -*-\nfrom pkg.db import Café\n\n\nclass Tasse(Café):\n    __tablename__ = 'tasse'\n".encode("latin-1"),
+        "pkg/__all_models.py": "",
+    })
+    assert mr001_models(modelreg.check([str(root)], use_cache=False)) == {"pkg.bold.Bold", "pkg.latin.Tasse"}
