@@ -148,7 +148,7 @@ def _probe(python: str, registry: str, sys_path, bases, cwd: str, timeout: float
         try:
             # (the probe ends itself after `timeout`; this one is for a process that cannot)
             proc = subprocess.run(
-                [python, "-c", _PROBE, json.dumps(spec)],
+                [python, "-B", "-c", _PROBE, json.dumps(spec)],  # -B: no __pycache__ left in the project
                 stdin=subprocess.DEVNULL,
                 capture_output=True,
                 text=True,

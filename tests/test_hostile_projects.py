@@ -612,3 +612,92 @@ def test_a_base_spelled_in_mathematical_bold_and_a_latin1_name_are_found_by_the_
         "pkg/__all_models.py": "",
     })
     assert mr001_models(modelreg.check([str(root)], use_cache=False)) == {"pkg.bold.Bold", "pkg.latin.Tasse"}
+
+
+# -- the hostile corpus, end to end: every reproduction through the command line ---------------------------
+
+
+def _corpus_cache_dir_root(root: Path) -> list:
+    write_tree(root, dict(project(), **{"pyproject.toml": '[tool.modelreg]\ncache-dir = "."\n', ".gitignore": "venv/\n"}))
+    return [(["."], 2), (["--fix", "."], 2), (["models", "."], 2), (["--no-cache", "."], 1)]
+
+
+def _corpus_cache_dir_list(root: Path) -> list:
+    write_tree(root, dict(project(), **{"pyproject.toml": "[tool.modelreg]\ncache-dir = []\n"}))
+    return [(["."], 2), (["verify", "."], 2)]
+
+
+def _corpus_non_utf8_names(root: Path) -> list:
+    write_tree(root, dict(project(), **{"pyproject.toml": ""}))
+    (root / "pkg" / os.fsdecode(b"caf\xe9.py")).write_text(sa_model_module("Cafe", "cafe"))
+    (root / os.fsdecode(b"d\xfcr")).mkdir()
+    (root / os.fsdecode(b"d\xfcr") / "x.py").write_text("from pkg.data.modelbase import Base\n")
+    return [(["."], 1), (["."], 1), (["."], 1), (["models", "."], 0), (["--format", "json", "."], 1)]
+
+
+def _corpus_verify_missing_python(root: Path) -> list:
+    write_tree(root, dict(project(), **{"pyproject.toml": ""}))
+    return [(["verify", ".", "--python", "/nonexistent"], 2)]
+
+
+def _corpus_verify_noisy_exit(root: Path) -> list:
+    noisy = sa_model_module("User", "users") + "\nimport atexit\natexit.register(print, 'bye')\nprint('hi')\n"
+    write_tree(root, dict(project(extra={"pkg/data/users.py": noisy}), **{"pyproject.toml": ""}))
+    return [(["verify", "."], 0)]
+
+
+def _corpus_verify_hang(root: Path) -> list:
+    slow = "import time\n\ntime.sleep(600)\n"
+    files = project(registry="import pkg.data.users\nimport pkg.data.slow\n", extra={"pkg/data/slow.py": slow})
+    write_tree(root, dict(files, **{"pyproject.toml": ""}))
+    return [(["verify", ".", "--timeout", "2"], 1)]
+
+
+def _corpus_deep_chain(root: Path) -> list:
+    write_tree(root, dict(chain_files(1200), **{"pyproject.toml": ""}))
+    return [(["--no-cache", "."], 1), (["."], 1), (["."], 1), (["models", "."], 0)]
+
+
+def _corpus_code_that_never_runs(root: Path) -> list:
+    registry = "import sys\nimport pkg.data.users\nif sys.version_info < (3,):\n    import pkg.data.audit\nexec('import pkg.data.audit')\n"
+    write_tree(root, dict(project(registry=registry), **{"pyproject.toml": ""}))
+    return [(["."], 1), (["--diff", "."], 0)]
+
+
+def _corpus_nfkc_spelling(root: Path) -> list:
+    files = dict(project(), **{"pyproject.toml": ""})
+    files["pkg/data/bold.py"] = "from pkg.data.modelbase import 𝐁ase\n\n\nclass Bold(𝐁ase):\n    __tablename__ = 'bold'\n"
+    write_tree(root, files)
+    return [(["."], 1), (["--fix", "."], 0), (["."], 0)]
+
+
+CORPUS = {
+    "a cache-dir holding the project": _corpus_cache_dir_root,
+    "a cache-dir that is a list": _corpus_cache_dir_list,
+    "file and directory names that are not UTF-8": _corpus_non_utf8_names,
+    "verify with a missing interpreter": _corpus_verify_missing_python,
+    "verify on a project printing at exit": _corpus_verify_noisy_exit,
+    "verify on an import that hangs": _corpus_verify_hang,
+    "a 1,200-deep inheritance chain": _corpus_deep_chain,
+    "a registry with code that never runs and exec": _corpus_code_that_never_runs,
+    "a base spelled in mathematical bold": _corpus_nfkc_spelling,
+}
+
+
+@pytest.mark.parametrize("case", list(CORPUS))
+def test_the_hostile_corpus_end_to_end(tmp_path, case):
+    """No traceback, no "internal error", one line on stderr for an error (exit 2), the documented exit
+    code, and no byte of the project changed - except the registry, by --fix."""
+    root = tmp_path / "proj"
+    runs = CORPUS[case](root)
+    for args, expected in runs:
+        before = snapshot(root)
+        proc = modelreg_subprocess(*args, cwd=root)
+        assert_clean_exit(proc, codes=(expected,))
+        if expected == 2:
+            assert proc.stderr.startswith("modelreg: error: ") and proc.stderr.count("\n") == 1, proc.stderr
+        after = snapshot(root)
+        if "--fix" in args and expected != 2:
+            assert {p for p in set(before) | set(after) if before.get(p) != after.get(p)} <= {REGISTRY}
+        else:
+            assert after == before, (args, set(before) ^ set(after))
