@@ -292,7 +292,7 @@ def claim(root: str, cache_dir: Optional[str]) -> str:
     holding only what modelreg writes there. A directory holding anything else - the project root,
     a source folder - is refused (ConfigError): modelreg never overwrites a file it did not create."""
     directory = cache_directory(root, cache_dir)
-    if os.path.isfile(directory) or os.path.islink(directory) and not os.path.isdir(directory):
+    if os.path.lexists(directory) and not os.path.isdir(directory):
         raise ConfigError(f"cache-dir {cache_dir!r}: {directory} is a file, not a directory")
     foreign = foreign_entries(directory)
     if foreign:

@@ -124,6 +124,18 @@ def _strings(value, key: str, where: str) -> Tuple[str, ...]:
     raise ConfigError(f"{where}: [tool.modelreg] {key} must be a string or a list of strings")
 
 
+def _patterns(patterns: Tuple[str, ...], key: str, where: str) -> Tuple[str, ...]:
+    """Gitignore-style patterns, each one valid (an invalid one is a configuration error, not a crash later)."""
+    import pathspec
+
+    for pattern in patterns:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+        except Exception as exc:  # pathspec's GitIgnorePatternError, or a ValueError from its regex
+            raise ConfigError(f"{where}: [tool.modelreg] {key}: invalid pattern {pattern!r}: {exc}") from None
+    return patterns
+
+
 def parse(table: dict, root: str, where: str) -> Config:
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: [tool.modelreg] must be a table")
@@ -132,6 +144,8 @@ def parse(table: dict, root: str, where: str) -> Config:
         raise ConfigError(f"{where}: unknown key [tool.modelreg] {unknown[0]} (known: {', '.join(sorted(_KEYS))})")
     kw: dict = {}
     registries = [RegistrySpec(r) for r in _strings(table.get("registry", []), "registry", where)]
+    if not isinstance(table.get("registries", []), list):
+        raise ConfigError(f"{where}: [tool.modelreg] registries must be a list of tables ([[tool.modelreg.registries]])")
     for i, entry in enumerate(table.get("registries", []) or []):
         if not isinstance(entry, dict) or not isinstance(entry.get("registry"), str):
             raise ConfigError(f"{where}: [[tool.modelreg.registries]] entry {i + 1} needs registry = \"path\"")
@@ -157,9 +171,9 @@ def parse(table: dict, root: str, where: str) -> Config:
     if "base" in table:
         kw["bases"] = _strings(table["base"], "base", where)
     if "exclude" in table:
-        kw["exclude"] = _strings(table["exclude"], "exclude", where)
+        kw["exclude"] = _patterns(_strings(table["exclude"], "exclude", where), "exclude", where)
     if "extend-exclude" in table:
-        kw["extend_exclude"] = _strings(table["extend-exclude"], "extend-exclude", where)
+        kw["extend_exclude"] = _patterns(_strings(table["extend-exclude"], "extend-exclude", where), "extend-exclude", where)
     if "ignore" in table:
         kw["ignore"] = tuple(c.upper() for c in _strings(table["ignore"], "ignore", where))
     if "roots" in table:

@@ -140,6 +140,30 @@ def test_a_cache_dir_that_is_not_a_string_is_a_configuration_error(tree, run):
         assert result.exit_code == 2 and "cache-dir must be a directory name" in result.err, result
 
 
+@pytest.mark.parametrize(
+    "setting, says",
+    [
+        ('extend-exclude = ["!"]', "extend-exclude: invalid pattern '!'"),
+        ('exclude = ["!"]', "exclude: invalid pattern '!'"),
+        ("registries = 3", "registries must be a list of tables"),
+        ('cache-dir = "/dev/null"', "is a file, not a directory"),
+    ],
+)
+def test_a_configuration_mistake_is_one_error_line_never_an_internal_error(tree, run, setting, says):
+    result = run(["."], cwd=tree(project(), pyproject=f"[tool.modelreg]\n{setting}\n"))
+    assert result.exit_code == 2 and result.err.startswith("modelreg: error: ") and says in result.err, result
+    assert result.err.count("\n") == 1
+
+
+def test_an_invalid_line_in_a_projects_gitignore_is_ignored_like_git_ignores_it(tree, run):
+    root = tree(project())
+    (root / ".gitignore").write_text("!\n[a-\nignored/\n")
+    (root / "ignored").mkdir()
+    (root / "ignored/models.py").write_text(sa_model_module("Hidden", "hidden").replace("pkg.data", "pkg.data"))
+    result = run(["."], cwd=root)
+    assert result.exit_code == 1 and result.out.startswith(AUDIT_MR001) and "Hidden" not in result.out, result
+
+
 def test_verify_with_an_interpreter_that_does_not_exist_is_a_usage_error(tree, run):
     root = tree(project())
     for python in ("/nonexistent", "no-such-python-anywhere"):
