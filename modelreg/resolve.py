@@ -1080,6 +1080,14 @@ def executed_by(project: Project, module: Module, stmt: ImportStmt) -> List[Modu
         out.append(pkg)
     elif target is None:
         return out
+    else:  # `from app.models.gone import X`: Python runs the packages above the missing module first
+        parts = target.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            mod, _ = project.find_module(".".join(parts[:i]), module)
+            if mod is not None:
+                out.extend(project.parents(mod))
+                out.append(mod)
+                break
     for name, _ in stmt.names:
         if name == "*":
             if pkg is not None:
