@@ -13,7 +13,9 @@ same tree, peak RSS and time per file. Scenarios: cold (no cache), warm (nothing
 changed), one model file edited in a way modelreg reads nothing of (a comment),
 the same file's model class renamed (a new model name: re-analysis), `--fix`.
 The language-server latency (didChange on a model file -> diagnostics published)
-is measured with a real LSP client for the same kinds of edit.
+is measured with a real LSP client for the same kinds of edit. `--hostile` measures
+instead the shapes that must stay linear: an inheritance chain across 3,000 modules
+and 33,000 classes in one module (cold, no cache).
 """
 
 from __future__ import annotations
@@ -183,12 +185,76 @@ async def lsp_latency(size: int, edits: int = 20) -> dict:
     return {"ready": ready, **results}
 
 
+# -- hostile shapes (issue 15): what must stay linear ------------------------------------------------
+
+BASE = "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"
+
+
+def chain_tree(modules: int) -> Path:
+    """An inheritance chain across `modules` modules: C0(Base) in m0, Ci(C(i-1)) in mi, each importing
+    its parent from the module before (single-table inheritance: no file spells a trigger word, each
+    model is found only once its parent is); the registry imports the first module only (an MR001
+    for every other model)."""
+    root = TREES / f"chain{modules}"
+    if not (root / ".generated").exists():
+        shutil.rmtree(root, ignore_errors=True)
+        (root / "pkg").mkdir(parents=True)
+        (root / "pyproject.toml").write_text("")
+        (root / "pkg/__init__.py").write_text("")
+        (root / "pkg/base.py").write_text(BASE)
+        for i in range(modules):
+            parent = "Base" if i == 0 else f"C{i - 1}"
+            where = "pkg.base" if i == 0 else f"pkg.m{i - 1:05d}"
+            (root / f"pkg/m{i:05d}.py").write_text(f"from {where} import {parent}\n\n\nclass C{i}({parent}):\n    pass\n")
+        (root / "pkg/__all_models.py").write_text("import pkg.m00000\n")
+        (root / ".generated").write_text("")
+    return root
+
+
+def wide_tree(classes: int) -> Path:
+    """One module defining `classes` models, half of them subclasses of the class before; the registry imports it."""
+    root = TREES / f"wide{classes}"
+    if not (root / ".generated").exists():
+        shutil.rmtree(root, ignore_errors=True)
+        (root / "pkg").mkdir(parents=True)
+        (root / "pyproject.toml").write_text("")
+        (root / "pkg/__init__.py").write_text("")
+        body = [BASE]
+        for i in range(classes):
+            parent = f"M{i - 1}" if i % 2 else "Base"
+            body.append(f"\n\nclass M{i}({parent}):\n    __tablename__ = 't{i}'\n")
+        (root / "pkg/models.py").write_text("".join(body))
+        (root / "pkg/__all_models.py").write_text("import pkg.models\n")
+        (root / ".generated").write_text("")
+    return root
+
+
+def hostile(repeat: int) -> None:
+    """Cold checks (no cache) of the hostile shapes: a 3,000-module chain and 33,000 classes in one module,
+    with smaller sizes beside them to show the growth."""
+    print("hostile shapes, cold check (--no-cache), median of", repeat)
+    for label, make, sizes in (
+        ("inheritance chain across modules", chain_tree, (500, 1500, 3000)),
+        ("classes in one module", wide_tree, (10000, 33000)),
+    ):
+        for n in sizes:
+            root = make(n)
+            runs = [timed(modelreg_cmd("--no-cache", "-q", "."), root) for _ in range(repeat)]
+            codes = {code for _, _, code in runs}
+            seconds = statistics.median(t for t, _, _ in runs)
+            print(f"  {label:>34}: {n:>6} -> {seconds:6.2f} s (exit {sorted(codes)})")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-lsp", action="store_true")
+    parser.add_argument("--hostile", action="store_true", help="only the hostile shapes (issue 15)")
     args = parser.parse_args(argv)
+    if args.hostile:
+        hostile(args.repeat)
+        return 0
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "modelreg")], env=env(), check=False)
     rows = [measure(size, args.repeat if size <= 10000 else max(3, args.repeat // 2)) for size in args.sizes]
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}")

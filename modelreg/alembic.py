@@ -33,7 +33,13 @@ def guard(mode: str = "error", then: Optional[Callable] = None, project: Optiona
 
     def process_revision_directives(context, revision, directives):
         if _autogenerating():
-            problems = _problems(directives, project)
+            try:
+                problems = _problems(directives, project, mode)
+            except Exception as exc:  # one line through Alembic's own error path, never a traceback
+                from .config import ConfigError
+
+                what = str(exc) if isinstance(exc, ConfigError) else f"internal error: {type(exc).__name__}: {exc}"
+                problems = [what]
             if problems:
                 text = "modelreg: " + "\n  ".join(problems)
                 if mode == "error":
@@ -66,9 +72,7 @@ def _project_root(project: Optional[str]) -> str:
     return os.path.dirname(os.path.abspath(ini)) if ini else os.getcwd()
 
 
-def _problems(directives, project: Optional[str]) -> List[str]:
-    from alembic.operations import ops
-
+def _problems(directives, project: Optional[str], mode: str = "error") -> List[str]:
     import modelreg
 
     root = _project_root(project)
@@ -78,22 +82,73 @@ def _problems(directives, project: Optional[str]) -> List[str]:
     for d in unregistered:
         where = os.path.relpath(d.path, report.root)
         problems.append(f"{d.code} {where}:{d.line}: {d.message}")
-    tables = {}
-    for m in report.models:
-        if m.table and not m.abstract:
-            tables.setdefault(m.table, f"{m.module.name}.{m.name}")
-    for script in directives:
-        for op in getattr(script.upgrade_ops, "ops", []):
-            if isinstance(op, ops.DropTableOp) and op.table_name in tables:
-                problems.append(
-                    f"the revision would drop table {op.table_name!r}, but its model {tables[op.table_name]} "
-                    "exists in code: it is only missing from the metadata because it was not imported"
-                )
+    tables = _model_tables(report)
+    for op in _drop_table_ops(directives):
+        key = _table_key(op.table_name, getattr(op, "schema", None))
+        if key in tables:
+            problems.append(
+                f"the revision would drop table {op.table_name!r}, but its model {tables[key]} "
+                "exists in code: it is only missing from the metadata because it was not imported"
+            )
     if problems:
-        header = f"refusing to write this revision ({len(problems)} problem{'s' if len(problems) != 1 else ''}):"
-        problems.insert(0, header)
+        n = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        if mode == "error":
+            problems.insert(0, f"refusing to write this revision ({n}):")
+        else:
+            problems.insert(0, f"writing this revision anyway (mode=\"warn\"), but it has {n}:")
         problems.append(f"run `modelreg --fix {root}` and autogenerate again")
     return problems
+
+
+def _drop_table_ops(directives) -> List:
+    """Every DropTableOp of the revision: one UpgradeOps per database in the multidb template
+    (`upgrade_ops_list`; `upgrade_ops` raises there), one otherwise."""
+    from alembic.operations import ops
+
+    out = []
+    for script in directives:
+        upgrade_ops_list = getattr(script, "upgrade_ops_list", None)
+        if upgrade_ops_list is None:
+            upgrade_ops_list = [script.upgrade_ops]
+        for upgrade_ops in upgrade_ops_list:
+            out.extend(op for op in getattr(upgrade_ops, "ops", []) if isinstance(op, ops.DropTableOp))
+    return out
+
+
+def _table_key(table: str, schema: Optional[str] = None) -> str:
+    return table.lower()
+
+
+def _model_tables(report) -> dict:
+    """table name (lower case) -> dotted model, for every non-abstract model of the project: its
+    `__tablename__`, or the name its library generates (SQLModel: the class name in lower case;
+    Flask-SQLAlchemy: the class name in snake case, by Flask-SQLAlchemy's own function when it is
+    installed here, which it is when the project uses it)."""
+    bases = report.analysis.project.bases if report.analysis is not None else {}
+    tables = {}
+    for m in report.models:
+        if m.abstract:
+            continue
+        names = [m.table] if m.table else _generated_names(m, bases.get(m.base))
+        for name in names:
+            tables.setdefault(_table_key(name), f"{m.module.name}.{m.name}")
+    return tables
+
+
+def _generated_names(model, base) -> List[str]:
+    how = getattr(base, "how", "") or ""
+    if how.startswith("SQLModel"):
+        return [model.name.lower()]
+    if how.startswith("Flask-SQLAlchemy"):
+        try:
+            from flask_sqlalchemy.model import camel_to_snake_case
+        except ImportError:  # (Flask-SQLAlchemy 2.x: its own rule, close to this one)
+            import re
+
+            snake = re.sub(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))", r"_\1", model.name)
+            return [snake.lower().lstrip("_")]
+        return [camel_to_snake_case(model.name)]
+    return []
 
 
 # -- helpers for durable migrations ----------------------------------------------------

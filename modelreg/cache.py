@@ -13,15 +13,76 @@ import contextlib
 import marshal
 import os
 import tempfile
+import time
 from typing import Dict, NamedTuple, Optional, Set
 
 from . import __version__
+from .config import ConfigError
 
-FORMAT = 8  # 7: file-level `# modelreg: noqa` in the facts' noqa lines; 8: optional imports, model-like classes
+FORMAT = 9  # 7: file-level `# modelreg: noqa`; 8: optional imports, model-like classes; 9: DEAD scopes and exec() dynamic imports
 FILENAME = "index.marshal"
 DELTA = "index.delta.marshal"
 WORDS = "words.marshal"
 GITIGNORE = "# created by modelreg: the cache is never committed\n*\n"
+GITIGNORE_MARK = "# created by modelreg"
+
+# A stat key that matches no file: an entry read too close to a change of its file to be trusted
+# (see `racy`); the next run reads the file again.
+UNVERIFIED = (-2, -2)
+
+
+def _utf8(text: str) -> bytes:
+    """Text to hash: file names that are not valid UTF-8 (surrogate-escaped by the OS layer) included."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+# -- "racily clean" entries (git's term) ----------------------------------------------------------
+#
+# A file's size and mtime_ns say it is unchanged only if a later edit would change them. Two edits
+# of the same size within one tick of the filesystem's clock leave both equal: if modelreg read the
+# file between the two, its entry would hide the second edit for as long as the file is not touched
+# again. Such an entry is recognizable when it is stored: the file's mtime is not older, by at least
+# one tick, than the moment the run started reading. It is stored as unverified and read again.
+
+# The kernel stamps files from a clock that lags real time by up to a scheduler tick (10 ms at HZ=100).
+CLOCK_LAG_NS = 20_000_000
+
+
+def tick_of(mtime_ns: int) -> int:
+    """The filesystem's timestamp granularity, as far as one mtime shows it: the largest power of ten
+    (up to 2 s, FAT's) dividing it - a file system with 1 s timestamps never stores a fraction."""
+    tick = 1
+    while tick < 1_000_000_000 and mtime_ns % (tick * 10) == 0:
+        tick *= 10
+    return 2 * tick if tick == 1_000_000_000 else tick
+
+
+def racy(key, started_ns: int) -> bool:
+    """Whether an entry whose stat key is `key`, read after `started_ns`, may miss an edit that kept
+    its size and mtime (the file was changed again within the tick it was read in)."""
+    mtime = key[1]
+    if mtime < 0:
+        return False
+    return mtime + tick_of(mtime) + CLOCK_LAG_NS > started_ns
+
+
+def verified(entries: Dict[str, tuple], started_ns: Optional[int]) -> Dict[str, tuple]:
+    """The entries, with the stat key of those read too close to a change of their file replaced by
+    UNVERIFIED (their facts are kept: the next run compares against them)."""
+    if started_ns is None:
+        return entries
+    out = entries
+    for path, entry in entries.items():
+        if racy(entry[0], started_ns):
+            if out is entries:
+                out = dict(entries)
+            out[path] = (UNVERIFIED,) + tuple(entry[1:])
+    return out
+
+
+def now_ns() -> int:
+    """The moment a run starts reading files (compared with the files' mtimes: see racy)."""
+    return time.time_ns()
 
 
 class IndexCache:
@@ -77,8 +138,12 @@ class IndexCache:
             if isinstance(delta.get("id"), str):
                 self.id = delta["id"]
 
-    def save(self, entries: Dict[str, tuple], names: Set[str]) -> None:
-        """Write atomically (a delta when little changed since the base); failures are not errors."""
+    def save(self, entries: Dict[str, tuple], names: Set[str], started_ns: Optional[int] = None) -> None:
+        """Write atomically (a delta when little changed since the base); failures are not errors.
+
+        started_ns: when the run started reading files; entries it may have read within the tick of
+        their file's last change are stored unverified (see racy)."""
+        entries = verified(entries, started_ns)
         changed = {p: e for p, e in entries.items() if self._base.get(p) != e}
         removed = tuple(p for p in self._base if p not in entries)
         common = {"format": FORMAT, "version": __version__, "key": self.key, "names": tuple(sorted(names))}
@@ -189,30 +254,86 @@ def cache_directory(root: str, cache_dir: Optional[str]) -> str:
     return os.path.normpath(os.path.join(root, cache_dir)) if cache_dir else os.path.join(root, ".modelreg_cache")
 
 
+# what modelreg writes into its cache directory (besides its .gitignore and `.tmp-*` files being written)
+OWN_FILES = frozenset({FILENAME, DELTA, WORDS, "result.marshal", "project.marshal", "modules.marshal"})
+
+
+def _is_own_gitignore(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(GITIGNORE_MARK)) == GITIGNORE_MARK.encode()
+    except OSError:
+        return False
+
+
+def foreign_entries(directory: str) -> list:
+    """What a directory holds that modelreg did not write there (sorted); [] when it does not exist."""
+    try:
+        names = os.listdir(directory)
+    except FileNotFoundError:
+        return []
+    except NotADirectoryError:
+        return [os.path.basename(directory)]
+    except OSError:
+        return []  # unreadable: every write will fail too, and a cache that cannot be written is no error
+    return sorted(
+        n
+        for n in names
+        if not (
+            n in OWN_FILES
+            or n.startswith(".tmp-")
+            or (n == ".gitignore" and _is_own_gitignore(os.path.join(directory, n)))
+        )
+    )
+
+
+def claim(root: str, cache_dir: Optional[str]) -> str:
+    """The cache directory, when it is modelreg's to write: missing (modelreg creates it), empty, or
+    holding only what modelreg writes there. A directory holding anything else - the project root,
+    a source folder - is refused (ConfigError): modelreg never overwrites a file it did not create."""
+    directory = cache_directory(root, cache_dir)
+    if os.path.lexists(directory) and not os.path.isdir(directory):
+        raise ConfigError(f"cache-dir {cache_dir!r}: {directory} is a file, not a directory")
+    foreign = foreign_entries(directory)
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        raise ConfigError(
+            f"cache-dir {cache_dir or '.modelreg_cache'!r}: {directory} holds files modelreg did not create "
+            f"({shown}); choose a directory of its own, e.g. \".modelreg_cache\""
+        )
+    return directory
+
+
 def ensure_directory(root: str, cache_dir: Optional[str]) -> None:
     """Create the cache directory (with its .gitignore) up front, so that creating it later does
-    not change the project root's mtime between two runs."""
+    not change the project root's mtime between two runs. Raises ConfigError for a directory that
+    is not modelreg's (see claim)."""
+    directory = claim(root, cache_dir)
     try:
-        _write_gitignore(cache_directory(root, cache_dir))
+        _write_gitignore(directory)
     except OSError:
         pass
 
 
 def _write_gitignore(directory: str) -> None:
-    """The cache directory ignores itself: written atomically, and again whenever it is not exactly ours."""
+    """The cache directory ignores itself: written atomically, and again whenever it is not exactly
+    ours - but never over a .gitignore modelreg did not write (then nothing is cached: OSError)."""
     os.makedirs(directory, exist_ok=True)
     gi = os.path.join(directory, ".gitignore")
     try:
-        with open(gi) as f:
-            if f.read() == GITIGNORE:
+        with open(gi, "rb") as f:
+            if f.read() == GITIGNORE.encode():
                 return
-    except (OSError, UnicodeDecodeError):
+    except OSError:
         pass
+    if os.path.lexists(gi) and not _is_own_gitignore(gi):
+        raise PermissionError(f"{gi} was not written by modelreg")
     _atomic_write(directory, gi, GITIGNORE.encode())
 
 
 def open_cache(root: str, cache_dir: Optional[str], key: str) -> IndexCache:
-    return IndexCache(cache_directory(root, cache_dir), key)
+    """The index cache; ConfigError when the cache directory is not modelreg's (see claim)."""
+    return IndexCache(claim(root, cache_dir), key)
 
 
 # -- the previous report, reused when nothing changed that it depends on ----------------------
@@ -230,27 +351,32 @@ def structure(cfg, scopes, files, dirs) -> str:
 
     h = hashlib.sha256()
     # (module names also depend on the packages above the root: an __init__.py up there)
-    h.update(repr((__version__, FORMAT, repr(cfg), sorted(scopes), import_root_of(cfg.root))).encode())
-    h.update("\0".join(files).encode())
+    h.update(_utf8(repr((__version__, FORMAT, repr(cfg), sorted(scopes), import_root_of(cfg.root)))))
+    h.update(_utf8("\0".join(files)))
     for directory, names in sorted(dirs, key=lambda d: d[0]):
-        h.update(f"\n{directory}\0{names!r}".encode())
+        h.update(_utf8(f"\n{directory}\0{names!r}"))
     for path in [os.path.join(cfg.root, "alembic.ini")] + ([cfg.config_file] if cfg.config_file else []):
         try:
             st = os.stat(path)
-            h.update(f"\n{path}\0{st.st_size}\0{st.st_mtime_ns}".encode())
+            h.update(_utf8(f"\n{path}\0{st.st_size}\0{st.st_mtime_ns}"))
         except OSError:
-            h.update(f"\n{path}\0-".encode())
+            h.update(_utf8(f"\n{path}\0-"))
     return h.hexdigest()
 
 
-def fingerprint(struct: str, stats) -> str:
-    """The structure plus every file's size and mtime: equal means nothing at all changed."""
+def fingerprint(struct: str, stats, started_ns: Optional[int] = None) -> str:
+    """The structure plus every file's size and mtime: equal means nothing at all changed.
+
+    With `started_ns` (when the run started reading), a file stat'ed too close to a change of it
+    (see racy) makes the fingerprint one no later run matches: the next run compares the files."""
     import hashlib
 
     h = hashlib.sha256(struct.encode())
     for path in sorted(stats):
         size, mtime = stats[path]
-        h.update(f"{path}\0{size}\0{mtime}\n".encode())
+        h.update(_utf8(f"{path}\0{size}\0{mtime}\n"))
+    if started_ns is not None and any(racy(key, started_ns) for key in stats.values()):
+        return "unverified:" + os.urandom(8).hex()
     return h.hexdigest()
 
 

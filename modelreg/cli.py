@@ -454,8 +454,15 @@ def clean(paths, quiet):
 @cli.command()
 @click.argument("path", required=False, type=click.Path(exists=True))
 @click.option("--python", "python", default=None, help="Interpreter to import the project with (default: the project's .venv/venv, else the active one).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Seconds importing one registry may take; a registry still importing then is an error naming the module it hangs in.",
+)
 @config_option
-def verify(path, python, config_file):
+def verify(path, python, timeout, config_file):
     """Import each registry and compare with the static verdicts. EXECUTES YOUR PROJECT'S CODE.
 
     This is the one modelreg command that runs project code: each registry is
@@ -465,7 +472,7 @@ def verify(path, python, config_file):
     """
     from .verify import verify as run_verify
 
-    result = run_verify([path or "."], python=python, config_file=config_file)
+    result = run_verify([path or "."], python=python, config_file=config_file, timeout=timeout)
     for m in result.mismatches:
         click.echo(f"{m.kind}: {m.what}: {m.detail}")
     n = len(result.mismatches)

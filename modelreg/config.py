@@ -220,6 +220,18 @@ def _strings(value, key: str, where: str) -> Tuple[str, ...]:
     raise ConfigError(f"{where}: [tool.modelreg] {key} must be a string or a list of strings")
 
 
+def _patterns(patterns: Tuple[str, ...], key: str, where: str) -> Tuple[str, ...]:
+    """Gitignore-style patterns, each one valid (an invalid one is a configuration error, not a crash later)."""
+    import pathspec
+
+    for pattern in patterns:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+        except Exception as exc:  # pathspec's GitIgnorePatternError, or a ValueError from its regex
+            raise ConfigError(f"{where}: [tool.modelreg] {key}: invalid pattern {pattern!r}: {exc}") from None
+    return patterns
+
+
 def parse(table: dict, root: str, where: str) -> Config:
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: [tool.modelreg] must be a table")
@@ -228,6 +240,8 @@ def parse(table: dict, root: str, where: str) -> Config:
         raise ConfigError(f"{where}: unknown key [tool.modelreg] {unknown[0]} (known: {', '.join(sorted(_KEYS))})")
     kw: dict = {}
     registries = [RegistrySpec(r) for r in _strings(table.get("registry", []), "registry", where)]
+    if not isinstance(table.get("registries", []), list):
+        raise ConfigError(f"{where}: [tool.modelreg] registries must be a list of tables ([[tool.modelreg.registries]])")
     for i, entry in enumerate(table.get("registries", []) or []):
         if not isinstance(entry, dict) or not isinstance(entry.get("registry"), str):
             raise ConfigError(f"{where}: [[tool.modelreg.registries]] entry {i + 1} needs registry = \"path\"")
@@ -253,9 +267,9 @@ def parse(table: dict, root: str, where: str) -> Config:
     if "base" in table:
         kw["bases"] = _strings(table["base"], "base", where)
     if "exclude" in table:
-        kw["exclude"] = _strings(table["exclude"], "exclude", where)
+        kw["exclude"] = _patterns(_strings(table["exclude"], "exclude", where), "exclude", where)
     if "extend-exclude" in table:
-        kw["extend_exclude"] = _strings(table["extend-exclude"], "extend-exclude", where)
+        kw["extend_exclude"] = _patterns(_strings(table["extend-exclude"], "extend-exclude", where), "extend-exclude", where)
     for key in ("select", "extend-select", "ignore"):
         if key in table:
             codes = rule_codes(_strings(table[key], key, where), f"{where}: [tool.modelreg] {key}")
@@ -269,7 +283,9 @@ def parse(table: dict, root: str, where: str) -> Config:
             raise ConfigError(f"{where}: [tool.modelreg] respect-gitignore must be true or false")
         kw["respect_gitignore"] = table["respect-gitignore"]
     if "cache-dir" in table:
-        kw["cache_dir"] = _strings(table["cache-dir"], "cache-dir", where)[0]
+        if not isinstance(table["cache-dir"], str) or not table["cache-dir"]:
+            raise ConfigError(f"{where}: [tool.modelreg] cache-dir must be a directory name (a non-empty string)")
+        kw["cache_dir"] = table["cache-dir"]
     return Config(root=root, config_file=where, **kw)
 
 

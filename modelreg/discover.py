@@ -22,7 +22,19 @@ def _spec(patterns: Sequence[str]):
         return None
     import pathspec
 
-    return pathspec.GitIgnoreSpec.from_lines(patterns)
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(patterns)
+    except Exception:  # an invalid line in a .gitignore: git ignores that line, and so do we
+        valid = [p for p in patterns if _valid_pattern(pathspec, p)]
+        return pathspec.GitIgnoreSpec.from_lines(valid) if valid else None
+
+
+def _valid_pattern(pathspec, pattern: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern])
+    except Exception:
+        return False
+    return True
 
 
 def _read_lines(path: str) -> List[str]:

@@ -20,6 +20,7 @@ import warnings
 from typing import Dict, List, Optional, Tuple
 
 from .types import (
+    DEAD,
     MAIN,
     MODULE,
     OTHER,
@@ -461,9 +462,78 @@ def _catches_import_error(node: Optional[ast.AST]) -> bool:
     return name is not None and name.rpartition(".")[2] in _IMPORT_ERRORS
 
 
-def _is_type_checking(test: ast.AST) -> bool:
+# What an `if`/`while` test says about when its body runs (None: depends on the run).
+_ALWAYS, _NEVER, _TYPE_CHECKER_ONLY, _RUNTIME_ONLY = "always", "never", "type checker only", "runtime only"
+# Python 3 versions as sys.version_info compares them: a test with one answer for both is decided
+_PY3_EXTREMES = ((3, 0, 0, "alpha", 0), (3, 999, 999, "final", 999))
+
+
+def _when(test: ast.AST, type_checking_names) -> Optional[str]:
+    """Whether a test is constant at runtime: a literal (`False`, `0`, `None`, `True`), TYPE_CHECKING
+    (also under an alias: `from typing import TYPE_CHECKING as TC`), `not` of those, and comparisons of
+    `sys.version_info` that every Python 3 answers alike (`sys.version_info < (3,)`, `[0] == 2`, `.major < 3`)."""
+    if isinstance(test, ast.Constant):
+        return _ALWAYS if test.value else _NEVER
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _when(test.operand, type_checking_names)
+        flipped = {_ALWAYS: _NEVER, _NEVER: _ALWAYS, _TYPE_CHECKER_ONLY: _RUNTIME_ONLY, _RUNTIME_ONLY: _TYPE_CHECKER_ONLY}
+        return flipped.get(inner)
     name = dotted(test)
-    return name is not None and name.rpartition(".")[2] == "TYPE_CHECKING"
+    if name is not None and (name.rpartition(".")[2] == "TYPE_CHECKING" or name in type_checking_names):
+        return _TYPE_CHECKER_ONLY
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        answers = {_compare_version(test, v) for v in _PY3_EXTREMES}
+        if answers == {True}:
+            return _ALWAYS
+        if answers == {False}:
+            return _NEVER
+    return None
+
+
+def _compare_version(test: ast.Compare, version: tuple) -> Optional[bool]:
+    import operator
+
+    ops = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Eq: operator.eq, ast.NotEq: operator.ne}
+    op = ops.get(type(test.ops[0]))
+    left, right = _version_value(test.left, version), _version_value(test.comparators[0], version)
+    if op is None or left is None or right is None:
+        return None
+    literal = (ast.Constant, ast.Tuple)
+    if isinstance(test.left, literal) == isinstance(test.comparators[0], literal):
+        return None  # not one side sys.version_info and the other a literal
+    try:
+        return bool(op(left, right))
+    except TypeError:
+        return None
+
+
+def _version_value(node: ast.AST, version: tuple):
+    """`sys.version_info` (or `version_info`) as `version`, `[i]` and `.major`/`.minor` of it, or a literal."""
+    name = dotted(node)
+    if name is not None and name.rpartition(".")[2] == "version_info":
+        return version
+    if name is not None and name.rpartition(".")[0].rpartition(".")[2] == "version_info":
+        index = {"major": 0, "minor": 1, "micro": 2}.get(name.rpartition(".")[2])
+        return version[index] if index is not None else None
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and type(node.slice.value) is int:
+        inner = dotted(node.value)
+        if inner is not None and inner.rpartition(".")[2] == "version_info" and 0 <= node.slice.value < 5:
+            return version[node.slice.value]
+        return None
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, ast.Tuple) and all(isinstance(e, ast.Constant) and type(e.value) is int for e in node.elts):
+        return tuple(e.value for e in node.elts)
+    return None
+
+
+def asname_of_type_checking(node: ast.ImportFrom) -> Optional[str]:
+    """`from typing import TYPE_CHECKING as TC` (or typing_extensions): "TC"."""
+    if node.module in ("typing", "typing_extensions"):
+        for alias in node.names:
+            if alias.name == "TYPE_CHECKING" and alias.asname:
+                return alias.asname
+    return None
 
 
 def _is_main_guard(test: ast.AST) -> bool:
@@ -509,8 +579,14 @@ class _Indexer:
         self._covered: set = set()  # lines of import_module calls inside an understood loop
         self.guarded: List[int] = []  # lines of imports under `try:` ... `except ImportError:`
         self._guard = 0  # depth of such `try:` bodies around the statement being visited
+        self.type_checking_names: set = set()  # `from typing import TYPE_CHECKING as TC`: TC
         # expressions only need walking when the text can contain what we look for
-        self._scan_calls = any(k in text for k in _INTERESTING_CALLS) or "import_module" in text or "__import__" in text
+        self._scan_calls = (
+            any(k in text for k in _INTERESTING_CALLS)
+            or "import_module" in text
+            or "__import__" in text
+            or (("exec(" in text or "eval(" in text) and "import" in text)
+        )
 
     @property
     def lines(self) -> List[str]:
@@ -543,9 +619,19 @@ class _Indexer:
             fscope = scope if scope.startswith("def:") else "def:" + node.name
             self.visit_body(node.body, fscope, top=False)
         elif isinstance(node, ast.If):
-            if _is_type_checking(node.test):
-                self.visit_body(node.body, TYPING if scope == MODULE else scope, top)
-                self.visit_body(node.orelse, scope, top)
+            when = _when(node.test, self.type_checking_names)
+            if when is not None:  # code that never runs (or only for a type checker) counts for nothing
+                body, orelse = scope, scope
+                if when == _NEVER:
+                    body = DEAD
+                elif when == _ALWAYS:
+                    orelse = DEAD
+                elif when == _TYPE_CHECKER_ONLY:
+                    body = TYPING if scope == MODULE else scope
+                else:
+                    orelse = TYPING if scope == MODULE else scope
+                self.visit_body(node.body, body, top)
+                self.visit_body(node.orelse, orelse, top)
             elif _is_main_guard(node.test):
                 self.visit_body(node.body, MAIN if scope == MODULE else scope, top)
                 self.visit_body(node.orelse, scope, top)
@@ -573,7 +659,7 @@ class _Indexer:
             self.visit_body(node.body, scope, top)
             self.visit_body(node.orelse, scope, top)
         elif isinstance(node, ast.While):
-            self.visit_body(node.body, scope, top)
+            self.visit_body(node.body, DEAD if _when(node.test, ()) == _NEVER else scope, top)
             self.visit_body(node.orelse, scope, top)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
@@ -609,6 +695,8 @@ class _Indexer:
             for name, asname in names:
                 if name != "*":
                     defined.add(asname or (name if is_from else name.partition(".")[0]))
+        if is_from and asname_of_type_checking(node) is not None:
+            self.type_checking_names.add(asname_of_type_checking(node))
         line = node.lineno
         end_line = node.end_lineno or line
         # positional, without the keyword-argument NamedTuple constructor (thousands per run)
@@ -759,6 +847,11 @@ class _Indexer:
             self.calls.append(
                 Call(to_expr(func), tuple(to_expr(a) for a in call.args[:4]), call.lineno, call.col_offset, scope)
             )
+        elif last in ("exec", "eval") and isinstance(func, ast.Name) and call.args:
+            # `exec("import app.models")`: imports made by code in a string - unknown to a static reader
+            arg = call.args[0]
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and "import" in arg.value:
+                self.dynamic.append(DynamicImport("unknown", ("str", arg.value), False, call.lineno, call.col_offset, scope))
         elif last == "import_module" or last == "__import__":
             arg = call.args[0] if call.args else None
             if last == "import_module" and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
@@ -845,6 +938,8 @@ def scan(data: bytes, triggers: Tuple[bytes, ...] = ()) -> Tuple[bool, bytes]:
     prefilter asks whether one of them is a model-ish name, so nothing spelled
     anywhere can escape it.
     """
+    if not data.isascii():
+        data = _as_identifiers(data)
     if (
         b"sqlalchemy" in data or b"sqlmodel" in data or b"create_all" in data or b"__tablename__" in data
     ):  # _TRIGGERS, spelled out: hot
@@ -856,6 +951,19 @@ def scan(data: bytes, triggers: Tuple[bytes, ...] = ()) -> Tuple[bool, bytes]:
     if not LIBRARY_WORDS.isdisjoint(words):
         return True, b""  # a candidate under any names (they start with these): parsed up front too
     return False, b" ".join(words)
+
+
+def _as_identifiers(data: bytes) -> bytes:
+    """Non-ASCII source as the interpreter reads its identifiers: decoded by its coding cookie (a
+    latin-1 `Café` is the UTF-8 `Café` of the names), NFKC-normalized (`𝐁ase` is `Base`), in UTF-8.
+    Undecodable bytes stay as they are (the file is MR100 anyway)."""
+    import unicodedata
+
+    try:
+        text = decode(data)
+    except (SyntaxError, UnicodeError, LookupError):
+        return data
+    return unicodedata.normalize("NFKC", text).encode("utf-8", "surrogatepass")
 
 
 # -- facts as plain data (for the cache and for worker processes) -------------------------

@@ -70,7 +70,13 @@ class ModelregServer(LanguageServer):
 
         files = discover.walk(self.cfg)
         self.modules, _ = discover.modules(files, self.cfg)
-        cache = open_cache(self.cfg.root, self.cfg.cache_dir, api.cache_key(self.cfg))
+        try:
+            cache = open_cache(self.cfg.root, self.cfg.cache_dir, api.cache_key(self.cfg))
+        except config_mod.ConfigError as exc:  # e.g. a cache-dir holding the user's files: work without it
+            cache = None
+            self.window_show_message(
+                t.ShowMessageParams(type=t.MessageType.Warning, message=f"modelreg: {exc} (working without the cache)")
+            )
         self.store = FactStore(self.modules, cache, triggers=[b.rpartition(".")[2] for b in self.cfg.bases])
         self.store.prepare()
         self.session = api.Session(self.cfg, self.modules, self.facts_of, self.store, read=self.read)
@@ -82,8 +88,15 @@ class ModelregServer(LanguageServer):
         """path -> uri of the open documents (asked for every module an analysis reads: kept, not rebuilt)."""
         docs = self.workspace.text_documents
         if self._open is None or self._open[0] != set(docs):
-            self._open = (set(docs), {uri_to_path(u): u for u in docs})
+            # (pygls keys documents by their unquoted URI; each document keeps the client's own)
+            self._open = (set(docs), {uri_to_path(doc.uri): key for key, doc in docs.items()})
         return self._open[1]
+
+    def client_uri(self, path: str) -> str:
+        """The URI the client opened `path` under (percent-encoded its way), else one made from the path."""
+        key = self.open_uris().get(path)
+        doc = self.workspace.text_documents.get(key) if key is not None else None
+        return doc.uri if doc is not None else path_to_uri(path)
 
     def buffer_text(self, path: str) -> Optional[str]:
         uri = self.open_uris().get(path)
@@ -151,14 +164,14 @@ class ModelregServer(LanguageServer):
         by_path: Dict[str, List[Diagnostic]] = {}
         for d in self.last_diagnostics:
             by_path.setdefault(d.path, []).append(d)
-        for uri, doc in list(self.workspace.text_documents.items()):
-            path = uri_to_path(uri)
+        for doc in list(self.workspace.text_documents.values()):
+            path = uri_to_path(doc.uri)
             diags = by_path.get(path, [])
             self.published[path] = diags
             lines = doc.source.splitlines()
             self.text_document_publish_diagnostics(
                 t.PublishDiagnosticsParams(
-                    uri=uri, version=doc.version, diagnostics=[to_lsp(d, lines) for d in diags]
+                    uri=doc.uri, version=doc.version, diagnostics=[to_lsp(d, lines) for d in diags]
                 )
             )
 
@@ -272,7 +285,7 @@ def create_server() -> ModelregServer:
                 continue
             changes: Dict[str, List[t.TextEdit]] = {}
             for fx in fixes:
-                uri = path_to_uri(fx.path)
+                uri = ls.client_uri(fx.path)
                 if fx.old is None:
                     continue  # creating files is left to `modelreg --fix`
                 changes[uri] = text_edits(decode(fx.old), decode(fx.new))

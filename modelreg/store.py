@@ -16,6 +16,11 @@ from . import cache as cache_mod
 from .index import LIBRARY_WORDS, facts_from_data, facts_to_data, index_source, scan
 from .types import FileFacts, Module
 
+# Full scans of every file's words for one prefilter fixpoint before the store indexes the words: most
+# projects need two or three; a chain of models found one per round (a subclass of a subclass of ...
+# across modules) would otherwise scan every file once per link.
+INDEX_AFTER_SCANS = 4
+
 # Below this many files to read, a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 400
 
@@ -167,8 +172,17 @@ class FactStore:
         self.dirty = False  # something to write back to the cache
         self.version = 0  # counts changes to the entries' words and triggers (forget, rescans)
         self._candidates: Dict[tuple, List[str]] = {}  # (names, version) -> candidates
+        # the candidates of the last call, grown by more_candidates: (version, names, their words,
+        # candidates, the same as a set); the scans of every file's words since the last candidates()
+        self._grown: Optional[tuple] = None
+        self._scans = 0
+        self._unknown: Optional[tuple] = None  # (version, paths without words in the entries)
+        self._word_index: Optional[tuple] = None  # (version, {word: [path]})
         # names under which a file without words (None) is known to be no candidate
         self.known_names: Set[str] = set(cache.names) if cache is not None else set()
+        # before any file is read: entries read within the tick of their file's last change are
+        # saved unverified (cache.racy)
+        self.started_ns = cache_mod.now_ns()
 
     # -- loading ----------------------------------------------------------------------
 
@@ -249,33 +263,101 @@ class FactStore:
         The cache keeps no tokens for the files that were no candidate under the names
         it was saved with (``tokens is None``): they cannot be one under fewer names. When
         the names grew beyond those, such files are read and scanned again."""
-        saved = self.known_names
-        if not names <= saved:
-            unknown = [p for p, e in self.entries.items() if e[2] is None]
-            if unknown and self.cache is not None:
-                unknown = self._from_words_file(unknown, [n.encode() for n in names - saved])
-            for path, key, trig, tokens, facts in self._run(unknown, parse=False):
-                entry = self.entries[path]
-                entry[0], entry[1], entry[2] = key, trig, tokens
-                if facts is not None:
-                    entry[3] = facts
-            if unknown:
-                self.dirty = True
-            self.known_names = saved | names  # every file's words are known under these now
-            self.version += 1
+        self._learn(names)
+        grown = self._grown
+        if grown is not None and grown[0] == self.version and grown[1] == names:
+            return grown[3]  # (the names the last calls grew to: the save at the end of a run)
         memo = (frozenset(names), self.version)
         found = self._candidates.get(memo)
-        if found is not None:
-            return found
+        if found is None:
+            # a file spelling a library name or a configured base's name has a trigger already
+            words = {n.encode() for n in names} - LIBRARY_WORDS - set(self.triggers)
+            found = self._scan_for(words, self.full)
+            if len(self._candidates) > 8:
+                self._candidates.clear()
+            self._candidates[memo] = found
+        self._grown = (self.version, set(names), {n.encode() for n in names}, list(found), set(found))
+        self._scans = 1
+        return found
+
+    def more_candidates(self, names: Set[str], new: Set[str]) -> List[str]:
+        """The files that are candidates under `names` and were not under `names - new`, the names of
+        the last call (candidates or more_candidates): what the prefilter's fixpoint adds when the
+        names grow - in time linear in what is new (after a few scans, through an index of the words)."""
+        grown = self._grown
+        if grown is None or grown[0] != self.version or len(grown[1]) + len(new) != len(names) or not new.isdisjoint(grown[1]):
+            before = set(self.candidates(names - new))
+            return [p for p in self.candidates(names) if p not in before]
+        self._learn(new)
+        if self.version != grown[0]:  # words read again for the new names: scan everything
+            self._grown = None
+            return [p for p in self.candidates(names) if p not in grown[4]]
+        words = {n.encode() for n in new} - grown[2]
+        grown[1].update(new)
+        grown[2].update(words)
+        words -= LIBRARY_WORDS | set(self.triggers)
+        have = grown[4]
+        if self._scans < INDEX_AFTER_SCANS:
+            self._scans += 1
+            added = [p for p in self._scan_for(words, False) if p not in have]
+        else:
+            added = [p for p in dict.fromkeys(self._spelling(words)) if p not in have]
+        have.update(added)
+        grown[3].extend(added)
+        return added
+
+    def _scan_for(self, words: Set[bytes], full: bool) -> List[str]:
         out = []
-        # a file spelling a library name or a configured base's name has a trigger already
-        words = {n.encode() for n in names} - LIBRARY_WORDS - set(self.triggers)
         for path, (_, trig, tokens, _facts) in self.entries.items():
-            if self.full or trig or (words and tokens and not words.isdisjoint(tokens.split())):
+            if full or trig or (words and tokens and not words.isdisjoint(tokens.split())):
                 out.append(path)
-        if len(self._candidates) > 8:
-            self._candidates.clear()
-        self._candidates[memo] = out
+        return out
+
+    def _learn(self, names: Set[str]) -> None:
+        """Make every file's words known under `names`: the files the cache kept no words for (no
+        candidate under the names it was saved with) take them from the words file, or are read again."""
+        saved = self.known_names
+        if names <= saved:
+            return
+        last = self._unknown
+        if last is not None and last[0] == self.version:
+            unknown = [p for p in last[1] if self.entries[p][2] is None]
+        else:
+            unknown = [p for p, e in self.entries.items() if e[2] is None]
+        pending = unknown
+        changed = False
+        if unknown and self.cache is not None:
+            assigned = self.dirty
+            self.dirty = False
+            unknown = self._from_words_file(unknown, [n.encode() for n in names - saved])
+            changed = self.dirty
+            self.dirty = self.dirty or assigned
+        for path, key, trig, tokens, facts in self._run(unknown, parse=False):
+            entry = self.entries[path]
+            entry[0], entry[1], entry[2] = key, trig, tokens
+            if facts is not None:
+                entry[3] = facts
+        if unknown:
+            self.dirty = changed = True
+        saved.update(names)  # every file's words are known under these now
+        if changed:
+            self.version += 1
+        self._unknown = (self.version, [p for p in pending if self.entries[p][2] is None])
+
+    def _spelling(self, words: Set[bytes]) -> List[str]:
+        """The files whose words include one of `words` (an index of every file's words, built once
+        per version of the entries)."""
+        index = self._word_index
+        if index is None or index[0] != self.version:
+            table: Dict[bytes, List[str]] = {}
+            for path, entry in self.entries.items():
+                if entry[2]:
+                    for word in set(entry[2].split()):
+                        table.setdefault(word, []).append(path)
+            index = self._word_index = (self.version, table)
+        out: List[str] = []
+        for word in words:
+            out.extend(index[1].get(word, ()))
         return out
 
     def _from_words_file(self, unknown: List[str], new: List[bytes]) -> List[str]:
@@ -309,7 +391,7 @@ class FactStore:
                 fresh[path] = (tuple(key), tokens)
                 tokens = None
             entries[path] = (tuple(key), trig, tokens, facts)
-        self.cache.save(entries, names)
+        self.cache.save(entries, names, self.started_ns)
         # the words file is rewritten (megabytes) when many files' words are new to it; a file
         # whose words it lacks is read again if ever the names grow
         others = sum(1 for e in entries.values() if e[2] is None)

@@ -30,6 +30,7 @@ OTHER: Expr = ("other",)
 MODULE = "module"  # runs when the module is imported
 TYPING = "typing"  # under `if TYPE_CHECKING:` - never at runtime
 MAIN = "main"  # under `if __name__ == "__main__":` - not when imported
+DEAD = "dead"  # under a test that is never true: `if False:`, `while 0:`, `if sys.version_info < (3,):`
 # A statement inside a function body gets the scope "def:<top-level function name>".
 
 

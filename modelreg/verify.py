@@ -9,23 +9,33 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 from . import api
+from .config import ConfigError
 
 # Runs in the project's interpreter: import one registry, then describe each base.
+#
+# The answer goes to a file of its own (the project may print anything, even at exit). An import
+# that hangs: faulthandler writes every thread's stack to the `stacks` file after the timeout and
+# ends the process; the innermost module being executed is the one that hangs.
 _PROBE = r"""
-import importlib, json, sys
+import faulthandler, importlib, json, sys
 spec = json.loads(sys.argv[1])
+stacks = open(spec["stacks"], "w")
+faulthandler.dump_traceback_later(spec["timeout"], exit=True, file=stacks)
 sys.path[:0] = spec["path"]
 out = {"error": None, "bases": {}}
 try:
     importlib.import_module(spec["registry"])
 except BaseException as exc:
     out["error"] = "%s: %s" % (type(exc).__name__, exc)
+faulthandler.cancel_dump_traceback_later()
 for key, module, attr in spec["bases"]:
     try:
         obj = importlib.import_module(module)
@@ -45,8 +55,12 @@ for key, module, attr in spec["bases"]:
     )
     tables = sorted(getattr(metadata, "tables", {}) or {})
     out["bases"][key] = {"classes": classes, "tables": tables}
-print(json.dumps(out))
+with open(spec["answer"], "w") as f:
+    f.write(json.dumps(out))
 """
+
+# How long importing one registry may take (`modelreg verify --timeout`).
+DEFAULT_TIMEOUT = 60.0
 
 
 @dataclass
@@ -76,11 +90,23 @@ def project_python(root: str) -> str:
     return sys.executable
 
 
-def verify(paths, python: Optional[str] = None, config_file: Optional[str] = None) -> VerifyResult:
+def _interpreter(python: str) -> str:
+    """A usable interpreter path, or ConfigError (`--python` is a user's choice)."""
+    found = shutil.which(python) if os.sep not in python else (python if os.path.isfile(python) else None)
+    if found is None or not os.access(found, os.X_OK):
+        raise ConfigError(f"--python {python}: no such interpreter")
+    return found
+
+
+def verify(
+    paths, python: Optional[str] = None, config_file: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT
+) -> VerifyResult:
+    if not timeout > 0:
+        raise ConfigError(f"--timeout {timeout}: must be a number of seconds above 0")
     report = api.check(paths, config_file=config_file)
     analysis = report.analysis
     project = analysis.project
-    python = python or project_python(report.root)
+    python = _interpreter(python or project_python(report.root))
     result = VerifyResult()
     for reg in analysis.registries:
         if reg.module is None:
@@ -100,21 +126,74 @@ def verify(paths, python: Optional[str] = None, config_file: Optional[str] = Non
                 module, attr = info.module.name, info.name[len(info.module.name) + 1 :]
             bases.append((key, module, attr))
         sys_path = [reg.module.root] + [r for r in project.search_roots(reg.module) if r != reg.module.root]
-        spec = {"registry": reg.module.name, "path": sys_path, "bases": bases}
-        proc = subprocess.run(
-            [python, "-c", _PROBE, json.dumps(spec)], capture_output=True, text=True, cwd=report.root
-        )
         result.registries += 1
         rel = analysis.rel(reg.path)
-        if proc.returncode != 0 or not proc.stdout.strip():
-            result.mismatches.append(Mismatch("error", rel, (proc.stderr.strip().splitlines() or ["no output"])[-1]))
+        data, error = _probe(python, reg.module.name, sys_path, bases, report.root, timeout, analysis)
+        if data is None:
+            result.mismatches.append(Mismatch("error", rel, error))
             continue
-        data = json.loads(proc.stdout.strip().splitlines()[-1])
         if data["error"]:
             result.mismatches.append(Mismatch("error", rel, f"importing the registry raised {data['error']}"))
             continue
         _compare(analysis, reg, rel, models, data["bases"], result)
     return result
+
+
+def _probe(python: str, registry: str, sys_path, bases, cwd: str, timeout: float, analysis):
+    """Import one registry in `python`: (the probe's answer, None) or (None, why there is none)."""
+    with tempfile.TemporaryDirectory(prefix="modelreg-verify-") as tmp:
+        answer, stacks = os.path.join(tmp, "answer.json"), os.path.join(tmp, "stacks.txt")
+        spec = {"registry": registry, "path": sys_path, "bases": bases, "timeout": timeout}
+        spec.update(answer=answer, stacks=stacks)
+        try:
+            # (the probe ends itself after `timeout`; this one is for a process that cannot)
+            proc = subprocess.run(
+                [python, "-B", "-c", _PROBE, json.dumps(spec)],  # -B: no __pycache__ left in the project
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                cwd=cwd,
+                timeout=timeout + 30,
+            )
+            stderr, code = proc.stderr, proc.returncode
+        except subprocess.TimeoutExpired as exc:
+            stderr, code = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else "", None
+        except OSError as exc:
+            raise ConfigError(f"--python {python}: cannot run it: {exc.strerror or exc}") from None
+        try:
+            with open(answer, encoding="utf-8") as f:
+                return json.loads(f.read()), None  # written before exit: what happens at exit does not matter
+        except (OSError, ValueError):
+            pass
+        try:
+            with open(stacks, encoding="utf-8", errors="replace") as f:
+                dump = f.read()
+        except OSError:
+            dump = ""
+    if code is None or "Timeout (" in dump:
+        where = _hanging_module(dump, analysis)
+        return None, f"importing the registry did not finish within {timeout:g} s" + (
+            f"; it hangs in {where}" if where else ""
+        )
+    last = (stderr.strip().splitlines() or [f"the interpreter exited with code {code} and no answer"])[-1]
+    return None, last
+
+
+def _hanging_module(dump: str, analysis) -> Optional[str]:
+    """The innermost project module whose body was running when the stacks were dumped: `module (path:line)`."""
+    import re
+
+    by_path = analysis.project.by_path
+    for line in dump.splitlines():  # faulthandler lists the innermost frame first
+        m = re.match(r'\s*File "(.*)", line (\d+) in <module>', line)
+        if m is None:
+            continue
+        path = os.path.normpath(m.group(1))
+        module = by_path.get(path)
+        if module is not None:
+            return f"{module.name} ({analysis.rel(path)}:{m.group(2)})"
+    return None
 
 
 def _compare(analysis, reg, rel: str, models, runtime: Dict[str, dict], result: VerifyResult) -> None:

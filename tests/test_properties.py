@@ -585,10 +585,35 @@ FIX_REMOVES_THE_ONLY_IMPORT_OF_A_PACKAGE = Project(
 )
 
 
+# Issue 15, point 9 (the "flaky" failure: a rare draw, not a race): a stale `from app.models.gone import
+# Gone` still runs app/models/__init__.py - which defines User - before it raises; reachable mode must
+# count User as registered by that line (and --fix, removing it, must register User in its place).
+STALE_IMPORT_RUNS_THE_PACKAGES_ABOVE_IT = Project(
+    files={
+        "app/modelbase.py": DECLARATIVE_BASE,
+        "app/models/__init__.py": MODEL_USER,
+        "app/users.py": MODEL_USER.replace("User", "Order").replace("'users'", "'orders'"),
+        "app/__all_models.py": "from app.models.gone import Gone  # noqa\n",
+        "app/__init__.py": "",
+        "pyproject.toml": "",
+    },
+    top="app",
+    base_module="app.modelbase",
+    base_name="Base",
+    registry_module="app.__all_models",
+    original_registry="import app.models\n",
+    modules=("app.modelbase", "app.models", "app.users"),
+    models=("app.models.User", "app.users.Order"),
+    named=(),
+    stale=True,
+)
+
+
 @SETTINGS
 @given(projects())
 @example(NOQA_HIDES_STALE_IMPORT)
 @example(FIX_REMOVES_THE_ONLY_IMPORT_OF_A_PACKAGE)
+@example(STALE_IMPORT_RUNS_THE_PACKAGES_ABOVE_IT)
 def test_reachable_mode_agrees_with_sqlalchemy_and_fix_converges(project):
     check_properties(project, "reachable")
 

@@ -2,7 +2,8 @@
 
 ## What it finds
 A registry that imports modules through names computed at runtime
-(`importlib.import_module(name)`, `__import__`), other than the common loop over
+(`importlib.import_module(name)`, `__import__`) or through code in a string
+(`exec("import app.models")`), other than the common loop over
 `pkgutil.iter_modules(pkg.__path__)` / `walk_packages`, which modelreg
 understands - in the registry itself, or (in `reachable` mode) in a module it
 runs.
