@@ -21,7 +21,7 @@ def rule_entry(rule) -> dict:
         "fullDescription": {"text": _section(doc, "What it finds") or rule.SUMMARY},
         "help": {"text": doc, "markdown": doc},
         "defaultConfiguration": {"level": "warning" if rule.CODE == "MR100" else "error"},
-        "properties": {"fixable": rule.FIX_TITLE is not None},
+        "properties": {"fixable": getattr(rule, "FIXABLE", rule.FIX_TITLE is not None)},
     }
 
 

@@ -17,6 +17,9 @@ from . import (
     mr004_missing_registry,
     mr005_duplicate_table,
     mr006_dynamic_registry,
+    mr010_unmigrated_table,
+    mr011_unmigrated_column,
+    mr012_dropped_model_table,
     mr100_unreadable_file,
 )
 
@@ -27,6 +30,9 @@ RULES: List[ModuleType] = [
     mr004_missing_registry,
     mr005_duplicate_table,
     mr006_dynamic_registry,
+    mr010_unmigrated_table,
+    mr011_unmigrated_column,
+    mr012_dropped_model_table,
     mr100_unreadable_file,
 ]
 
