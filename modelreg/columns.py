@@ -70,7 +70,10 @@ def read_classes(source: bytes) -> Optional[tuple]:
 def _table_call(call: ast.Call) -> tuple:
     """(name or None, columns or None, schema or UNKNOWN) of `Table("name", metadata, Column(...), ...)`."""
     name = _string(call.args[0]) if call.args else None
-    cols = table_columns(call.args[2:]) if len(call.args) >= 2 else None
+    rest = call.args[1:]
+    if rest and not isinstance(rest[0], ast.Call):
+        rest = rest[1:]  # the metadata (Flask-SQLAlchemy's `db.Table("name", *columns)` has none)
+    cols = table_columns(rest)
     node = _kw(call, "schema")
     if node is None or (isinstance(node, ast.Constant) and node.value is None):
         schema = None
