@@ -276,3 +276,96 @@ def test_every_step_of_a_real_history_is_computed_statically_as_the_database_ref
     run_ok(root, "merge", "heads", "-m", "merge")
     run_ok(root, "upgrade", "head")
     assert_in_step(root, capsys)
+
+
+LECTURE_BASE = "import sqlalchemy.orm as orm\n\nSqlAlchemyBase = orm.declarative_base()\n"
+LECTURE_USERS = """\
+import sqlalchemy as sa
+
+from pypi_org.data.modelbase import SqlAlchemyBase
+
+
+class User(SqlAlchemyBase):
+    __tablename__ = 'users'
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    email = sa.Column(sa.String, index=True, unique=True, nullable=True)
+"""
+LECTURE_AUDIT = """\
+import datetime
+
+import sqlalchemy as sa
+
+from pypi_org.data.modelbase import SqlAlchemyBase
+
+
+class Audit(SqlAlchemyBase):
+    __tablename__ = 'auditing'
+
+    id = sa.Column(sa.String, primary_key=True)
+    created_date = sa.Column(sa.DateTime, default=datetime.datetime.now, index=True)
+    description = sa.Column(sa.String)
+"""
+
+
+def test_the_lecture_a_committed_empty_migration_is_named_until_a_real_autogenerate_creates_the_table(tmp_path, capsys):
+    root = tmp_path / "pypi"
+    root.mkdir()
+    write_tree(
+        root,
+        {
+            "setup.py": "from setuptools import setup\n\nsetup(name='pypi_org')\n",
+            "pypi_org/__init__.py": "",
+            "pypi_org/data/__init__.py": "",
+            "pypi_org/data/modelbase.py": LECTURE_BASE,
+            "pypi_org/data/users.py": LECTURE_USERS,
+            "pypi_org/data/__all_models.py": "# noinspection PyUnresolvedReferences\nimport pypi_org.data.users\n",
+        },
+    )
+    run_ok(root, "init", "alembic")
+    ini = root / "alembic.ini"
+    ini.write_text(ini.read_text().replace("driver://user:pass@localhost/dbname", f"sqlite:///{root / 'db.sqlite'}"))
+    env = root / "alembic" / "env.py"
+    env.write_text(
+        env.read_text().replace(
+            "target_metadata = None",
+            "sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))\n"
+            "from pypi_org.data.modelbase import SqlAlchemyBase\n"
+            "# noinspection PyUnresolvedReferences\n"
+            "import pypi_org.data.__all_models\n"
+            "target_metadata = SqlAlchemyBase.metadata",
+        ).replace("from logging.config import fileConfig\n", "import os\nimport sys\nfrom logging.config import fileConfig\n")
+    )
+    autogenerate(root, "initial")
+    run_ok(root, "upgrade", "head")
+    assert findings(root, capsys) == (0, [])
+
+    # the chapter: Audit is written, the registry forgets it, autogenerate writes `pass`, it is committed
+    write_tree(root, {"pypi_org/data/audit.py": LECTURE_AUDIT})
+    empty = autogenerate(root, "audit")
+    body = re.split(r"def upgrade\(\)[^:]*:", empty.read_text())[1].split("def downgrade", 1)[0]
+    assert re.sub(r'\s|#.*|"""[^"]*"""', "", body) == "pass"
+    run_ok(root, "upgrade", "head")
+    assert "auditing" not in reflected(root)
+
+    code, found = findings(root, capsys)
+    assert code == 1
+    assert [(c, m) for c, m, _ in found] == [("MR001", "pypi_org.data.audit.Audit"), ("MR010", "pypi_org.data.audit.Audit")]
+    mr010 = found[1][2]
+    assert "model Audit's table 'auditing' is created by no migration of alembic" in mr010
+    assert 'alembic revision --autogenerate -m "add auditing"' in mr010
+
+    # the registry fix alone does not create the table: MR010 stays
+    capsys.readouterr()
+    assert main([str(root), "--fix", "--no-cache"]) == 1
+    assert "import pypi_org.data.audit" in (root / "pypi_org/data/__all_models.py").read_text()
+    code, found = findings(root, capsys)
+    assert [(c, m) for c, m, _ in found] == [("MR010", "pypi_org.data.audit.Audit")]
+
+    # a real autogenerate (now that Audit is registered) creates it: clean, and equal to the database
+    fixed = autogenerate(root, "audit for real")
+    assert "op.create_table('auditing'" in fixed.read_text()
+    run_ok(root, "upgrade", "head")
+    assert findings(root, capsys) == (0, [])
+    built, models = static(root)
+    assert built == models == reflected(root)
