@@ -48,23 +48,79 @@ UNKNOWN = "?"
 #   kind: "column" | "field" | "relationship" | "literal" | "ann" | "none" | "unknown"
 
 
+_TOP_LEVEL = re.compile(rb"^(class\s|[A-Za-z_][A-Za-z0-9_.]*\s*(:[^=]*)?=\s*[A-Za-z_][A-Za-z0-9_.]*Table\()", re.M)
+
+
 def read_classes(source: bytes) -> Optional[tuple]:
-    """The classes and Core tables of a file: ((name, line, tablename, table, schema, entries), ...),
-    ((line, table, columns, schema), ...)); None when the file does not parse."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return None
+    """The module-level classes and Core tables of a file: ((name, line, tablename, table, schema, entries),
+    ...), ((line, table, columns, schema), ...)); None when the file does not parse.
+
+    Only the top-level statements that may hold them are parsed (a class statement or a `Table(...)`
+    assignment up to the next line at column 0): the rest of a model file (functions, imports) is
+    not read. A piece that does not parse alone (it ends inside a string or a bracket) falls back
+    to parsing the whole file."""
+    statements = _pieces(source)
+    if statements is None:
+        try:
+            statements = ast.parse(source).body
+        except (SyntaxError, ValueError):
+            return None
     classes = []
     tables = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef):
-            classes.append(_class(node))
-    for stmt in tree.body:
-        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(stmt.value, ast.Call):
+    for stmt in _top_level(statements):
+        if isinstance(stmt, ast.ClassDef):
+            classes.append(_class(stmt))
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(stmt.value, ast.Call):
             if _last_name(stmt.value.func) == "Table":
                 tables.append((stmt.lineno,) + _table_call(stmt.value))
     return tuple(classes), tuple(tables)
+
+
+def _pieces(source: bytes) -> Optional[list]:
+    """The top-level statements starting with `class` or assigning a `...Table(` call, parsed alone; None
+    when one of them does not parse alone, or the file holds something the cut cannot see (a BOM, a
+    coding cookie, a class statement indented under `if`)."""
+    if source.startswith(b"\xef\xbb\xbf") or b"coding" in source[:200] or b"\r" in source:
+        return None
+    starts = [m.start() for m in _TOP_LEVEL.finditer(source)]
+    if re.search(rb"^[ \t]+class\s", source, re.M) and re.search(rb"^(if|try|with|for|while|async|match)\b", source, re.M):
+        return None  # a class under a module-level block: parse the file
+    out = []
+    for start in starts:
+        line = source.count(b"\n", 0, start) + 1
+        end = _block_end(source, start)
+        try:  # blank lines in front keep the line numbers (cheaper than moving every node)
+            piece = ast.parse(b"\n" * (line - 1) + source[start:end])
+        except (SyntaxError, ValueError):
+            return None
+        if len(piece.body) != 1:
+            return None
+        out.extend(piece.body)
+    return out
+
+
+_NEXT_TOP = re.compile(rb"\n(?=[^\s#])")
+
+
+def _block_end(source: bytes, start: int) -> int:
+    """The offset of the next line after `start` that begins at column 0 with code (not a comment or
+    blank line) - or the end. Decorators of the next statement end the block too."""
+    nl = source.find(b"\n", start)
+    m = _NEXT_TOP.search(source, nl) if nl >= 0 else None
+    return m.start() + 1 if m else len(source)
+
+
+def _top_level(statements) -> list:
+    """Module-level statements, including those under a module-level if/try/with (the index's scope)."""
+    out = []
+    for stmt in statements:
+        out.append(stmt)
+        if isinstance(stmt, (ast.If, ast.Try, ast.With)):
+            for body in ("body", "orelse", "finalbody"):
+                out.extend(_top_level(getattr(stmt, body, []) or []))
+            for h in getattr(stmt, "handlers", []) or []:
+                out.extend(_top_level(h.body))
+    return out
 
 
 def _table_call(call: ast.Call) -> tuple:
@@ -380,8 +436,9 @@ class ModelTables:
                     break
                 seqs.append(list(m))
             if ok:
-                seqs.append([p for p in parents if p[0] == "class"])
-                result = _c3(node, seqs)
+                classes = [p for p in parents if p[0] == "class"]
+                # one class parent (the common case): its MRO follows the class, as C3 would give
+                result = [node] + seqs[0] if len(classes) == 1 else _c3(node, seqs + [classes])
         self._mro[key] = result
         return result
 
@@ -541,17 +598,20 @@ def _node_key(node) -> tuple:
 
 
 def _c3(node, seqs: List[list]) -> Optional[list]:
+    """C3 linearization of `node` over its parents' MROs and its parents' list."""
     out = [node]
-    seqs = [[_n for _n in s] for s in seqs if s]
+    seqs = [list(s) for s in seqs if s]
     while seqs:
+        tails = {}
         for s in seqs:
-            head = s[0]
-            hk = _node_key(head)
-            if not any(hk in {_node_key(n) for n in other[1:]} for other in seqs):
-                break
-        else:
+            for n in s[1:]:
+                k = _node_key(n)
+                tails[k] = tails.get(k, 0) + 1
+        head = next((s[0] for s in seqs if _node_key(s[0]) not in tails), None)
+        if head is None:
             return None  # no consistent order: Python would refuse the class too
         out.append(head)
+        hk = _node_key(head)
         seqs = [[n for n in s if _node_key(n) != hk] for s in seqs]
         seqs = [s for s in seqs if s]
     return out

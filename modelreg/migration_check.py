@@ -56,6 +56,7 @@ def _read_bytes(path: str) -> Optional[bytes]:
 
 
 _READERS = {"rev": read_revision, "cls": read_classes}
+_MISSING = object()
 
 
 def _compute(path: str, kind: str):
@@ -63,6 +64,36 @@ def _compute(path: str, kind: str):
     if data is None:
         return (None, (), (), (), (), (1, "cannot read file")) if kind == "rev" else None
     return _READERS[kind](data)
+
+
+# Below this many files to parse, forking costs more than it saves.
+PARALLEL_THRESHOLD = 300
+
+
+def _work(items) -> bytes:
+    return marshal.dumps([(path, kind, key, marshal.dumps(_compute(path, kind))) for path, kind, key in items])
+
+
+def _parallel(stale: List[tuple]) -> list:
+    """[(path, kind, stat key, facts blob)] of the stale files, over the cores when it pays."""
+    from .store import _single_threaded
+
+    jobs = os.cpu_count() or 1
+    if jobs <= 1 or len(stale) < PARALLEL_THRESHOLD or not hasattr(os, "fork") or not _single_threaded():
+        return marshal.loads(_work(stale))
+    shares = [stale[i::jobs] for i in range(jobs)]
+    try:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_work, share) for share in shares[1:]]
+            rows = marshal.loads(_work(shares[0]))
+            for f in futures:
+                rows.extend(marshal.loads(f.result()))
+        return rows
+    except (OSError, ImportError, RuntimeError):  # no processes here: do it in this one
+        return marshal.loads(_work(stale))
 
 
 class FactsCache:
@@ -74,6 +105,8 @@ class FactsCache:
         self.dirs: Dict[str, Optional[tuple]] = {}
         self.dirty = False
         self.used: set = set()
+        self._values: Dict[tuple, tuple] = {}  # (path, kind) -> (facts,): decoded once per run
+        self._keys: Dict[str, tuple] = {}  # stat keys taken by prefetch
         if enabled:
             data = cache_mod._load_keyed(root, cache_dir, FACTS_FILE, FACTS_KEY)
             if data is not None and isinstance(data.get("files"), dict) and isinstance(data.get("dirs"), dict):
@@ -84,18 +117,39 @@ class FactsCache:
                 self.dirs = dict(data["dirs"])
 
     def get(self, path: str, kind: str):
+        memo = self._values.get((path, kind))
+        if memo is not None:
+            return memo[0]
         self.used.add(path)
-        key = _stat(path)
+        key = self._keys[path] if path in self._keys else _stat(path)
         entry = self.files.get(path)
+        value = _MISSING
         if entry is not None and entry[0] == key and entry[1] == kind:
             try:
-                return marshal.loads(entry[2])
+                value = marshal.loads(entry[2])
             except (EOFError, ValueError, TypeError):
                 pass
-        value = _compute(path, kind)
-        self.files[path] = (key, kind, marshal.dumps(value))
-        self.dirty = True
+        if value is _MISSING:
+            value = _compute(path, kind)
+            self.files[path] = (key, kind, marshal.dumps(value))
+            self.dirty = True
+        self._values[(path, kind)] = (value,)
         return value
+
+    def prefetch(self, items: List[Tuple[str, str]]) -> None:
+        """Compute the facts of the files whose cache entry is stale, in forked processes when there are
+        many (a cold run over a long history and a large project): (path, kind) pairs."""
+        stale = []
+        for path, kind in items:
+            entry = self.files.get(path)
+            key = self._keys[path] = _stat(path)
+            if entry is None or entry[0] != key or entry[1] != kind:
+                stale.append((path, kind, key))
+        if not stale:
+            return
+        for path, kind, key, blob in _parallel(stale):
+            self.files[path] = (key, kind, blob)
+        self.dirty = True
 
     def listing(self, directory: str) -> Optional[tuple]:
         try:
@@ -167,6 +221,7 @@ def compare(analysis) -> List[Checked]:
         files = revision_files(dirs, recursive)
         if not files:
             continue
+        facts.prefetch([(p, "rev") for p in files])
         history = build_history(script_dir, {p: facts.get(p, "rev") for p in files})
         found.append((env, history))
     targeted: Dict[str, int] = {}
@@ -175,6 +230,8 @@ def compare(analysis) -> List[Checked]:
             targeted[key] = targeted.get(key, 0) + 1
     out = []
     if found:
+        keys = {k for env, _ in found for k, _ in env.targets}
+        facts.prefetch(sorted({(m.module.path, "cls") for m in analysis.models if m.base in keys}))
         tables = ModelTables(project, lambda path: facts.get(path, "cls")).tables(analysis.models)
         for env, history in found:
             keys = sorted({k for k, _ in env.targets if targeted[k] == 1})
