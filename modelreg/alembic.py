@@ -89,11 +89,47 @@ def _problems(directives, project: Optional[str]) -> List[str]:
                     f"the revision would drop table {op.table_name!r}, but its model {tables[op.table_name]} "
                     "exists in code: it is only missing from the metadata because it was not imported"
                 )
+    problems.extend(_forgotten_tables(report, directives, {d.model for d in unregistered}))
     if problems:
         header = f"refusing to write this revision ({len(problems)} problem{'s' if len(problems) != 1 else ''}):"
         problems.insert(0, header)
         problems.append(f"run `modelreg --fix {root}` and autogenerate again")
     return problems
+
+
+def _forgotten_tables(report, directives, unregistered) -> List[str]:
+    """Tables of models that no migration of the history creates (MR010) and this revision does not
+    create either - typically because the database already has them (made by `create_all()` or by
+    hand), so autogenerate writes nothing for them, and a fresh database upgraded to head lacks them.
+    Models MR001 reports are left to that message."""
+    from alembic.operations import ops
+
+    from .migration_check import compare
+
+    if report.analysis is None:
+        return []
+    created = set()
+    for script in directives:
+        for op in getattr(script.upgrade_ops, "ops", []):
+            if isinstance(op, ops.CreateTableOp):
+                created.add((op.schema, op.table_name))
+    out = []
+    for checked in compare(report.analysis):
+        schema = checked.schema
+        if schema is None:
+            continue
+        for t in checked.tables:
+            key = (t.schema, t.name)
+            m = t.model
+            if f"{m.module.name}.{m.name}" in unregistered:
+                continue  # not in the metadata yet: the registry is the problem, said above
+            if schema.state(key) == "absent" and key not in schema.gone and key not in created:
+                out.append(
+                    f"table {t.name!r} (model {m.module.name}.{m.name}) is created by no migration, and this "
+                    "revision does not create it either (the database has it already?): a database upgraded "
+                    "from scratch would lack it; add `op.create_table(...)` for it to this revision"
+                )
+    return out
 
 
 # -- helpers for durable migrations ----------------------------------------------------

@@ -136,6 +136,12 @@ class FactsCache:
         self._values[(path, kind)] = (value,)
         return value
 
+    def start(self) -> None:
+        """A new analysis: files may have changed since the last one (their stat keys say which)."""
+        self._values.clear()
+        self._keys.clear()
+        self.used = set()
+
     def prefetch(self, items: List[Tuple[str, str]]) -> None:
         """Compute the facts of the files whose cache entry is stale, in forked processes when there are
         many (a cold run over a long history and a large project): (path, kind) pairs."""
@@ -167,6 +173,7 @@ class FactsCache:
         files = {p: e for p, e in self.files.items() if p in self.used}
         if not self.dirty and len(files) == len(self.files):
             return
+        self.files, self.dirty = files, False
         cache_mod._save_keyed(self.root, self.cache_dir, FACTS_FILE, FACTS_KEY, files=files, dirs=self.dirs)
 
 
@@ -200,6 +207,23 @@ def fresh(cfg) -> bool:
     return True
 
 
+_OPEN: Dict[tuple, FactsCache] = {}  # the facts caches of this process (the language server analyzes again and again)
+
+
+def _facts_cache(cfg, enabled: bool) -> FactsCache:
+    """This process's facts cache for the project, loaded once; each analysis decodes its facts afresh."""
+    if not enabled:  # --no-cache: nothing kept between runs (a file rewritten within one mtime tick)
+        return FactsCache(cfg.root, cfg.cache_dir, False)
+    key = (cfg.root, cfg.cache_dir)
+    fc = _OPEN.get(key)
+    if fc is None:
+        if len(_OPEN) >= 8:
+            _OPEN.clear()
+        fc = _OPEN[key] = FactsCache(cfg.root, cfg.cache_dir, True)
+    fc.start()
+    return fc
+
+
 def compare(analysis) -> List[Checked]:
     """The histories of the project's Alembic environments beside their models' tables (memoized per analysis)."""
     memo = getattr(analysis, "_migration_check", None)
@@ -208,7 +232,7 @@ def compare(analysis) -> List[Checked]:
     cfg = analysis.config
     project = analysis.project
     store = analysis.store
-    facts = FactsCache(cfg.root, cfg.cache_dir, store is not None and store.cache is not None)
+    facts = _facts_cache(cfg, store is not None and store.cache is not None)
     found = []
     for env in project.alembic_envs():
         source = _read_bytes(env.module.path) or b""

@@ -44,14 +44,15 @@ for key, module, attr in spec["bases"]:
         "%s.%s" % (m.class_.__module__, m.class_.__qualname__) for m in (getattr(reg, "mappers", None) or ())
     )
     tables = sorted(getattr(metadata, "tables", {}) or {})
-    out["bases"][key] = {"classes": classes, "tables": tables}
+    columns = {k: sorted(c.name for c in t.columns) for k, t in (getattr(metadata, "tables", {}) or {}).items()}
+    out["bases"][key] = {"classes": classes, "tables": tables, "columns": columns}
 print(json.dumps(out))
 """
 
 
 @dataclass
 class Mismatch:
-    kind: str  # "static-only" | "runtime-only" | "unseen" | "error"
+    kind: str  # "static-only" | "runtime-only" | "unseen" | "columns" | "error"
     what: str
     detail: str
 
@@ -114,7 +115,40 @@ def verify(paths, python: Optional[str] = None, config_file: Optional[str] = Non
             result.mismatches.append(Mismatch("error", rel, f"importing the registry raised {data['error']}"))
             continue
         _compare(analysis, reg, rel, models, data["bases"], result)
+        _compare_columns(analysis, models, data["bases"], result)
     return result
+
+
+def _compare_columns(analysis, models, runtime: Dict[str, dict], result: VerifyResult) -> None:
+    """The columns modelreg reads for each table (what MR011 compares with the migrations) against the
+    columns of the table at runtime: a difference means the static reading is wrong for that table."""
+    from .columns import ModelTables, read_classes
+
+    def classes_of(path):
+        try:
+            with open(path, "rb") as f:
+                return read_classes(f.read())
+        except OSError:
+            return None
+
+    static = ModelTables(analysis.project, classes_of).tables(models)
+    for key, tables in static.items():
+        rt = (runtime.get(key) or {}).get("columns")
+        if not rt:
+            continue
+        for t in tables:
+            name = f"{t.schema}.{t.name}" if t.schema else t.name
+            if t.columns is None or name not in rt:
+                continue
+            mine = sorted({c.name for c in t.columns})
+            if mine != sorted(set(rt[name])):
+                result.mismatches.append(
+                    Mismatch(
+                        "columns",
+                        f"table {name}",
+                        f"modelreg reads the columns {', '.join(mine)}; at runtime they are {', '.join(rt[name])}",
+                    )
+                )
 
 
 def _compare(analysis, reg, rel: str, models, runtime: Dict[str, dict], result: VerifyResult) -> None:

@@ -369,3 +369,31 @@ def test_the_lecture_a_committed_empty_migration_is_named_until_a_real_autogener
     assert findings(root, capsys) == (0, [])
     built, models = static(root)
     assert built == models == reflected(root)
+
+
+def test_the_guard_names_the_table_an_empty_revision_forgets_when_the_database_has_it_already(tmp_path):
+    root = make_project(tmp_path / "proj", {"user": USER})
+    env = root / "alembic" / "env.py"
+    env.write_text(
+        "import modelreg.alembic\n"
+        + env.read_text().replace(
+            "render_as_batch=True\n", "render_as_batch=True,\n            process_revision_directives=modelreg.alembic.guard(),\n"
+        )
+    )
+    autogenerate(root, "initial")
+    run_ok(root, "upgrade", "head")
+    # Audit is registered, and its table made outside the history (create_all(), by hand)
+    write_tree(root, {"app/audit.py": AUDIT})
+    set_registry(root, {"user": USER, "audit": AUDIT})
+    engine = sa.create_engine(f"sqlite:///{root / 'db.sqlite'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE auditing (id INTEGER NOT NULL PRIMARY KEY, description VARCHAR)")
+    engine.dispose()
+
+    before = revisions(root)
+    proc = alembic(root, "revision", "--autogenerate", "-m", "nothing to do?")
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "FAILED: modelreg: refusing to write this revision" in out
+    assert "table 'auditing' (model app.audit.Audit) is created by no migration" in out
+    assert revisions(root) == before

@@ -477,3 +477,21 @@ def test_a_cached_run_sees_a_new_revision_in_an_excluded_migrations_folder(tree,
     body = 'op.add_column("users", sa.Column("nickname", sa.String()))\nop.create_table("auditing", sa.Column("id", sa.Integer()))'
     write_tree(root, {"migrations/versions/001_rev.py": revision("b1", "a1", body)})
     assert diagnostics(root, capsys)[1] == []
+
+
+def test_verify_holds_the_static_columns_against_the_imported_metadata(tree):
+    from modelreg.verify import verify
+
+    files = {k: v for k, v in DECLARATIVE.items() if k != "pyproject.toml"}
+    # (a class mapping `__table__ = Table(...)` is an `unseen` table for verify: left out here)
+    files["app/models.py"] = files["app/models.py"].split("\n\n        class Legacy(Base):")[0] + "\n"
+    files["app/__all_models.py"] = "import app.models  # noqa: F401\n"
+    root = tree(files)
+    result = verify([str(root)])
+    assert result.mismatches == [] and result.agreed == 5
+    # a column appended by code at import time: the static reading cannot see it, verify says so
+    models = root / "app" / "models.py"
+    models.write_text(models.read_text() + '\nPost.__table__.append_column(sa.Column("extra", sa.String))\n')
+    result = verify([str(root)])
+    assert [(m.kind, m.what) for m in result.mismatches] == [("columns", "table posts")]
+    assert "extra" in result.mismatches[0].detail
