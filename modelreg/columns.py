@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
+from .index import to_expr
 from .migrations import _kw, _last_name, _string, column_name, table_columns
 
 _COLUMN_CALLS = frozenset({"Column", "mapped_column"})
@@ -67,9 +68,10 @@ def read_classes(source: bytes) -> Optional[tuple]:
             return None
     classes = []
     tables = []
+    top = {id(stmt) for stmt in statements}
     for stmt in _top_level(statements):
         if isinstance(stmt, ast.ClassDef):
-            classes.append(_class(stmt))
+            classes.append(_class(stmt) + (tuple(to_expr(b) for b in stmt.bases), id(stmt) not in top))
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(stmt.value, ast.Call):
             if _last_name(stmt.value.func) == "Table":
                 tables.append((stmt.lineno,) + _table_call(stmt.value))
@@ -365,24 +367,27 @@ class ModelTables:
 
     # classes are nodes ("class", Module, name); library bases are ("term",) (no columns)
     def _facts(self, node) -> Optional[tuple]:
+        """The class's facts: the last module-level class of that name (what the name is bound to).
+        Read from this module's own parse, not the index's facts: a run that took over the last
+        run's results has not decoded those, and decoding two thousand of them costs more than the rest."""
         _, module, name = node
-        cdef = self.project.find_class(module, name)
         found = self.classes_of(module.path)
-        if cdef is None or found is None:
+        if found is None:
             return None
+        best = None
         for cls in found[0]:
-            if cls[0] == name and cls[1] == cdef.line:
-                return cls
-        return None
+            if cls[0] == name and (best is None or not cls[7] or best[7]):
+                best = cls
+        return best
 
     def _parents(self, node) -> Optional[list]:
         project = self.project
         _, module, name = node
-        cdef = project.find_class(module, name)
-        if cdef is None:
+        facts = self._facts(node)
+        if facts is None:
             return None
         out = []
-        for expr in cdef.bases:
+        for expr in facts[6]:
             if expr == ("name", "object"):
                 continue
             v = project.eval_expr(module, expr)
@@ -531,7 +536,7 @@ class ModelTables:
         info = self.project.bases.get(m.base)
         sqlmodel = m.base == _SQLMODEL_BASE
         flask = info is not None and info.how == _FLASK_HOW
-        _, _, tablename, table, schema, _ = facts
+        tablename, table, schema = facts[2:5]
         key_node = (m.module.path, m.name)
         if table is not None:
             if table == UNKNOWN or table[0] is None or table[2] == UNKNOWN:
