@@ -389,7 +389,11 @@ op.rename_table("audit_old", "auditing")
     write_tree(root, {"migrations/versions/002_rev.py": drop})
     assert codes(root, capsys) == [("MR011", "User"), ("MR012", "Audit")]
     _, found = diagnostics(root, capsys, "--no-cache")
-    assert "migrations/versions/002_rev.py:12 drops it" in dict(((c, m), msg) for c, m, msg in found)[("MR012", "app.models.Audit")]
+    messages = {(c, m): msg for c, m, msg in found}
+    assert "migrations/versions/002_rev.py:12 drops it" in messages[("MR012", "app.models.Audit")]
+    assert "users.nickname (model User) is dropped or renamed by migrations/versions/002_rev.py:11" in messages[
+        ("MR011", "app.models.User")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -495,3 +499,61 @@ def test_verify_holds_the_static_columns_against_the_imported_metadata(tree):
     result = verify([str(root)])
     assert [(m.kind, m.what) for m in result.mismatches] == [("columns", "table posts")]
     assert "extra" in result.mismatches[0].detail
+
+
+def test_version_locations_of_alembic_ini_are_read_in_every_folder(tree, capsys):
+    root = history_project(
+        tree,
+        files={
+            "alembic.ini": "[alembic]\nscript_location = migrations\n"
+            "version_locations = %(here)s/migrations/one %(here)s/migrations/two\nversion_path_separator = space\n",
+            "migrations/one/a1.py": revision("a1", None, CREATE_USERS + 'op.add_column("users", sa.Column("nickname", sa.String()))'),
+            "migrations/two/b1.py": revision("b1", "a1", 'op.create_table("auditing", sa.Column("id", sa.Integer()))'),
+        },
+    )
+    assert codes(root, capsys) == []
+    (root / "migrations" / "two" / "b1.py").unlink()
+    assert codes(root, capsys) == [("MR010", "Audit")]
+
+
+def test_a_table_in_a_schema_is_matched_in_that_schema_and_never_guessed_across_schemas(tree, capsys):
+    models = MODELS.replace('__tablename__ = "auditing"', '__tablename__ = "auditing"\n    __table_args__ = {"schema": "audit"}')
+    create = CREATE_USERS + 'op.add_column("users", sa.Column("nickname", sa.String()))\n'
+    root = history_project(
+        tree,
+        revision("a1", None, create + 'op.create_table("auditing", sa.Column("id", sa.Integer()), schema="audit")'),
+        files={"app/models.py": models},
+    )
+    assert codes(root, capsys) == []
+    write_tree(root, {"migrations/versions/000_rev.py": revision("a1", None, create + 'op.create_table("auditing", sa.Column("x", sa.Integer()))')})
+    assert codes(root, capsys) == []  # the same name in another schema: unknown, not missing
+    write_tree(root, {"migrations/versions/000_rev.py": revision("a1", None, create)})
+    assert codes(root, capsys) == [("MR010", "Audit")]
+
+
+def test_each_env_py_is_checked_against_its_own_history(tree, capsys):
+    def model(base, cls, table):
+        return (
+            f"import sqlalchemy as sa\nfrom sqlalchemy.orm import declarative_base\n\n{base} = declarative_base()\n\n\n"
+            f"class {cls}({base}):\n    __tablename__ = {table!r}\n    id = sa.Column(sa.Integer, primary_key=True)\n"
+        )
+
+    def env(module, base):
+        return f"from {module} import {base}\n\ntarget_metadata = {base}.metadata\n"
+
+    root = tree(
+        {
+            "app/__init__.py": "",
+            "app/main_db.py": model("MainBase", "Order", "orders"),
+            "app/audit_db.py": model("AuditBase", "Event", "events"),
+            "main/env.py": env("app.main_db", "MainBase"),
+            "main/script.py.mako": "",
+            "main/versions/a1.py": revision("a1", None, 'op.create_table("orders", sa.Column("id", sa.Integer()))'),
+            "audit/env.py": env("app.audit_db", "AuditBase"),
+            "audit/script.py.mako": "",
+            "audit/versions/b1.py": revision("b1", None, 'op.create_table("events", sa.Column("id", sa.Integer()))'),
+        }
+    )
+    assert codes(root, capsys) == []
+    write_tree(root, {"audit/versions/b1.py": revision("b1", None, 'op.create_table("orders", sa.Column("id", sa.Integer()))')})
+    assert codes(root, capsys) == [("MR010", "Event")]

@@ -56,10 +56,13 @@ def check(analysis):
                 if c.name in cols:
                     continue
                 gone = schema.dropped_columns.get((key, c.name))
-                why = f"{analysis.rel(gone[0])}:{gone[1]} drops or renames it" if gone else "no migration adds it"
+                if gone:
+                    what = f"is dropped or renamed by {analysis.rel(gone[0])}:{gone[1]}, but the model still has it"
+                else:
+                    what = f"is added by no migration of {where}"
                 yield analysis.diagnostic(
                     CODE,
-                    f"column {t.name}.{c.name} (model {m.name}) is not in the schema {where} builds: {why}; run "
+                    f"column {t.name}.{c.name} (model {m.name}) {what}; run "
                     f"`{revision_hint('add ' + t.name + '.' + c.name)}` and commit the revision",
                     c.path,
                     c.line,
