@@ -64,7 +64,7 @@ def read_classes(source: bytes) -> Optional[tuple]:
     if statements is None:
         try:
             statements = ast.parse(source).body
-        except (SyntaxError, ValueError):
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
     classes = []
     tables = []
@@ -93,7 +93,7 @@ def _pieces(source: bytes) -> Optional[list]:
         end = _block_end(source, start)
         try:  # blank lines in front keep the line numbers (cheaper than moving every node)
             piece = ast.parse(b"\n" * (line - 1) + source[start:end])
-        except (SyntaxError, ValueError):
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
         if len(piece.body) != 1:
             return None

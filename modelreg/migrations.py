@@ -68,7 +68,7 @@ def read_revision(source: bytes) -> tuple:
     error is None or (line, reason); then the other fields are not to be trusted."""
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError) as exc:
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return (None, (), (), (), (), (getattr(exc, "lineno", None) or 1, f"cannot parse: {exc.__class__.__name__}"))
     header: Dict[str, object] = {}
     upgrade = None
@@ -436,13 +436,16 @@ class Schema:
     wild: bool = False  # an unknown operation may have created any table
     gone: Dict[Key, Gone] = field(default_factory=dict)
     dropped_columns: Dict[Tuple[Key, str], Tuple[str, int]] = field(default_factory=dict)
+    _names: Optional[set] = field(default=None, repr=False, compare=False)
 
     def state(self, key: Key):
-        """A frozenset of column names, "unknown", or "absent"."""
+        """A frozenset of column names, "unknown", or "absent" (to be asked once the schema is built)."""
         if key in self.tables:
             cols = self.tables[key]
             return "unknown" if cols is None else cols
-        if self.wild or any(k[1] == key[1] for k in self.tables):
+        if self._names is None:
+            self._names = {k[1] for k in self.tables}
+        if self.wild or key[1] in self._names:
             return "unknown"  # created by an unknown operation, or the same name in another schema
         return "absent"
 

@@ -434,8 +434,13 @@ def test_what_cannot_be_read_for_certain_is_never_a_finding(tree, capsys, body, 
         {"migrations/versions/001_bad.py": revision("b1", "zz", "pass")},
         {"migrations/versions/001_bad.py": "revision = make_id()\ndown_revision = 'a1'\n"},
         {"migrations/versions/001_bad.py": revision("a1", None, "pass")},
+        {"migrations/versions/001_bad.py": "revision = 'b1'\ndown_revision = 'a1'\nx = " + "[" * 5000 + "]" * 5000},
+        {"migrations/versions/001_bad.py": b"revision = 'b1'\ndown_revision = 'a1'\x00\n"},
     ],
-    ids=["syntax error", "down_revision names no revision", "computed revision id", "revision defined twice"],
+    ids=[
+        "syntax error", "down_revision names no revision", "computed revision id", "revision defined twice",
+        "deep nesting", "a NUL byte",
+    ],
 )
 def test_a_history_that_cannot_be_read_for_certain_reports_nothing(tree, capsys, files):
     root = history_project(tree, revision("a1", None, CREATE_USERS), files=files)
