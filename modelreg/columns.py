@@ -45,8 +45,9 @@ _NO_COLUMNS_EXT = ("sqlalchemy.", "typing.", "typing_extensions.", "flask_login.
 
 UNKNOWN = "?"
 
-# an entry of a class body: (attr, line, col, kind, column name, primary key, annotated, Mapped[...], ClassVar)
-#   kind: "column" | "field" | "relationship" | "literal" | "ann" | "none" | "unknown"
+# an entry of a class body, as read: (attr, line, col, kind, column name, primary key, annotated, Mapped[...],
+# ClassVar), kind: "column" | "field" | "relationship" | "literal" | "ann" | "none" | "unknown"; stored as
+# (attr, line, col, entry_column(declarative), entry_column(SQLModel))
 
 
 _TOP_LEVEL = re.compile(rb"^(class\s|[A-Za-z_][A-Za-z0-9_.]*\s*(:[^=]*)?=\s*[A-Za-z_][A-Za-z0-9_.]*Table\()", re.M)
@@ -288,6 +289,8 @@ def _class(node: ast.ClassDef) -> tuple:
         else:
             kind, name, pk = _value_kind(value, attr)
         entries.append((attr, target.lineno, target.col_offset, kind, name, pk, ann is not None, mapped, classvar))
+    # each entry as stored: (attr, line, col, its column in a declarative class, in a SQLModel class)
+    entries = [(e[0], e[1], e[2], entry_column(e, False), entry_column(e, True)) for e in entries]
     return (node.name, node.lineno, tablename, table, schema, tuple(entries))
 
 
@@ -477,7 +480,7 @@ class ModelTables:
                 seen.add(attr)
                 if not own or (not sqlmodel and attr in _RESERVED):
                     continue
-                col = entry_column(entry, sqlmodel)
+                col = entry[4] if sqlmodel else entry[3]
                 if col is None:
                     continue
                 if col == UNKNOWN:

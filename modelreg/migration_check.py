@@ -25,7 +25,7 @@ from .columns import ModelTables, TableOf, read_classes
 from .migrations import History, Schema, build_history, read_revision, revision_files, version_dirs
 
 FACTS_FILE = "schema.marshal"
-FACTS_KEY = "schema-facts-2"
+FACTS_KEY = "schema-facts-3"
 _FILTERS = re.compile(rb"\binclude_(object|name)\s*=")
 
 
