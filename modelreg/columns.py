@@ -92,14 +92,54 @@ def _pieces(source: bytes) -> Optional[list]:
     for start in starts:
         line = source.count(b"\n", 0, start) + 1
         end = _block_end(source, start)
+        text = source[start:end]
         try:  # blank lines in front keep the line numbers (cheaper than moving every node)
-            piece = ast.parse(b"\n" * (line - 1) + source[start:end])
+            piece = ast.parse(b"\n" * (line - 1) + _without_method_bodies(text))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
+            try:
+                piece = ast.parse(b"\n" * (line - 1) + text)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return None
         if len(piece.body) != 1:
             return None
         out.extend(piece.body)
     return out
+
+
+_DEF_HEADER = re.compile(rb"^([ \t]+)(?:async[ \t]+)?def[ \t][^\n]*:[ \t]*(?:#[^\n]*)?$")
+
+
+def _without_method_bodies(text: bytes) -> bytes:
+    """A class statement with each one-line-header method's body replaced by `pass` (same line count):
+    a method's name and decorators are all this module reads of it, and its body is most of the parse.
+    When the result does not parse (a body line less indented than its def, inside a string), the
+    caller parses the text as it is."""
+    lines = text.split(b"\n")
+    i = 0
+    n = len(lines)
+    while i < n:
+        m = _DEF_HEADER.match(lines[i])
+        if m is None:
+            i += 1
+            continue
+        indent = len(m.group(1).expandtabs())
+        j = i + 1
+        first = None
+        while j < n:
+            body = lines[j]
+            stripped = body.strip()
+            if stripped and len(body) - len(body.lstrip()) <= indent and not stripped.startswith(b"#"):
+                break
+            if stripped and first is None:
+                first = j
+            if (body.count(b'"""') + body.count(b"'''")) % 2:
+                return text  # a string opens or ends here: blanking could change what the rest means
+            lines[j] = b""
+            j += 1
+        if first is not None:
+            lines[first] = b" " * (indent + 4) + b"pass"
+        i = j
+    return b"\n".join(lines)
 
 
 _NEXT_TOP = re.compile(rb"\n(?=[^\s#])")

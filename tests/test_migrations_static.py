@@ -562,3 +562,64 @@ def test_each_env_py_is_checked_against_its_own_history(tree, capsys):
     assert codes(root, capsys) == []
     write_tree(root, {"audit/versions/b1.py": revision("b1", None, 'op.create_table("orders", sa.Column("id", sa.Integer()))')})
     assert codes(root, capsys) == [("MR010", "Event")]
+
+
+TRICKY = '''\
+import sqlalchemy as sa
+from app.base import Base
+
+
+class Odd(Base):
+    """A docstring that shows code:
+
+    def looks_like_a_method(self):
+        return 1
+    """
+    __tablename__ = "odd"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+
+    def one_liner(self): return 1
+
+    def text(self):
+        return """
+not indented
+""" + "x"
+
+    @classmethod
+    def build(
+        cls,
+        value,
+    ):
+        return cls()
+
+    later = sa.Column("later_col", sa.String)
+
+
+tags = sa.Table(
+    "tags", Base.metadata,
+    sa.Column("name", sa.String),
+)
+
+
+class Unclosed(Base):
+    __tablename__ = "unclosed"
+    id = sa.Column(sa.Integer, primary_key=True)
+    def body(self):
+        x = (1,
+2)
+        return x
+    tail = sa.Column(sa.Integer)
+'''
+
+
+def test_reading_only_class_statements_gives_what_parsing_the_whole_file_gives(monkeypatch):
+    from modelreg import columns
+
+    fast = columns.read_classes(TRICKY.encode())
+    monkeypatch.setattr(columns, "_pieces", lambda source: None)
+    assert fast == columns.read_classes(TRICKY.encode())
+    names = {c[0]: [e[0] for e in c[5]] for c in fast[0]}
+    assert names["Odd"] == ["id", "one_liner", "text", "build", "later"]
+    assert names["Unclosed"] == ["id", "body", "tail"]
+    assert [t[1:3] for t in fast[1]] == [("tags", ("name",))]
