@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 from .index import to_expr
-from .migrations import _kw, _last_name, _string, column_name, table_columns
+from .migrations import _kw, _last_name, _string, blank_bodies, column_name, table_columns
 
 _COLUMN_CALLS = frozenset({"Column", "mapped_column"})
 _WRAPPING_CALLS = frozenset({"deferred", "column_property"})
@@ -94,7 +94,7 @@ def _pieces(source: bytes) -> Optional[list]:
         end = _block_end(source, start)
         text = source[start:end]
         try:  # blank lines in front keep the line numbers (cheaper than moving every node)
-            piece = ast.parse(b"\n" * (line - 1) + _without_method_bodies(text))
+            piece = ast.parse(b"\n" * (line - 1) + blank_bodies(text, methods=True))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             try:
                 piece = ast.parse(b"\n" * (line - 1) + text)
@@ -104,42 +104,6 @@ def _pieces(source: bytes) -> Optional[list]:
             return None
         out.extend(piece.body)
     return out
-
-
-_DEF_HEADER = re.compile(rb"^([ \t]+)(?:async[ \t]+)?def[ \t][^\n]*:[ \t]*(?:#[^\n]*)?$")
-
-
-def _without_method_bodies(text: bytes) -> bytes:
-    """A class statement with each one-line-header method's body replaced by `pass` (same line count):
-    a method's name and decorators are all this module reads of it, and its body is most of the parse.
-    When the result does not parse (a body line less indented than its def, inside a string), the
-    caller parses the text as it is."""
-    lines = text.split(b"\n")
-    i = 0
-    n = len(lines)
-    while i < n:
-        m = _DEF_HEADER.match(lines[i])
-        if m is None:
-            i += 1
-            continue
-        indent = len(m.group(1).expandtabs())
-        j = i + 1
-        first = None
-        while j < n:
-            body = lines[j]
-            stripped = body.strip()
-            if stripped and len(body) - len(body.lstrip()) <= indent and not stripped.startswith(b"#"):
-                break
-            if stripped and first is None:
-                first = j
-            if (body.count(b'"""') + body.count(b"'''")) % 2:
-                return text  # a string opens or ends here: blanking could change what the rest means
-            lines[j] = b""
-            j += 1
-        if first is not None:
-            lines[first] = b" " * (indent + 4) + b"pass"
-        i = j
-    return b"\n".join(lines)
 
 
 _NEXT_TOP = re.compile(rb"\n(?=[^\s#])")

@@ -66,8 +66,15 @@ def read_revision(source: bytes) -> tuple:
     """(revision, down_revisions, branch_labels, depends_on, ops, error) of a revision file's bytes.
 
     error is None or (line, reason); then the other fields are not to be trusted."""
+    tree = None
+    if b"\r" not in source and b"coding" not in source[:200]:  # (cut by lines: plain files only)
+        try:  # the same facts without parsing downgrade() and helper functions (their bodies are not read)
+            tree = ast.parse(blank_bodies(source, methods=False))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            tree = None
     try:
-        tree = ast.parse(source)
+        if tree is None:
+            tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return (None, (), (), (), (), (getattr(exc, "lineno", None) or 1, f"cannot parse: {exc.__class__.__name__}"))
     header: Dict[str, object] = {}
@@ -103,6 +110,45 @@ def read_revision(source: bytes) -> tuple:
         tuple(ops),
         None,
     )
+
+
+_METHOD_HEADER = re.compile(rb"^([ \t]+)(?:async[ \t]+)?def[ \t][^\n]*:[ \t]*(?:#[^\n]*)?$")
+_FUNCTION_HEADER = re.compile(rb"^()(?:async[ \t]+)?def[ \t]+(?!upgrade\b)[^\n]*:[ \t]*(?:#[^\n]*)?$")
+
+
+def blank_bodies(text: bytes, methods: bool) -> bytes:
+    """`text` with the body of each function whose header is one line replaced by `pass`, keeping the
+    line count: methods of a class statement (`methods`), or a revision file's module-level functions
+    other than upgrade() (downgrade() is often as long). Only names and decorators of those are read.
+    A string opening or closing in a body leaves the text as it is; a body line less indented than
+    its def (inside a bracket) makes the result fail to parse, and the caller parses the text as it is."""
+    header = _METHOD_HEADER if methods else _FUNCTION_HEADER
+    lines = text.split(b"\n")
+    i = 0
+    n = len(lines)
+    while i < n:
+        m = header.match(lines[i])
+        if m is None:
+            i += 1
+            continue
+        indent = len(m.group(1).expandtabs())
+        j = i + 1
+        first = None
+        while j < n:
+            body = lines[j]
+            stripped = body.strip()
+            if stripped and len(body) - len(body.lstrip()) <= indent and not stripped.startswith(b"#"):
+                break
+            if stripped and first is None:
+                first = j
+            if (body.count(b'"""') + body.count(b"'''")) % 2:
+                return text  # a string opens or ends here: blanking could change what the rest means
+            lines[j] = b""
+            j += 1
+        if first is not None:
+            lines[first] = b" " * (indent + 4) + b"pass"
+        i = j
+    return b"\n".join(lines)
 
 
 def _bind_imports(stmt, op_names: set, sa_names: set) -> None:
