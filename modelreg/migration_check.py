@@ -162,7 +162,7 @@ class FactsCache:
             names = tuple(sorted(os.listdir(directory)))
         except OSError:
             names = None
-        if self.dirs.get(directory, ()) != names:
+        if directory not in self.dirs or self.dirs[directory] != names:
             self.dirs[directory] = names
             self.dirty = True
         return names

@@ -623,3 +623,13 @@ def test_reading_only_class_statements_gives_what_parsing_the_whole_file_gives(m
     assert names["Odd"] == ["id", "one_liner", "text", "build", "later"]
     assert names["Unclosed"] == ["id", "body", "tail"]
     assert [t[1:3] for t in fast[1]] == [("tags", ("name",))]
+
+
+def test_a_cached_run_sees_the_first_revision_of_an_excluded_versions_folder(tree, capsys):
+    root = history_project(tree)
+    (root / "migrations" / "versions").mkdir()
+    (root / "pyproject.toml").write_text('[tool.modelreg]\nextend-exclude = ["migrations/versions/"]\n')
+    assert diagnostics(root, capsys)[1] == []
+    assert diagnostics(root, capsys)[1] == []  # the report reused
+    write_tree(root, {"migrations/versions/000_rev.py": revision("a1", None, CREATE_USERS)})
+    assert sorted(c for c, _, _ in diagnostics(root, capsys)[1]) == ["MR010", "MR011"]
