@@ -376,6 +376,6 @@ def save_state(root: str, cache_dir, key: str, modules_id: str, facts: Dict[str,
 def discard(root: str, cache_dir) -> None:
     """Remove the cache files (not the directory): the next run rebuilds them."""
     directory = cache_directory(root, cache_dir)
-    for name in (FILENAME, DELTA, WORDS, RESULT, STATE, MODULES):
+    for name in (FILENAME, DELTA, WORDS, RESULT, STATE, MODULES, "schema.marshal"):  # (migration_check.FACTS_FILE)
         with contextlib.suppress(OSError):
             os.unlink(os.path.join(directory, name))

@@ -633,3 +633,23 @@ def test_a_cached_run_sees_the_first_revision_of_an_excluded_versions_folder(tre
     assert diagnostics(root, capsys)[1] == []  # the report reused
     write_tree(root, {"migrations/versions/000_rev.py": revision("a1", None, CREATE_USERS)})
     assert sorted(c for c, _, _ in diagnostics(root, capsys)[1]) == ["MR010", "MR011"]
+
+
+def test_a_poisoned_facts_cache_gives_the_same_report_and_is_rebuilt(tree, capsys):
+    import marshal
+
+    from modelreg import cache as cache_mod
+    from modelreg import migration_check
+    from modelreg.migration_check import FACTS_FILE, FACTS_KEY
+
+    root = history_project(tree, revision("a1", None, CREATE_USERS))
+    first = diagnostics(root, capsys)
+    assert sorted(c for c, _, _ in first[1]) == ["MR010", "MR011"]
+    data = cache_mod._load_keyed(str(root), None, FACTS_FILE, FACTS_KEY)
+    assert data["files"]
+    files = {p: (key, kind, marshal.dumps(("poison", 42))) for p, (key, kind, _) in data["files"].items()}
+    cache_mod._save_keyed(str(root), None, FACTS_FILE, FACTS_KEY, files=files, dirs=data["dirs"])
+    (root / "app" / "models.py").write_text((root / "app" / "models.py").read_text() + "\n")  # not reused
+    migration_check._OPEN.clear()  # a new process: the facts come from the file
+    assert diagnostics(root, capsys) == first
+    assert not (root / ".modelreg_cache" / FACTS_FILE).exists() or diagnostics(root, capsys) == first
