@@ -11,7 +11,9 @@ measured interleaved - every scenario once per round, rounds repeated - and the
 table reports medians, ratios to `ruff check --select F401 --no-cache` on the
 same tree, peak RSS and time per file. Scenarios: cold (no cache), warm (nothing
 changed), one model file edited in a way modelreg reads nothing of (a comment),
-the same file's model class renamed (a new model name: re-analysis), `--fix`.
+the same file's model class renamed (a new model name: re-analysis), `--fix`; and the same
+scenarios on the 10k tree with a 500-revision Alembic history creating every table (MR010-MR012
+then read the history and every model's columns), against the plain tree (`--history N`).
 The language-server latency (didChange on a model file -> diagnostics published)
 is measured with a real LSP client for the same kinds of edit. `--hostile` measures
 instead the shapes that must stay linear: an inheritance chain across 3,000 modules
@@ -33,7 +35,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from gen import generate  # noqa: E402
+from gen import add_history, generate  # noqa: E402
 
 TREES = HERE / "trees"
 
@@ -65,6 +67,18 @@ def tree_for(size: int) -> Path:
     return root
 
 
+def history_tree_for(size: int, revisions: int) -> Path:
+    """The same synthetic tree plus an Alembic history of `revisions` revisions creating every table."""
+    root = TREES / f"tree{size}-history{revisions}"
+    marker = root / ".generated"
+    if not marker.exists():
+        print(f"generating {size} files and {revisions} revisions ...", file=sys.stderr)
+        facts = generate(str(root), size)
+        facts.update(add_history(str(root), revisions))
+        marker.write_text(repr(facts))
+    return root
+
+
 def modelreg_cmd(*args):
     return [sys.executable, "-m", "modelreg", *args]
 
@@ -74,8 +88,8 @@ def ruff_cmd():
     return [ruff, "check", "--select", "F401", "--no-cache", "-q", "."]
 
 
-def measure(size: int, repeat: int) -> dict:
-    root = tree_for(size)
+def measure(size: int, repeat: int, root: Path = None) -> dict:
+    root = root or tree_for(size)
     cache = root / ".modelreg_cache"
     registry = root / "app" / "db" / "all_models.py"
     registry_bytes = registry.read_bytes()
@@ -251,6 +265,8 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-lsp", action="store_true")
     parser.add_argument("--hostile", action="store_true", help="only the hostile shapes (issue 15)")
+    parser.add_argument("--history", type=int, default=500, metavar="N",
+                        help="also measure the tree with an N-revision Alembic history (0: skip)")
     args = parser.parse_args(argv)
     if args.hostile:
         hostile(args.repeat)
@@ -279,6 +295,18 @@ def main(argv=None) -> int:
         a = by_size[10000]["median"]["cold"] / by_size[10000]["files"]
         b = by_size[50000]["median"]["cold"] / by_size[50000]["files"]
         print(f"\ntime per file, 50k vs 10k (cold): {b / a:.2f}x")
+    if args.history:
+        size = 10000 if 10000 in args.sizes else args.sizes[0]
+        # interleaved again: the plain tree and the one with a history, the same rounds
+        plain, with_history = [], []
+        for _ in range(args.repeat):
+            plain.append(measure(size, 1))
+            with_history.append(measure(size, 1, history_tree_for(size, args.history)))
+        print(f"\n{args.history}-revision Alembic history on the {size}-file tree (medians; plain -> with history):")
+        for k in ("warm", "edit", "rename", "cold", "fix"):
+            a = statistics.median(r["median"][k] for r in plain)
+            b = statistics.median(r["median"][k] for r in with_history)
+            print(f"  {k:>6}: {a:6.3f}s -> {b:6.3f}s  ({b - a:+.3f}s)")
     if not args.no_lsp:
         size = 10000 if 10000 in args.sizes else args.sizes[0]
         lat = asyncio.run(lsp_latency(size))

@@ -90,6 +90,7 @@ def _problems(directives, project: Optional[str], mode: str = "error") -> List[s
                 f"the revision would drop table {op.table_name!r}, but its model {tables[key]} "
                 "exists in code: it is only missing from the metadata because it was not imported"
             )
+    problems.extend(_forgotten_tables(report, directives, {d.model for d in unregistered}))
     if problems:
         n = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
         if mode == "error":
@@ -100,19 +101,24 @@ def _problems(directives, project: Optional[str], mode: str = "error") -> List[s
     return problems
 
 
-def _drop_table_ops(directives) -> List:
-    """Every DropTableOp of the revision: one UpgradeOps per database in the multidb template
+def _ops(directives) -> List:
+    """Every operation of the revision's upgrade: one UpgradeOps per database in the multidb template
     (`upgrade_ops_list`; `upgrade_ops` raises there), one otherwise."""
-    from alembic.operations import ops
-
     out = []
     for script in directives:
         upgrade_ops_list = getattr(script, "upgrade_ops_list", None)
         if upgrade_ops_list is None:
             upgrade_ops_list = [script.upgrade_ops]
         for upgrade_ops in upgrade_ops_list:
-            out.extend(op for op in getattr(upgrade_ops, "ops", []) if isinstance(op, ops.DropTableOp))
+            out.extend(getattr(upgrade_ops, "ops", []))
     return out
+
+
+def _drop_table_ops(directives) -> List:
+    """Every DropTableOp of the revision (of every database in the multidb template)."""
+    from alembic.operations import ops
+
+    return [op for op in _ops(directives) if isinstance(op, ops.DropTableOp)]
 
 
 def _table_key(table: str, schema: Optional[str] = None) -> str:
@@ -149,6 +155,37 @@ def _generated_names(model, base) -> List[str]:
             return [snake.lower().lstrip("_")]
         return [camel_to_snake_case(model.name)]
     return []
+
+
+def _forgotten_tables(report, directives, unregistered) -> List[str]:
+    """Tables of models that no migration of the history creates (MR010) and this revision does not
+    create either - typically because the database already has them (made by `create_all()` or by
+    hand), so autogenerate writes nothing for them, and a fresh database upgraded to head lacks them.
+    Models MR001 reports are left to that message."""
+    from alembic.operations import ops
+
+    from .migration_check import compare
+
+    if report.analysis is None:
+        return []
+    created = {(op.schema, op.table_name) for op in _ops(directives) if isinstance(op, ops.CreateTableOp)}
+    out = []
+    for checked in compare(report.analysis):
+        schema = checked.schema
+        if schema is None:
+            continue
+        for t in checked.tables:
+            key = (t.schema, t.name)
+            m = t.model
+            if f"{m.module.name}.{m.name}" in unregistered:
+                continue  # not in the metadata yet: the registry is the problem, said above
+            if schema.state(key) == "absent" and key not in schema.gone and key not in created:
+                out.append(
+                    f"table {t.name!r} (model {m.module.name}.{m.name}) is created by no migration, and this "
+                    "revision does not create it either (the database has it already?): a database upgraded "
+                    "from scratch would lack it; add `op.create_table(...)` for it to this revision"
+                )
+    return out
 
 
 # -- helpers for durable migrations ----------------------------------------------------

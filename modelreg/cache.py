@@ -255,7 +255,7 @@ def cache_directory(root: str, cache_dir: Optional[str]) -> str:
 
 
 # what modelreg writes into its cache directory (besides its .gitignore and `.tmp-*` files being written)
-OWN_FILES = frozenset({FILENAME, DELTA, WORDS, "result.marshal", "project.marshal", "modules.marshal"})
+OWN_FILES = frozenset({FILENAME, DELTA, WORDS, "result.marshal", "project.marshal", "modules.marshal", "schema.marshal"})
 
 
 def _is_own_gitignore(path: str) -> bool:
@@ -502,7 +502,7 @@ def save_state(root: str, cache_dir, key: str, modules_id: str, facts: Dict[str,
 def discard(root: str, cache_dir) -> None:
     """Remove the cache files (not the directory): the next run rebuilds them."""
     directory = cache_directory(root, cache_dir)
-    for name in (FILENAME, DELTA, WORDS, RESULT, STATE, MODULES):
+    for name in (FILENAME, DELTA, WORDS, RESULT, STATE, MODULES, "schema.marshal"):  # (migration_check.FACTS_FILE)
         with contextlib.suppress(OSError):
             os.unlink(os.path.join(directory, name))
 

@@ -54,7 +54,8 @@ for key, module, attr in spec["bases"]:
         "%s.%s" % (m.class_.__module__, m.class_.__qualname__) for m in (getattr(reg, "mappers", None) or ())
     )
     tables = sorted(getattr(metadata, "tables", {}) or {})
-    out["bases"][key] = {"classes": classes, "tables": tables}
+    columns = {k: sorted(c.name for c in t.columns) for k, t in (getattr(metadata, "tables", {}) or {}).items()}
+    out["bases"][key] = {"classes": classes, "tables": tables, "columns": columns}
 with open(spec["answer"], "w") as f:
     f.write(json.dumps(out))
 """
@@ -65,7 +66,7 @@ DEFAULT_TIMEOUT = 60.0
 
 @dataclass
 class Mismatch:
-    kind: str  # "static-only" | "runtime-only" | "unseen" | "error"
+    kind: str  # "static-only" | "runtime-only" | "unseen" | "columns" | "error"
     what: str
     detail: str
 
@@ -136,6 +137,7 @@ def verify(
             result.mismatches.append(Mismatch("error", rel, f"importing the registry raised {data['error']}"))
             continue
         _compare(analysis, reg, rel, models, data["bases"], result)
+        _compare_columns(analysis, models, data["bases"], result)
     return result
 
 
@@ -194,6 +196,38 @@ def _hanging_module(dump: str, analysis) -> Optional[str]:
         if module is not None:
             return f"{module.name} ({analysis.rel(path)}:{m.group(2)})"
     return None
+
+
+def _compare_columns(analysis, models, runtime: Dict[str, dict], result: VerifyResult) -> None:
+    """The columns modelreg reads for each table (what MR011 compares with the migrations) against the
+    columns of the table at runtime: a difference means the static reading is wrong for that table."""
+    from .columns import ModelTables, read_classes
+
+    def classes_of(path):
+        try:
+            with open(path, "rb") as f:
+                return read_classes(f.read())
+        except OSError:
+            return None
+
+    static = ModelTables(analysis.project, classes_of).tables(models)
+    for key, tables in static.items():
+        rt = (runtime.get(key) or {}).get("columns")
+        if not rt:
+            continue
+        for t in tables:
+            name = f"{t.schema}.{t.name}" if t.schema else t.name
+            if t.columns is None or name not in rt:
+                continue
+            mine = sorted({c.name for c in t.columns})
+            if mine != sorted(set(rt[name])):
+                result.mismatches.append(
+                    Mismatch(
+                        "columns",
+                        f"table {name}",
+                        f"modelreg reads the columns {', '.join(mine)}; at runtime they are {', '.join(rt[name])}",
+                    )
+                )
 
 
 def _compare(analysis, reg, rel: str, models, runtime: Dict[str, dict], result: VerifyResult) -> None:

@@ -18,6 +18,9 @@ from . import (
     mr005_duplicate_table,
     mr006_dynamic_registry,
     mr007_unverified,
+    mr010_unmigrated_table,
+    mr011_unmigrated_column,
+    mr012_dropped_model_table,
     mr100_unreadable_file,
 )
 
@@ -29,6 +32,9 @@ RULES: List[ModuleType] = [
     mr005_duplicate_table,
     mr006_dynamic_registry,
     mr007_unverified,
+    mr010_unmigrated_table,
+    mr011_unmigrated_column,
+    mr012_dropped_model_table,
     mr100_unreadable_file,
 ]
 

@@ -20,15 +20,16 @@ class RuleDoc:
     code: str
     name: str
     summary: str
-    fix_title: str  # "" when --fix does not fix it
+    fix_title: str  # the remedy ("" when there is none to name)
     sections: Tuple[Tuple[str, str], ...]  # (title, markdown body)
+    automatic: bool = True  # `modelreg --fix` applies the remedy (False: the migration rules name a command)
 
     def section(self, title: str) -> str:
         return next((body for t, body in self.sections if t == title), "")
 
     @property
     def fixable(self) -> bool:
-        return bool(self.fix_title)
+        return bool(self.fix_title) and self.automatic
 
 
 def rule_doc(rule) -> RuleDoc:
@@ -38,7 +39,8 @@ def rule_doc(rule) -> RuleDoc:
     for block in ("## " + rest).split("\n## ") if rest else ():
         title, _, body = block.removeprefix("## ").partition("\n")
         sections.append((title.strip(), body.strip()))
-    return RuleDoc(rule.CODE, rule.NAME, rule.SUMMARY, rule.FIX_TITLE or "", tuple(sections))
+    automatic = getattr(rule, "FIXABLE", rule.FIX_TITLE is not None)
+    return RuleDoc(rule.CODE, rule.NAME, rule.SUMMARY, rule.FIX_TITLE or "", tuple(sections), automatic)
 
 
 def all_docs() -> List[RuleDoc]:
@@ -50,7 +52,10 @@ def all_docs() -> List[RuleDoc]:
 def as_text(doc: RuleDoc) -> str:
     """For the terminal: the markdown, as `ruff rule` prints it."""
     out = [f"# {doc.code} {doc.name}", "", f"{doc.summary}.", ""]
-    out.append(f"Fix: {doc.fix_title.lower()} (`modelreg --fix`)." if doc.fixable else "Fix: none automatic.")
+    if doc.fixable:
+        out.append(f"Fix: {doc.fix_title.lower()} (`modelreg --fix`).")
+    else:
+        out.append(f"Fix: none automatic; {doc.fix_title}." if doc.fix_title else "Fix: none automatic.")
     for title, body in doc.sections:
         out += ["", f"## {title}", body]
     return "\n".join(out) + "\n"
