@@ -6,8 +6,15 @@ quick fix, so that all three always propose the same line.
 
 from __future__ import annotations
 
+import configparser
+import os
 from dataclasses import dataclass
 from typing import Optional, Sequence
+
+try:
+    import tomllib
+except ImportError:  # Python < 3.11
+    import tomli as tomllib
 
 from .resolve import Project
 from .types import MODULE, Module
@@ -90,3 +97,90 @@ def statement(style: Style, registry: Optional[Module], target: Module, classes:
     if form in (FROM_CLASS, REL_CLASS):
         return f"from {target.name} import {', '.join(classes)}"
     return f"import {target.name}"
+
+
+# -- the project's other tools ------------------------------------------------------
+
+DEFAULT_LINE_LENGTH = 88
+
+
+@dataclass(frozen=True)
+class ToolSettings:
+    """What the project's formatter and linter expect of an added import."""
+
+    line_length: int = DEFAULT_LINE_LENGTH  # ruff / black / isort / flake8 line length
+    unused_import_linter: bool = False  # the project runs ruff or flake8 (F401 deletes unused imports)
+
+
+def tool_settings(root: str) -> ToolSettings:
+    """Read the project's ruff, black, isort and flake8 settings (never fails: a bad file is skipped)."""
+    length: Optional[int] = None
+    linter = False
+    pyproject = _toml(os.path.join(root, "pyproject.toml"))
+    tool = pyproject.get("tool", {}) if isinstance(pyproject.get("tool"), dict) else {}
+    for name in ("ruff.toml", ".ruff.toml"):
+        if os.path.isfile(os.path.join(root, name)):
+            table = _toml(os.path.join(root, name))
+            linter = linter or _ruff_deletes_unused_imports(table)
+            length = length or _int(table.get("line-length"))
+    if isinstance(tool.get("ruff"), dict):
+        linter = linter or _ruff_deletes_unused_imports(tool["ruff"])
+        length = length or _int(tool["ruff"].get("line-length"))
+    for key, option in (("black", "line-length"), ("isort", "line_length")):
+        if isinstance(tool.get(key), dict):
+            length = length or _int(tool[key].get(option))
+    for name in (".flake8", "setup.cfg", "tox.ini"):
+        path = os.path.join(root, name)
+        if not os.path.isfile(path):
+            continue
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, OSError, UnicodeDecodeError):
+            continue
+        if parser.has_section("flake8"):
+            linter = True
+            length = length or _int(parser.get("flake8", "max-line-length", fallback=None))
+    precommit = os.path.join(root, ".pre-commit-config.yaml")
+    if not linter and os.path.isfile(precommit):
+        try:
+            with open(precommit, encoding="utf-8", errors="replace") as f:
+                text = f.read()
+        except OSError:
+            text = ""
+        linter = "ruff" in text or "flake8" in text
+    return ToolSettings(length or DEFAULT_LINE_LENGTH, linter)
+
+
+def _ruff_deletes_unused_imports(table: dict) -> bool:
+    """Whether ruff, so configured, reports F401 (its default selection does)."""
+    lint = table.get("lint") if isinstance(table.get("lint"), dict) else {}
+
+    def codes(key):
+        value = lint.get(key, table.get(key))
+        return [str(c) for c in value] if isinstance(value, list) else None
+
+    def covers(code: str) -> bool:
+        return code == "ALL" or "F401".startswith(code)
+
+    select = codes("select")
+    selected = select is None or any(covers(c) for c in select + (codes("extend-select") or []))
+    if select is None and codes("extend-select"):
+        selected = True
+    return selected and not any(covers(c) for c in codes("ignore") or [])
+
+
+def _toml(path: str) -> dict:
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return {}
+
+
+def _int(value) -> Optional[int]:
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        return None
+    return n if n > 0 else None
