@@ -175,7 +175,10 @@ def _plan_registry(analysis, reg: Registry, models: Sequence[ModelInfo], removal
     if reg.module is None or not os.path.exists(reg.path):
         if os.path.lexists(reg.path):
             raise FixError("a file or directory is already there and is not a registry modelreg can edit; nothing written")
-        lines = sorted({a.statement + "  # noqa: F401" for a in additions})
+        lines = sorted({a.statement + "  # noqa: F401" for a in additions if _nameable(a.target.name)})
+        dynamic = sorted(f'importlib.import_module("{a.target.name}")' for a in additions if not _nameable(a.target.name))
+        if dynamic:
+            lines += ["import importlib", ""] + dynamic
         new = (NEW_REGISTRY_HEADER + "\n" + "\n".join(lines) + "\n").encode("utf-8")
         _check_parses(reg.path, new)
         return FileFix(reg.path, None, new, added=[a.statement for a in additions])
@@ -258,6 +261,7 @@ class _Stmt:
     entry: bool = False  # imports a project module: one of the registry's entries
     key: Optional[str] = None  # sort key of an entry
     bound: object = False  # names the statement binds (computed once; None: any name, a star import)
+    aux: bool = False  # added, but not an import entry (`importlib.import_module("app.class")`)
 
     def sort_key(self) -> str:
         if self.key is None:
@@ -287,6 +291,11 @@ def _binds(node: cst.CSTNode) -> Optional[FrozenSet[str]]:
         elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(n.name)
     return frozenset(names)
+
+
+def _nameable(dotted: str) -> bool:
+    """Whether an import statement can spell this module name (`app.class` cannot)."""
+    return all(part.isidentifier() and not keyword.iskeyword(part) for part in dotted.split("."))
 
 
 def _entry_leading(lines: Sequence[cst.EmptyLine]) -> Optional[list]:
@@ -353,7 +362,7 @@ class RegistryEditor:
 
     def _entries(self) -> List[int]:
         """Indices of the top-level statements that import a project module: the registry's entries."""
-        return [i for i, s in enumerate(self.stmts) if s.added or s.entry]
+        return [i for i, s in enumerate(self.stmts) if (s.added and not s.aux) or s.entry]
 
     # layout ---------------------------------------------------------------------
 
@@ -404,9 +413,9 @@ class RegistryEditor:
     def add(self, addition: Addition) -> Optional[str]:
         """Add the statement that registers `addition.target`; None when no safe statement exists."""
         target = addition.target
-        if any(keyword.iskeyword(part) or not part.isidentifier() for part in target.name.split(".")):
-            return None  # `app/class.py`: no import statement can name it (see _add_importlib)
         needs, cycle = self._needs(target)
+        if not _nameable(target.name):
+            return self._add_importlib(target, needs)
         statement = addition.statement
         if cycle or self._clashes(statement):
             # importing the target runs the registry part-way (a cycle: only `import a.b.c` leaves the
@@ -441,6 +450,33 @@ class RegistryEditor:
         else:
             self._import_tops.update(bound)
         return statement
+
+    def _add_importlib(self, target: Module, needs) -> Optional[str]:
+        """`app/class.py` cannot be named by an import statement: `importlib.import_module("app.class")`
+        after the file's imports (with `import importlib` when the file has none)."""
+        if self.project.find_module(target.name, self.registry)[0] != target:
+            return None
+        has_importlib = "importlib" in self._import_tops_of_file()
+        if not has_importlib and "importlib" in self.names():
+            return None  # the name means something else here
+        pos = 0
+        for i, s in enumerate(self.stmts):
+            if _import_of(s.node) is not None:
+                pos = i + 1
+        pos = max(pos, self._after_dependencies(needs), self._after_docstring_and_future())
+        nl = self.module.default_newline
+        call = f'importlib.import_module("{target.name}")'
+        lines = ([] if has_importlib else ["import importlib"]) + [call]
+        for offset, line in enumerate(lines):
+            node = cst.parse_statement(line + nl, config=self.module.config_for_parsing)
+            self.stmts.insert(pos + offset, _Stmt(node, added=True, aux=True))
+        self._import_tops.add("importlib")
+        self.names().add("importlib")
+        return call
+
+    def _import_tops_of_file(self) -> Set[str]:
+        self.names()  # fills _import_tops from the file
+        return self._import_tops
 
     # names, dependencies and the form of an addition -------------------------------------
 
@@ -991,18 +1027,28 @@ def inside(path: str, root: str) -> bool:
 
 
 def write(fx: FileFix, root: str) -> None:
-    """Write atomically: a temporary file in the same directory, then os.replace; permission bits kept."""
+    """Write atomically: a temporary file in the same directory, then os.replace, with the permission
+    bits, owner and group of the file it replaces. A file with other hard links, or one whose owner or
+    group this process cannot give a new file, is rewritten in place instead (same inode). A read-only
+    registry is never written."""
     if not inside(fx.path, root):
         raise FixError(f"refusing to write outside the project root {root} (the registry resolves to {os.path.realpath(fx.path)})")
     target = os.path.realpath(fx.path)
     directory = os.path.dirname(target)
     os.makedirs(directory, exist_ok=True)
-    mode = None
+    st = None
     if fx.old is not None:
         with open(target, "rb") as f:
             if f.read() != fx.old:
                 raise FixError("the file changed while modelreg was fixing it; nothing written")
-        mode = stat.S_IMODE(os.stat(target).st_mode)
+        st = os.stat(target)
+        if not stat.S_IMODE(st.st_mode) & 0o222 or not os.access(target, os.W_OK):
+            raise FixError(
+                f"the registry is read-only (mode {stat.filemode(st.st_mode)}); nothing written: make it writable to fix it"
+            )
+        if st.st_nlink > 1 or not _can_give(st) or not os.access(directory, os.W_OK):
+            _write_in_place(target, fx.new)
+            return
     elif os.path.lexists(fx.path):
         raise FixError("refusing to create the registry: something is already at that path")
     fd, tmp = tempfile.mkstemp(prefix=".modelreg-", suffix=".tmp", dir=directory)
@@ -1011,8 +1057,10 @@ def write(fx: FileFix, root: str) -> None:
             f.write(fx.new)
             f.flush()
             os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
+        if st is not None:
+            os.chmod(tmp, stat.S_IMODE(st.st_mode))
+            if hasattr(os, "chown") and (os.stat(tmp).st_uid, os.stat(tmp).st_gid) != (st.st_uid, st.st_gid):
+                os.chown(tmp, st.st_uid, st.st_gid)
         else:
             os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
@@ -1020,6 +1068,24 @@ def write(fx: FileFix, root: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _can_give(st: os.stat_result) -> bool:
+    """Whether a new file written by this process can take this owner and group."""
+    if not hasattr(os, "geteuid"):  # pragma: no cover - Windows
+        return True
+    if os.geteuid() == 0:
+        return True
+    return st.st_uid == os.geteuid() and (st.st_gid == os.getegid() or st.st_gid in os.getgroups())
+
+
+def _write_in_place(target: str, data: bytes) -> None:
+    """Rewrite the file's own inode (hard links, owner and group stay): one write, then fsync."""
+    with open(target, "r+b") as f:
+        f.write(data)
+        f.truncate()
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _umask() -> int:

@@ -7,6 +7,7 @@ quick fix, so that all three always propose the same line.
 from __future__ import annotations
 
 import configparser
+import keyword
 import os
 from dataclasses import dataclass
 from typing import Optional, Sequence
@@ -80,6 +81,8 @@ def relative_name(registry: Module, target: str) -> Optional[str]:
 
 def statement(style: Style, registry: Optional[Module], target: Module, classes: Sequence[str]) -> str:
     """The import statement (no comment) that registers `target`'s models (`classes`) in `registry`."""
+    if not all(part.isidentifier() and not keyword.iskeyword(part) for part in target.name.split(".")):
+        return f'importlib.import_module("{target.name}")'  # `app/class.py`: no import statement names it
     form = style.form
     same_root = registry is not None and registry.root == target.root
     parent, _, leaf = target.name.rpartition(".")
