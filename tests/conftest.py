@@ -102,3 +102,85 @@ def import_in_subprocess(root: Path, module: str, code: str) -> str:
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=str(root))
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
+
+
+# -- proof by running the result (issue 14, point 7) ------------------------------------------------
+
+_PROOF_SCRIPT = r"""
+import importlib, io, json, os, sys
+sys.dont_write_bytecode = True
+root, imports, metadata, sys_path = json.loads(sys.argv[1])
+sys.path[:0] = [os.path.join(root, p) for p in sys_path]
+os.chdir(root)
+
+def run_env(path):
+    # Alembic's env.py, run the way Alembic runs it: inside an EnvironmentContext, offline
+    from alembic.config import Config
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.script import ScriptDirectory
+    import importlib.util
+    cfg = Config(output_buffer=io.StringIO())
+    cfg.set_main_option("script_location", os.path.dirname(path))
+    cfg.set_main_option("sqlalchemy.url", "sqlite://")
+    with EnvironmentContext(cfg, ScriptDirectory(os.path.dirname(path)), fn=lambda rev, context: [],
+                            as_sql=True, starting_rev=None, destination_rev="heads", tag=None):
+        spec = importlib.util.spec_from_file_location("env_py", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["env_py"] = module
+        spec.loader.exec_module(module)
+
+for name in imports:
+    if name.endswith(".py"):
+        run_env(os.path.join(root, name))
+    else:
+        importlib.import_module(name)
+mod, _, expr = metadata.partition(":")
+print(json.dumps(sorted(eval(expr, dict(vars(importlib.import_module(mod)))).tables)))
+"""
+
+
+def tables_after_importing(root: Path, imports: List[str], metadata: str, sys_path=(".",)) -> List[str]:
+    """In a fresh interpreter with real SQLAlchemy: import each of `imports` in order (a dotted module, or
+    a `.py` path run as Alembic runs env.py), then list the tables of `metadata` (`module:expression`).
+    Anything raised fails the calling test with the traceback."""
+    arg = json.dumps([str(root), list(imports), metadata, list(sys_path)])
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROOF_SCRIPT, arg], capture_output=True, text=True, cwd=str(root), timeout=120
+    )
+    assert proc.returncode == 0, f"importing {imports} raised:\n{proc.stderr}"
+    return json.loads(proc.stdout.splitlines()[-1])
+
+
+def assert_fix_runs(
+    root: Path, registry: str, metadata: str, models: List[str], tables=None, sys_path=(".",)
+) -> List[str]:
+    """The proof every fix test gives: the fixed registry, imported alone in a fresh interpreter, raises
+    nothing and loads every table that importing every model module loads (`tables` when given); and
+    importing the model modules first, then the registry, works too (no circular import)."""
+    loaded = tables_after_importing(root, [registry], metadata, sys_path)
+    everything = tables_after_importing(root, list(models) + [registry], metadata, sys_path)
+    assert loaded == everything, f"the fixed registry loads {loaded}, the project defines {everything}"
+    if tables is not None:
+        assert loaded == sorted(tables)
+    return loaded
+
+
+def module_of(rel: str) -> str:
+    """`pkg/data/users.py` -> `pkg.data.users` (`pkg/__init__.py` -> `pkg`); a `.py` path outside any
+    package (Alembic's env.py) stays a path."""
+    parts = rel[:-3].split("/")
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def assert_fixed_tree_runs(root: Path, files: Dict[str, object], registry: str, base: str = "Base") -> List[str]:
+    """assert_fix_runs for a tree written from `files`: the model modules are the files defining a
+    `__tablename__`, the metadata is `<base>.metadata` of the module defining the declarative base."""
+    texts = {rel: (t.decode("latin-1") if isinstance(t, bytes) else t) for rel, t in files.items() if rel.endswith(".py")}
+    models = sorted(module_of(rel) for rel, t in texts.items() if "__tablename__" in t)
+    base_module = next(
+        module_of(rel) for rel, t in texts.items() if "declarative_base()" in t or "(DeclarativeBase)" in t
+    )
+    target = registry if registry.endswith("env.py") else module_of(registry)
+    return assert_fix_runs(root, target, f"{base_module}:{base}.metadata", models)

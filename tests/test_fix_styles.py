@@ -4,6 +4,8 @@ import textwrap
 
 import pytest
 
+from conftest import assert_fixed_tree_runs
+
 MODELBASE = "import sqlalchemy.orm as orm\n\nBase = orm.declarative_base()\n"
 
 
@@ -34,6 +36,7 @@ def fix_and_read(tree, run, files, registry="pkg/data/__all_models.py", pyprojec
     assert result.exit_code == 0, (result.out, result.err)
     again = run(["--fix", *args, root])
     assert again.exit_code == 0 and "Fixed" not in again.err, "a second --fix must change nothing"
+    assert_fixed_tree_runs(root, files, registry)  # the fixed registry imports and loads every table
     return (root / registry).read_text()
 
 
@@ -330,6 +333,7 @@ def test_a_complete_registry_is_left_byte_for_byte_alone(tree, run, registry):
     assert result.exit_code == 0
     assert path.read_text() == registry
     assert path.stat().st_mtime_ns == before
+    assert_fixed_tree_runs(root, data_pkg("users", registry=registry), "pkg/data/__all_models.py")
 
 
 def test_an_authors_comment_above_a_removed_entry_is_kept(tree, run):
