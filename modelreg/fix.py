@@ -979,7 +979,16 @@ def _insert_sorted(items: list, new, key, opener_ws=None, closer_ws=None):
         return items, None
     last = items[-1]
     closer = None
-    if not isinstance(last.comma, cst.MaybeSentinel):  # a trailing comma: the new last item takes one too
+    if not isinstance(last.comma, cst.MaybeSentinel) and not isinstance(
+        last.comma.whitespace_after, cst.ParenthesizedWhitespace
+    ) and isinstance(closer_ws, cst.ParenthesizedWhitespace):
+        # `'b',  # keep` then `]`: what follows the trailing comma (the comment, the line break) belongs
+        # to the closing bracket; it becomes b's line end, and the new item ends the same way b did
+        items[-1] = last.with_changes(comma=last.comma.with_changes(
+            whitespace_after=_indented(closer_ws, middle.whitespace_after)))
+        items.append(new.with_changes(comma=last.comma))
+        closer = _uncommented(closer_ws)
+    elif not isinstance(last.comma, cst.MaybeSentinel):  # a trailing comma: the new last item takes one too
         trailing = last.comma.with_changes(whitespace_after=_uncommented(last.comma.whitespace_after))
         items[-1] = last.with_changes(comma=last.comma.with_changes(
             whitespace_after=_indented(last.comma.whitespace_after, middle.whitespace_after)))
