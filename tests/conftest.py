@@ -107,11 +107,12 @@ def import_in_subprocess(root: Path, module: str, code: str) -> str:
 # -- proof by running the result (issue 14, point 7) ------------------------------------------------
 
 _PROOF_SCRIPT = r"""
-import importlib, io, json, os, sys
+import importlib, io, json, os, sys, traceback
 sys.dont_write_bytecode = True
-root, imports, metadata, sys_path = json.loads(sys.argv[1])
-sys.path[:0] = [os.path.join(root, p) for p in sys_path]
-os.chdir(root)
+root, runs, metadata, sys_path = json.loads(sys.argv[1])
+import sqlalchemy, sqlalchemy.orm  # loaded once; each run below starts from a fork of this process
+if any(name.endswith(".py") for imports in runs for name in imports):
+    import alembic.config, alembic.runtime.environment, alembic.script
 
 def run_env(path):
     # Alembic's env.py, run the way Alembic runs it: inside an EnvironmentContext, offline
@@ -129,36 +130,67 @@ def run_env(path):
         sys.modules["env_py"] = module
         spec.loader.exec_module(module)
 
-for name in imports:
-    if name.endswith(".py"):
-        run_env(os.path.join(root, name))
-    else:
-        importlib.import_module(name)
-mod, _, expr = metadata.partition(":")
-print(json.dumps(sorted(eval(expr, dict(vars(importlib.import_module(mod)))).tables)))
+def one(imports):
+    sys.path[:0] = [os.path.join(root, p) for p in sys_path]
+    os.chdir(root)
+    try:
+        for name in imports:
+            if name.endswith(".py"):
+                run_env(os.path.join(root, name))
+            else:
+                importlib.import_module(name)
+        mod, _, expr = metadata.partition(":")
+        return {"tables": sorted(eval(expr, dict(vars(importlib.import_module(mod)))).tables)}
+    except BaseException:
+        return {"error": traceback.format_exc()}
+
+results = []
+for imports in runs:
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        data = json.dumps(one(imports)).encode()
+        with os.fdopen(w, "wb") as f:
+            f.write(data)
+        os._exit(0)
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        data = f.read()
+    os.waitpid(pid, 0)
+    results.append(json.loads(data or b'{"error": "the child died"}'))
+print(json.dumps(results))
 """
+
+
+def _import_runs(root: Path, runs: List[List[str]], metadata: str, sys_path=(".",)) -> List[List[str]]:
+    arg = json.dumps([str(root), [list(r) for r in runs], metadata, list(sys_path)])
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROOF_SCRIPT, arg], capture_output=True, text=True, cwd=str(root), timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = []
+    for imports, result in zip(runs, json.loads(proc.stdout.splitlines()[-1])):
+        assert "error" not in result, f"importing {imports} raised:\n{result['error']}"
+        out.append(result["tables"])
+    return out
 
 
 def tables_after_importing(root: Path, imports: List[str], metadata: str, sys_path=(".",)) -> List[str]:
     """In a fresh interpreter with real SQLAlchemy: import each of `imports` in order (a dotted module, or
     a `.py` path run as Alembic runs env.py), then list the tables of `metadata` (`module:expression`).
     Anything raised fails the calling test with the traceback."""
-    arg = json.dumps([str(root), list(imports), metadata, list(sys_path)])
-    proc = subprocess.run(
-        [sys.executable, "-c", _PROOF_SCRIPT, arg], capture_output=True, text=True, cwd=str(root), timeout=120
-    )
-    assert proc.returncode == 0, f"importing {imports} raised:\n{proc.stderr}"
-    return json.loads(proc.stdout.splitlines()[-1])
+    return _import_runs(root, [imports], metadata, sys_path)[0]
 
 
 def assert_fix_runs(
     root: Path, registry: str, metadata: str, models: List[str], tables=None, sys_path=(".",)
 ) -> List[str]:
-    """The proof every fix test gives: the fixed registry, imported alone in a fresh interpreter, raises
-    nothing and loads every table that importing every model module loads (`tables` when given); and
-    importing the model modules first, then the registry, works too (no circular import)."""
-    loaded = tables_after_importing(root, [registry], metadata, sys_path)
-    everything = tables_after_importing(root, list(models) + [registry], metadata, sys_path)
+    """The proof every fix test gives: the fixed registry, imported alone in a fresh interpreter (a fork
+    of one that has loaded SQLAlchemy and nothing of the project), raises nothing and loads every table
+    that importing every model module loads (`tables` when given); and importing the model modules
+    first, then the registry, works too (no circular import)."""
+    loaded, everything = _import_runs(root, [[registry], list(models) + [registry]], metadata, sys_path)
     assert loaded == everything, f"the fixed registry loads {loaded}, the project defines {everything}"
     if tables is not None:
         assert loaded == sorted(tables)
