@@ -631,8 +631,12 @@ def fix(
                     previous.added += fx.added
                     previous.removed += fx.removed
                     previous.fixed += fx.fixed
-            if not any(fx.removed for fx in fixes):
-                break  # only additions: they register models, and cannot unregister or break anything
+            used_by = analysis.project.used_by
+            if not any(fx.removed for fx in fixes) and not any(used_by.get(fx.path, set()) - {fx.path} for fx in fixes):
+                # only additions, to files no other module's analysis read: they register models, and
+                # cannot unregister, break or reveal anything (a model whose base a registry re-exports,
+                # `from app.models import User`, appears only once the registry binds User: next pass)
+                break
             store = analysis.store  # check() always analyzes through a store
             mods = analysis.project.modules
 

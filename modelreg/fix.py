@@ -188,6 +188,7 @@ def _plan_registry(analysis, reg: Registry, models: Sequence[ModelInfo], removal
     editor = RegistryEditor(old, analysis.project, reg.module, facts.imports, settings)
     removed = [editor.remove(line, index) for line, index in sorted(removals, reverse=True)]
     added = [editor.add(a) for a in additions]
+    editor.settle()
     new = editor.result()
     if new != old:
         _check_parses(reg.path, new)
@@ -262,6 +263,7 @@ class _Stmt:
     key: Optional[str] = None  # sort key of an entry
     bound: object = False  # names the statement binds (computed once; None: any name, a star import)
     aux: bool = False  # added, but not an import entry (`importlib.import_module("app.class")`)
+    needs: Optional[FrozenSet[str]] = frozenset()  # names of the registry an added import needs bound first
 
     def sort_key(self) -> str:
         if self.key is None:
@@ -433,7 +435,7 @@ class RegistryEditor:
             tw = stmt.trailing_whitespace.with_changes(
                 whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment("# noqa: F401")
             )
-            self._insert_into_empty(stmt.with_changes(trailing_whitespace=tw), key, after)
+            self._insert_into_empty(stmt.with_changes(trailing_whitespace=tw), key, after, needs)
         else:
             leading, comment, whitespace, is_sorted = self._pattern(entries)
             if not self._exported(stmt) and (comment is None or "noqa" not in comment.value.lower()) and self._linted():
@@ -441,7 +443,7 @@ class RegistryEditor:
                     comment, whitespace = cst.Comment("# noqa: F401"), cst.SimpleWhitespace("  ")
             tw = stmt.trailing_whitespace.with_changes(whitespace=whitespace, comment=comment)
             stmt = stmt.with_changes(trailing_whitespace=tw, leading_lines=leading)
-            self._insert_among(stmt, key, entries, is_sorted, after)
+            self._insert_among(stmt, key, entries, is_sorted, after, needs)
         node = _import_of(stmt)
         bound = self._bound_names(node)
         self.names().update(bound)
@@ -504,6 +506,27 @@ class RegistryEditor:
                 elif isinstance(node, ast.ExceptHandler) and node.name:
                     self._names.add(node.name)
         return self._names
+
+    def settle(self) -> None:
+        """Move each added import below what it needs that a later addition binds (additions come in
+        no particular order: `b` may need the `A` that the addition of `a` binds)."""
+        for _ in range(len(self.stmts)):
+            for i, s in enumerate(self.stmts):
+                if not s.added or s.needs == frozenset():
+                    continue
+                pos = self._after_dependencies(s.needs, own=s)
+                if pos > i:
+                    del self.stmts[i]
+                    nxt = self.stmts[i] if i < len(self.stmts) else None
+                    if nxt is not None and hasattr(nxt.node, "leading_lines"):
+                        # the lines above the old place (a header...) stay there, above what comes next
+                        mine, theirs = list(s.node.leading_lines), list(nxt.node.leading_lines)
+                        nxt.node = nxt.node.with_changes(leading_lines=mine)
+                        s.node = s.node.with_changes(leading_lines=theirs)
+                    self.stmts.insert(pos - 1, s)
+                    break
+            else:
+                return
 
     def _still_used(self, node, aliases) -> bool:
         """Whether the file reads a name these aliases bind that nothing else binds."""
@@ -608,8 +631,9 @@ class RegistryEditor:
         cycle = reached and reg not in project.parents(target) and reg != target
         return (None if everything else frozenset(needs)), cycle
 
-    def _after_dependencies(self, needs: Optional[FrozenSet[str]]) -> int:
-        """The first position after every statement of the file binding what the new import needs."""
+    def _after_dependencies(self, needs: Optional[FrozenSet[str]], own: Optional["_Stmt"] = None) -> int:
+        """The first position after every statement of the file (the file's own and those added)
+        binding what the new import needs."""
         pos = 0
         if needs is None:  # any attribute of the registry: after all of its original imports
             for i, s in enumerate(self.stmts):
@@ -619,7 +643,7 @@ class RegistryEditor:
         if not needs:
             return 0
         for i, s in enumerate(self.stmts):
-            if s.added:
+            if s is own:
                 continue
             binds = s.binds()
             if binds is None or binds & needs:
@@ -645,7 +669,7 @@ class RegistryEditor:
             statement = f"{head} import ({nl}{names})"
         return cst.parse_statement(statement + nl, config=self.module.config_for_parsing)
 
-    def _insert_into_empty(self, stmt, key: str, after: int = 0) -> None:
+    def _insert_into_empty(self, stmt, key: str, after: int = 0, needs=frozenset()) -> None:
         """No entry yet: after the docstring, __future__ and other (standard library, third-party)
         imports at the top - the first-party section comes last -, one blank line above the block."""
         pos = self._after_docstring_and_future()
@@ -654,7 +678,7 @@ class RegistryEditor:
         pos = max(pos, after)
         if pos > 0 or self.header:
             stmt = stmt.with_changes(leading_lines=[cst.EmptyLine()])
-        self.stmts.insert(pos, _Stmt(stmt, added=True))
+        self.stmts.insert(pos, _Stmt(stmt, added=True, needs=needs))
 
     def _after_docstring_and_future(self) -> int:
         pos = 0
@@ -671,7 +695,7 @@ class RegistryEditor:
             break
         return pos
 
-    def _insert_among(self, stmt, key: str, entries: List[int], is_sorted: bool, after: int = 0) -> None:
+    def _insert_among(self, stmt, key: str, entries: List[int], is_sorted: bool, after: int = 0, needs=frozenset()) -> None:
         pos = entries[-1] + 1
         if is_sorted:
             pos = next((i for i in entries if self.stmts[i].sort_key() > key), pos)
@@ -681,7 +705,7 @@ class RegistryEditor:
             first = self.stmts[pos]
             stmt = stmt.with_changes(leading_lines=list(first.node.leading_lines))
             first.node = first.node.with_changes(leading_lines=self._pattern(entries)[0])
-        self.stmts.insert(pos, _Stmt(stmt, added=True))
+        self.stmts.insert(pos, _Stmt(stmt, added=True, needs=needs))
 
     def _lists(self, entries: List[int]) -> List["_Stmt"]:
         """The entries that are lists - a multi-name or parenthesized ``from X import a, b`` of the
