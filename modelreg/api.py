@@ -140,7 +140,7 @@ class Analysis:
         return st
 
     def suggestion(self, reg: Registry, model: ModelInfo) -> str:
-        return style.statement(self.style(reg), reg.module, model.module, [model.name])
+        return style.safe_statement(self.project, self.style(reg), reg.module, model.module, [model.name])
 
     def errors(self) -> Iterable[Tuple[str, Tuple[int, int, str]]]:
         """Files this analysis needed to read (candidates, registries and what they import) that failed."""

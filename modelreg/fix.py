@@ -162,11 +162,12 @@ def _additions(analysis, reg: Registry, models: Sequence[ModelInfo]) -> List[Add
     for ms in grouped.values():
         target = ms[0].module
         classes = tuple(sorted({m.name for m in ms}))
+        project = analysis.project
         if mode == "class":
             for c in classes:
-                out.append(Addition(target, (c,), style_mod.statement(st, reg.module, target, [c])))
+                out.append(Addition(target, (c,), style_mod.safe_statement(project, st, reg.module, target, [c])))
         else:
-            out.append(Addition(target, classes, style_mod.statement(st, reg.module, target, list(classes))))
+            out.append(Addition(target, classes, style_mod.safe_statement(project, st, reg.module, target, list(classes))))
     return out
 
 
@@ -187,7 +188,13 @@ def _plan_registry(analysis, reg: Registry, models: Sequence[ModelInfo], removal
     settings = style_mod.tool_settings(analysis.project.config.root)
     editor = RegistryEditor(old, analysis.project, reg.module, facts.imports, settings)
     removed = [editor.remove(line, index) for line, index in sorted(removals, reverse=True)]
-    added = [editor.add(a) for a in additions]
+    added = []
+    for a in additions:
+        try:
+            added.append(editor.add(a))
+        except (cst.CSTValidationError, cst.ParserSyntaxError, SyntaxError, ValueError):
+            # no statement of this form can be written here: this model stays reported, the others are fixed
+            added.append(None)
     editor.settle()
     new = editor.result()
     if new != old:
@@ -549,28 +556,11 @@ class RegistryEditor:
 
     def _clashes(self, statement: str) -> bool:
         """Whether the statement would bind a name the file already binds or uses for something else."""
-        node = ast.parse(statement).body[0]
-        names = self.names()
-        for alias in node.names:
-            if isinstance(node, ast.Import) and alias.asname is None:
-                top = alias.name.split(".")[0]
-                if top in names and top not in self._import_tops:  # `import a.b` rebinds `a` only to `a`
-                    return True
-            elif (alias.asname or alias.name) in names:
-                return True
-        return False
+        return style_mod.clashes(statement, self.names(), self._import_tops)
 
     def _unclashing(self, target: Module) -> str:
         """`import a.b.c` (binds nothing new but `a`), else `import a.b.c as <free name>`."""
-        plain = f"import {target.name}"
-        if not self._clashes(plain):
-            return plain
-        parts = target.name.split(".")
-        base = "_".join(parts[-2:]) if len(parts) > 1 else parts[-1] + "_module"
-        alias, n = base, 2
-        while alias in self.names():
-            alias, n = f"{base}{n}", n + 1
-        return f"import {target.name} as {alias}"
+        return style_mod.binding_nothing_new(target, self.names(), self._import_tops)
 
     def _resolves(self, statement: str, target: Module) -> bool:
         """Whether Python, importing from the registry, finds `target` through this statement."""

@@ -10,7 +10,7 @@ import configparser
 import keyword
 import os
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 try:
     import tomllib
@@ -100,6 +100,59 @@ def statement(style: Style, registry: Optional[Module], target: Module, classes:
     if form in (FROM_CLASS, REL_CLASS):
         return f"from {target.name} import {', '.join(classes)}"
     return f"import {target.name}"
+
+
+def bound_by(statement: str) -> List[Tuple[str, bool]]:
+    """(name, whether bound by a plain `import a.b` as its top package) for each name the statement binds."""
+    if statement.startswith("import "):
+        head, tail = "import", statement[len("import "):]
+    else:
+        head, _, tail = statement.partition(" import ")
+    out = []
+    for part in tail.strip("() \n").split(","):
+        name, _, alias = part.strip().partition(" as ")
+        if not name:
+            continue
+        plain = head == "import" and not alias
+        out.append(((alias or name).split(".")[0] if head == "import" else (alias or name), plain))
+    return out
+
+
+def clashes(statement: str, names, import_tops) -> bool:
+    """Whether the statement would bind one of `names` (the registry's) to something else; `import a.b`
+    only rebinds `a` to itself when the file already binds `a` with a plain `import a...`."""
+    return any(n in names and not (plain and n in import_tops) for n, plain in bound_by(statement))
+
+
+def unclashing(statement: str, target: Module, names, import_tops) -> str:
+    """`statement`, or when it would rebind a name the registry binds: `import a.b.c`, else
+    `import a.b.c as <a free name>`."""
+    if statement.startswith("importlib.") or not clashes(statement, names, import_tops):
+        return statement
+    return binding_nothing_new(target, names, import_tops)
+
+
+def binding_nothing_new(target: Module, names, import_tops) -> str:
+    """`import a.b.c` when `a` is free (or already this package), else `import a.b.c as <a free name>`."""
+    plain = f"import {target.name}"
+    if not clashes(plain, names, import_tops):
+        return plain
+    parts = target.name.split(".")
+    base = "_".join(parts[-2:]) if len(parts) > 1 else parts[-1] + "_module"
+    alias, n = base, 2
+    while alias in names:
+        alias, n = f"{base}{n}", n + 1
+    return f"import {target.name} as {alias}"
+
+
+def safe_statement(project: Project, style: Style, registry: Optional[Module], target: Module, classes: Sequence[str]) -> str:
+    """`statement()`, in a form that rebinds no name the registry binds at module level."""
+    stmt = statement(style, registry, target, classes)
+    if registry is None:
+        return stmt
+    facts = project.facts(registry)
+    tops = {n.split(".")[0] for s in facts.imports if not s.is_from for n, a in s.names if a is None}
+    return unclashing(stmt, target, set(facts.defined), tops)
 
 
 # -- the project's other tools ------------------------------------------------------

@@ -459,3 +459,15 @@ def test_a_stale_name_still_used_by_the_registry_is_not_removed(tree, run):
     result = run(["--fix", root])
     assert result.exit_code == 1 and "MR002" in result.out
     assert (root / "pkg/data/__all_models.py").read_text().count("Gone") == 2
+
+
+def test_a_shebang_and_a_coding_cookie_stay_on_top_when_the_new_entry_sorts_first(tree, run):
+    registry = "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\nimport pkg.data.users\n"
+    out = fix_and_read(tree, run, data_pkg("audit", "users", registry=registry))
+    assert out == "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\nimport pkg.data.audit\nimport pkg.data.users\n"
+
+
+def test_a_clashing_class_name_in_class_mode_is_registered_by_importing_its_module(tree, run):
+    registry = "from pkg.data.audit import Audit\n\nUsers = 'the admin list'\n"
+    out = fix_and_read(tree, run, data_pkg("audit", "users", registry=registry), pyproject='[tool.modelreg]\nrequire = "class"\n')
+    assert out == "from pkg.data.audit import Audit\nimport pkg.data.users\n\nUsers = 'the admin list'\n"
