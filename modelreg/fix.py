@@ -302,6 +302,24 @@ def _binds(node: cst.CSTNode) -> Optional[FrozenSet[str]]:
     return frozenset(names)
 
 
+def _with_comment(stmt, comment: Optional[cst.Comment], whitespace) -> cst.SimpleStatementLine:
+    """The statement with its trailing comment; a statement wrapped in parentheses carries it after
+    the opening parenthesis, the line ruff and flake8 read a `# noqa` of a multi-line import from."""
+    node = _import_of(stmt)
+    if (
+        comment is not None
+        and isinstance(node, cst.ImportFrom)
+        and node.lpar is not None
+        and isinstance(node.lpar.whitespace_after, cst.ParenthesizedWhitespace)
+    ):
+        ws = node.lpar.whitespace_after
+        first = ws.first_line.with_changes(whitespace=whitespace, comment=comment)
+        lpar = node.lpar.with_changes(whitespace_after=ws.with_changes(first_line=first))
+        return stmt.with_changes(body=[node.with_changes(lpar=lpar)])
+    tw = stmt.trailing_whitespace.with_changes(whitespace=whitespace, comment=comment)
+    return stmt.with_changes(trailing_whitespace=tw)
+
+
 def _nameable(dotted: str) -> bool:
     """Whether an import statement can spell this module name (`app.class` cannot)."""
     return all(part.isidentifier() and not keyword.iskeyword(part) for part in dotted.split("."))
@@ -439,17 +457,14 @@ class RegistryEditor:
         key = _sort_key(_import_of(stmt))
         after = self._after_dependencies(needs)
         if not entries:
-            tw = stmt.trailing_whitespace.with_changes(
-                whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment("# noqa: F401")
-            )
-            self._insert_into_empty(stmt.with_changes(trailing_whitespace=tw), key, after, needs)
+            stmt = _with_comment(stmt, cst.Comment("# noqa: F401"), cst.SimpleWhitespace("  "))
+            self._insert_into_empty(stmt, key, after, needs)
         else:
             leading, comment, whitespace, is_sorted = self._pattern(entries)
             if not self._exported(stmt) and (comment is None or "noqa" not in comment.value.lower()) and self._linted():
                 if comment is None:  # the linter would delete the import: mark it the way ruff and flake8 read
                     comment, whitespace = cst.Comment("# noqa: F401"), cst.SimpleWhitespace("  ")
-            tw = stmt.trailing_whitespace.with_changes(whitespace=whitespace, comment=comment)
-            stmt = stmt.with_changes(trailing_whitespace=tw, leading_lines=leading)
+            stmt = _with_comment(stmt, comment, whitespace).with_changes(leading_lines=leading)
             self._insert_among(stmt, key, entries, is_sorted, after, needs)
         node = _import_of(stmt)
         bound = self._bound_names(node)

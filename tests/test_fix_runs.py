@@ -391,3 +391,36 @@ def test_a_plugin_env_py_is_never_made_to_import_the_core_env_py(tree, run):
     fixed = fix_twice(run, root, exit_code=1)
     assert fixed["plugin/migration/env.py"].decode() == files["plugin/migration/env.py"]
     assert tables_after_importing(root, ["app/migration/env.py"], "app.meta:metadata") == ["user"]
+
+
+def test_ruff_fix_and_modelreg_fix_do_not_undo_each_other(tree, run):
+    """The line --fix adds to a registry of a project running ruff (wrapped to its line length) survives
+    `ruff check --select F401 --fix`, and modelreg then finds nothing to add."""
+    import subprocess
+    import sys
+
+    classes = ["Accounts", "Addresses", "Audit"]
+    billing = "from sqlalchemy import Column, Integer\n\nfrom app.base import Base\n" + "".join(
+        f"\n\nclass {c}(Base):\n    __tablename__ = {c.lower()!r}\n    id = Column(Integer, primary_key=True)\n"
+        for c in classes
+    )
+    files = {
+        "pyproject.toml": '[tool.ruff]\nline-length = 40\n[tool.modelreg]\nregistry = "app/__all_models.py"\nrequire = "module"\n',
+        "app/__init__.py": "",
+        "app/__all_models.py": "from app.users import Users  # noqa: F401\n",
+        "app/base.py": DECLARATIVE,
+        "app/billing.py": billing,
+        "app/users.py": table_model("Users", "users"),
+    }
+    root = tree(files, pyproject=None)
+    fixed = fix_twice(run, root)
+    assert "(  # noqa: F401\n" in fixed["app/__all_models.py"].decode()
+    ruff = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--select", "F401", "--fix", "--no-cache", "app"],
+        cwd=root, capture_output=True, text=True,
+    )
+    assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+    assert snapshot(root) == fixed, "ruff --fix deleted what modelreg --fix added"
+    assert verdict(run, root) == []
+    tables = ["accounts", "addresses", "audit", "users"]
+    assert_fix_runs(root, "app.__all_models", "app.base:Base.metadata", ["app.billing", "app.users"], tables)

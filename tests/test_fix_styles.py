@@ -423,7 +423,7 @@ def test_the_projects_line_length_wraps_a_long_new_statement_in_parentheses(tree
     pyproject = "[tool.ruff]\nline-length = 40\n[tool.modelreg]\nrequire = 'module'\n"
     out = fix_and_read(tree, run, files, pyproject=pyproject)
     assert out == (
-        "from pkg.data.billing import (\n    Accounts,\n    Addresses,\n    Audit,\n)  # noqa: F401\n"
+        "from pkg.data.billing import (  # noqa: F401\n    Accounts,\n    Addresses,\n    Audit,\n)\n"
         "from pkg.data.users import Users\n"
     )
 
