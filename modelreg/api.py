@@ -43,6 +43,7 @@ class Analysis:
         self._governing: Dict[tuple, List[Registry]] = {}
         self._opaque: Dict[str, List[Tuple[str, int, int]]] = {}
         self._styles: Dict[str, "style.Style"] = {}
+        self._reach_memo: Dict[str, dict] = {}  # registry path -> module path -> runs that registry
 
     def _prefiltered_models(self) -> List[ModelInfo]:
         """Models of the files that may define one, growing the model-ish vocabulary to a fixpoint."""
@@ -140,7 +141,8 @@ class Analysis:
         return st
 
     def suggestion(self, reg: Registry, model: ModelInfo) -> str:
-        return style.safe_statement(self.project, self.style(reg), reg.module, model.module, [model.name])
+        memo = self._reach_memo.setdefault(reg.path, {})
+        return style.safe_statement(self.project, self.style(reg), reg.module, model.module, [model.name], memo)
 
     def errors(self) -> Iterable[Tuple[str, Tuple[int, int, str]]]:
         """Files this analysis needed to read (candidates, registries and what they import) that failed."""

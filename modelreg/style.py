@@ -145,14 +145,45 @@ def binding_nothing_new(target: Module, names, import_tops) -> str:
     return f"import {target.name} as {alias}"
 
 
-def safe_statement(project: Project, style: Style, registry: Optional[Module], target: Module, classes: Sequence[str]) -> str:
-    """`statement()`, in a form that rebinds no name the registry binds at module level."""
+def safe_statement(
+    project: Project, style: Style, registry: Optional[Module], target: Module, classes: Sequence[str], memo=None
+) -> str:
+    """`statement()`, in a form that rebinds no name the registry binds at module level, and `import a.b.c`
+    when importing the target runs the registry while the target is part-way run (`memo`: a dict kept
+    per registry, to answer that once per module)."""
     stmt = statement(style, registry, target, classes)
-    if registry is None:
+    if registry is None or stmt.startswith("importlib."):
         return stmt
     facts = project.facts(registry)
     tops = {n.split(".")[0] for s in facts.imports if not s.is_from for n, a in s.names if a is None}
+    if memo is not None and runs_registry_midway(project, registry, target, memo):
+        return binding_nothing_new(target, set(facts.defined), tops)
     return unclashing(stmt, target, set(facts.defined), tops)
+
+
+def runs_registry_midway(project: Project, registry: Module, target: Module, memo: dict) -> bool:
+    """Whether importing `target` runs the registry before `target` is done: `target` (or a module it
+    imports) imports the registry, which is not a package `target` lives in (those run first)."""
+    if registry == target or registry in project.parents(target):
+        return False
+    found = False
+    for m in project.runs(target):
+        if m.path == registry.path or _reaches(project, registry.path, m, memo, set()):
+            found = True
+            break
+    return found
+
+
+def _reaches(project: Project, registry_path: str, module: Module, memo: dict, active: set) -> bool:
+    if module.path in memo:
+        return memo[module.path]
+    if module.path in active or len(active) > 500:  # an import cycle, or a chain too deep to follow here
+        return False
+    active.add(module.path)
+    found = any(m.path == registry_path or _reaches(project, registry_path, m, memo, active) for m in project.runs(module))
+    active.discard(module.path)
+    memo[module.path] = found
+    return found
 
 
 # -- the project's other tools ------------------------------------------------------

@@ -84,6 +84,7 @@ def test_a_model_importing_the_star_reexporting_registry_package_is_imported_aft
     }
     root = tree(files)
     assert verdict(run, root) == [("MR001", "ks.catalog.sql.Service")]
+    assert run(["--no-cache", root], cwd=root).out.rstrip().endswith("add `import ks.catalog.sql`")  # what --fix writes
     assert tables_after_importing(root, ["ks/common/sql/migrations/env.py"], "ks.common.sql.core:ModelBase.metadata") == []
     fixed = fix_twice(run, root)
     assert fixed["ks/common/sql/__init__.py"].decode() == (
@@ -146,6 +147,7 @@ def test_a_new_import_never_rebinds_a_name_the_registry_uses(tree, run):
     }
     root = tree(files)
     assert verdict(run, root) == [("MR001", "app.trust.backends.sql.Trust")]
+    assert run(["--no-cache", root], cwd=root).out.rstrip().endswith("add `import app.trust.backends.sql`")
     fixed = fix_twice(run, root)
     new = added_lines(files["app/__all_models.py"], fixed["app/__all_models.py"].decode())
     assert new == ["import app.trust.backends.sql  # noqa: F401"]
