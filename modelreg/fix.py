@@ -704,6 +704,13 @@ class RegistryEditor:
         pos = entries[-1] + 1
         if is_sorted:
             pos = next((i for i in entries if self.stmts[i].sort_key() > key), pos)
+        if is_sorted and after > pos and self.settings.import_sorter:
+            # a dependency wins over alphabetical order; an import sorter (ruff's I001, isort) would put
+            # the import back above what it needs: a split comment keeps the order (with the blank
+            # line ruff puts before one)
+            directives = [ln for ln in stmt.leading_lines if not _is_blank(ln)]
+            split = [cst.EmptyLine(), cst.EmptyLine(comment=cst.Comment("# isort: split"))]
+            stmt = stmt.with_changes(leading_lines=split + directives)
         pos = max(pos, after)  # a dependency wins over alphabetical order
         if pos == entries[0]:
             # a new first entry takes over the lines above the old first one (header comments...)

@@ -197,25 +197,30 @@ class ToolSettings:
 
     line_length: int = DEFAULT_LINE_LENGTH  # ruff / black / isort / flake8 line length
     unused_import_linter: bool = False  # the project runs ruff or flake8 (F401 deletes unused imports)
+    import_sorter: bool = False  # the project sorts imports (ruff's I rules, isort)
 
 
 def tool_settings(root: str) -> ToolSettings:
     """Read the project's ruff, black, isort and flake8 settings (never fails: a bad file is skipped)."""
     length: Optional[int] = None
     linter = False
+    sorter = os.path.isfile(os.path.join(root, ".isort.cfg"))
     pyproject = _toml(os.path.join(root, "pyproject.toml"))
     tool = pyproject.get("tool", {}) if isinstance(pyproject.get("tool"), dict) else {}
     for name in ("ruff.toml", ".ruff.toml"):
         if os.path.isfile(os.path.join(root, name)):
             table = _toml(os.path.join(root, name))
             linter = linter or _ruff_deletes_unused_imports(table)
+            sorter = sorter or _ruff_selects(table, "I001", default=False)
             length = length or _int(table.get("line-length"))
     if isinstance(tool.get("ruff"), dict):
         linter = linter or _ruff_deletes_unused_imports(tool["ruff"])
+        sorter = sorter or _ruff_selects(tool["ruff"], "I001", default=False)
         length = length or _int(tool["ruff"].get("line-length"))
     for key, option in (("black", "line-length"), ("isort", "line_length")):
         if isinstance(tool.get(key), dict):
             length = length or _int(tool[key].get(option))
+    sorter = sorter or isinstance(tool.get("isort"), dict)
     for name in (".flake8", "setup.cfg", "tox.ini"):
         path = os.path.join(root, name)
         if not os.path.isfile(path):
@@ -225,6 +230,7 @@ def tool_settings(root: str) -> ToolSettings:
             parser.read(path, encoding="utf-8")
         except (configparser.Error, OSError, UnicodeDecodeError):
             continue
+        sorter = sorter or parser.has_section("isort") or parser.has_section("tool:isort")
         if parser.has_section("flake8"):
             linter = True
             length = length or _int(parser.get("flake8", "max-line-length", fallback=None))
@@ -236,11 +242,17 @@ def tool_settings(root: str) -> ToolSettings:
         except OSError:
             text = ""
         linter = "ruff" in text or "flake8" in text
-    return ToolSettings(length or DEFAULT_LINE_LENGTH, linter)
+        sorter = sorter or "isort" in text
+    return ToolSettings(length or DEFAULT_LINE_LENGTH, linter, sorter)
 
 
 def _ruff_deletes_unused_imports(table: dict) -> bool:
     """Whether ruff, so configured, reports F401 (its default selection does)."""
+    return _ruff_selects(table, "F401", default=True)
+
+
+def _ruff_selects(table: dict, rule: str, default: bool) -> bool:
+    """Whether ruff, so configured, reports `rule` (`default`: whether its default selection does)."""
     lint = table.get("lint") if isinstance(table.get("lint"), dict) else {}
 
     def codes(key):
@@ -248,12 +260,11 @@ def _ruff_deletes_unused_imports(table: dict) -> bool:
         return [str(c) for c in value] if isinstance(value, list) else None
 
     def covers(code: str) -> bool:
-        return code == "ALL" or "F401".startswith(code)
+        return code == "ALL" or rule.startswith(code)
 
     select = codes("select")
-    selected = select is None or any(covers(c) for c in select + (codes("extend-select") or []))
-    if select is None and codes("extend-select"):
-        selected = True
+    extend = codes("extend-select") or []
+    selected = (default if select is None else any(covers(c) for c in select)) or any(covers(c) for c in extend)
     return selected and not any(covers(c) for c in codes("ignore") or [])
 
 

@@ -426,3 +426,34 @@ def test_ruff_fix_and_modelreg_fix_do_not_undo_each_other(tree, run):
     assert verdict(run, root) == []
     tables = ["accounts", "addresses", "audit", "users"]
     assert_fix_runs(root, "app.__all_models", "app.base:Base.metadata", ["app.billing", "app.users"], tables)
+
+
+def test_an_import_placed_out_of_alphabetical_order_survives_ruffs_import_sorting(tree, run):
+    """Dependency wins over the alphabet; in a project sorting its imports with ruff (I001), a
+    `# isort: split` keeps `ruff --fix` from moving the import back above the base it needs."""
+    import subprocess
+    import sys
+
+    model = lambda cls, table: table_model(cls, table, "from app.models import Base")  # noqa: E731
+    files = {
+        "pyproject.toml": '[tool.ruff.lint]\nextend-select = ["I"]\n[tool.modelreg]\nregistry = "app/models/__init__.py"\n',
+        "app/__init__.py": "",
+        "app/models/__init__.py": "from app.models.base import Base  # noqa: F401\nfrom app.models.user import User  # noqa: F401\n",
+        "app/models/audit.py": model("Audit", "audit"),
+        "app/models/base.py": "from sqlalchemy.orm import DeclarativeBase\n\n\nclass Base(DeclarativeBase):\n    pass\n",
+        "app/models/user.py": model("User", "users"),
+    }
+    root = tree(files, pyproject=None)
+    fixed = fix_twice(run, root)
+    assert fixed["app/models/__init__.py"].decode() == (
+        "from app.models.base import Base  # noqa: F401\n\n# isort: split\n"
+        "from app.models.audit import Audit  # noqa: F401\nfrom app.models.user import User  # noqa: F401\n"
+    )
+    ruff = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--select", "I,F401", "--fix", "--no-cache", "app/models/__init__.py"],
+        cwd=root, capture_output=True, text=True,
+    )
+    assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+    assert snapshot(root) == fixed, "ruff --fix reordered what modelreg --fix placed"
+    models = ["app.models.audit", "app.models.user"]
+    assert_fix_runs(root, "app.models", "app.models.base:Base.metadata", models, ["audit", "users"])
