@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -216,3 +218,25 @@ def assert_fixed_tree_runs(root: Path, files: Dict[str, object], registry: str, 
     )
     target = registry if registry.endswith("env.py") else module_of(registry)
     return assert_fix_runs(root, target, f"{base_module}:{base}.metadata", models)
+
+
+# -- file permissions that apply even to root -------------------------------------------------------
+
+_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH, _PR_CAPBSET_DROP = 1, 2, 24
+
+
+def unreadable_for_this_process() -> None:
+    """preexec_fn: make file permissions apply to the child even when it runs as root.
+
+    As root, chmod 000 stops nobody: the kernel lets CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH
+    through. Dropping both from the child's bounding set before exec leaves it root in every
+    other way, but a chmod 000 file now really gives EACCES - the same "permission denied"
+    an ordinary user gets, from the kernel, not from a mocked `open`. (A FIFO would not do:
+    modelreg's walk skips non-regular files; a dangling symlink is ENOENT, not EACCES.)
+    """
+    if os.geteuid() != 0:
+        return  # permissions already apply
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH):
+        if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed: cannot drop root's file access override")

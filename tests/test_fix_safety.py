@@ -21,7 +21,15 @@ from typing import Dict, List
 
 import pytest
 
-from conftest import REPO, SA_BASE_MODULE, assert_fix_runs, import_in_subprocess, sa_model_module, write_tree
+from conftest import (
+    REPO,
+    SA_BASE_MODULE,
+    assert_fix_runs,
+    import_in_subprocess,
+    sa_model_module,
+    unreadable_for_this_process,
+    write_tree,
+)
 
 REGISTRY = "pkg/data/__all_models.py"
 BASE_MODULE = SA_BASE_MODULE
@@ -480,15 +488,26 @@ def test_the_owner_and_group_of_the_registry_are_kept(tree, run):
     prove(root)
 
 
-def test_a_read_only_registry_is_not_rewritten_and_the_fix_exits_2_with_the_reason(tree, run):
+def test_a_read_only_registry_is_not_rewritten_and_the_fix_exits_2_with_the_reason(tree):
+    """A 0444 registry, for a process the permission applies to (root is made one: see
+    conftest.unreadable_for_this_process); its directory stays writable, so a rename would replace it."""
     root = tree(project_files(REGISTERED_TWO))
     path = root / REGISTRY
     os.chmod(path, 0o444)
+    probe = subprocess.run(
+        [sys.executable, "-c", f"open({str(path)!r}, 'r+b')"],
+        check=False, preexec_fn=unreadable_for_this_process, capture_output=True, text=True,
+    )
+    assert "PermissionError" in probe.stderr, f"the file is writable after all: {probe.stderr}"
     listing = files_under(root)
-    result = run(["--fix", "."], cwd=root)
-    assert result.exit_code == 2
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    proc = subprocess.run(
+        [sys.executable, "-m", "modelreg", "--fix", "--no-cache", "."],
+        cwd=str(root), env=env, preexec_fn=unreadable_for_this_process, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
     assert path.read_bytes() == REGISTERED_TWO
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o444
-    errors = error_lines(result.err)
-    assert len(errors) == 1 and REGISTRY in errors[0] and "read-only" in errors[0], result.err
+    errors = error_lines(proc.stderr)
+    assert len(errors) == 1 and REGISTRY in errors[0] and "read-only" in errors[0], proc.stderr
     assert files_under(root) == listing

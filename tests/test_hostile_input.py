@@ -48,7 +48,15 @@ import pytest
 from lsprotocol import types as t
 from pytest_lsp import ClientServerConfig, client_capabilities
 
-from conftest import REPO, SA_BASE_MODULE, assert_fix_runs, import_in_subprocess, sa_model_module, write_tree
+from conftest import (
+    REPO,
+    SA_BASE_MODULE,
+    assert_fix_runs,
+    import_in_subprocess,
+    sa_model_module,
+    unreadable_for_this_process,
+    write_tree,
+)
 
 REGISTRY = "pkg/data/__all_models.py"
 BASE_MODULE = SA_BASE_MODULE.encode()
@@ -966,26 +974,6 @@ def modelreg_process(root: Path, *args: str, preexec_fn=None) -> ProcessResult:
 
 
 # Linux capability numbers and prctl option (linux/capability.h, linux/prctl.h)
-_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH, _PR_CAPBSET_DROP = 1, 2, 24
-
-
-def unreadable_for_this_process() -> None:
-    """preexec_fn: make file permissions apply to the child even when it runs as root.
-
-    As root, chmod 000 stops nobody: the kernel lets CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH
-    through. Dropping both from the child's bounding set before exec leaves it root in every
-    other way, but a chmod 000 file now really gives EACCES - the same "permission denied"
-    an ordinary user gets, from the kernel, not from a mocked `open`. (A FIFO would not do:
-    modelreg's walk skips non-regular files; a dangling symlink is ENOENT, not EACCES.)
-    """
-    if os.geteuid() != 0:
-        return  # permissions already apply
-    libc = ctypes.CDLL(None, use_errno=True)
-    for cap in (_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH):
-        if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed: cannot drop root's file access override")
-
-
 def modelreg_unprivileged(root: Path, *args: str) -> ProcessResult:
     # first prove the file really is unreadable for such a process, else the test would prove nothing
     probe = subprocess.run(
