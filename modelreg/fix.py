@@ -1055,6 +1055,12 @@ def _drop_item(items: list, index: int, closer_ws=None):
         if isinstance(own, cst.ParenthesizedWhitespace) and isinstance(after, cst.ParenthesizedWhitespace):
             after = after.with_changes(first_line=own.first_line, empty_lines=own.empty_lines)
         items[-1] = prev.with_changes(comma=removed.comma.with_changes(whitespace_after=after))
+        if isinstance(closer_ws, cst.ParenthesizedWhitespace) and not isinstance(after, cst.ParenthesizedWhitespace):
+            # `'gone',  # c2` then `]`: the line end after the trailing comma belongs to the bracket;
+            # it becomes the new last item's own line end (its comment, or none)
+            if isinstance(own, cst.ParenthesizedWhitespace):
+                return items, closer_ws.with_changes(first_line=own.first_line, empty_lines=own.empty_lines)
+            return items, _uncommented(closer_ws)
         return items, None
     items[-1] = prev.with_changes(comma=cst.MaybeSentinel.DEFAULT)
     if isinstance(own, cst.ParenthesizedWhitespace) and isinstance(closer_ws, cst.ParenthesizedWhitespace):

@@ -471,3 +471,12 @@ def test_a_clashing_class_name_in_class_mode_is_registered_by_importing_its_modu
     registry = "from pkg.data.audit import Audit\n\nUsers = 'the admin list'\n"
     out = fix_and_read(tree, run, data_pkg("audit", "users", registry=registry), pyproject='[tool.modelreg]\nrequire = "class"\n')
     assert out == "from pkg.data.audit import Audit\nimport pkg.data.users\n\nUsers = 'the admin list'\n"
+
+
+def test_removing_the_last_entry_of_commented_lists_keeps_every_other_comment(tree, run):
+    registry = (
+        "from . import (  # noqa: F401\n    users,  # people\n    gone,  # deleted\n)\n\n"
+        "__all__ = [\n    'users',  # people\n    'gone',  # deleted\n]\n"
+    )
+    out = fix_and_read(tree, run, data_pkg("users", registry=registry))
+    assert out == "from . import (  # noqa: F401\n    users,  # people\n)\n\n__all__ = [\n    'users',  # people\n]\n"

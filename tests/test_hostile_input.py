@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import ast
 import asyncio
-import ctypes
 import errno
 import json
 import marshal
