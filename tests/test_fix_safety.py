@@ -271,6 +271,7 @@ def test_diff_after_a_fix_prints_nothing_and_exits_0(tree, run):
     result = run(["--diff", "."], cwd=root)
     assert result.out == ""
     assert result.exit_code == 0
+    prove(root)
 
 
 # -- 3. --diff -------------------------------------------------------------------------
@@ -342,6 +343,7 @@ def test_two_concurrent_fix_processes_lose_no_import(tmp_path):
         assert sorted(imported) == ["pkg.data.audit", "pkg.data.news", "pkg.data.packages", "pkg.data.users"], data
         assert data == expected
         assert files_under(root) == listing, "a lock or temp file was left in the project tree"
+        prove(root, models)
 
 
 # -- 5. Exit codes ---------------------------------------------------------------------
@@ -412,6 +414,7 @@ def test_fix_reports_fixed_1_error_in_the_registry_on_stderr(tree, run):
     assert result.exit_code == 0
     assert f"Fixed 1 error in {REGISTRY}" in result.err.splitlines()
     assert "Fixed" not in result.out
+    prove(root)
 
 
 def test_fix_reports_fixed_2_errors_when_two_models_were_missing(tree, run):

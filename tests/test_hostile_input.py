@@ -414,6 +414,7 @@ def test_a_configured_registry_path_that_is_a_directory_is_said_to_be_one_and_no
     (line,) = lines_naming(fix.out + fix.err, "pkg/data/registry.py")
     assert "directory" in line and "does not exist" not in line and "cannot write" not in line, line
     assert fix.exit_code == 1
+    assert_fix_runs(root, "pkg.other_models", "pkg.other:OtherBase.metadata", ["pkg.other"], ["events"])
 
 
 # -- 2. Bad-input corpus: odd files that are valid Python and must simply work ---------------------
@@ -641,6 +642,8 @@ def test_fix_processes_killed_at_random_moments_always_leave_the_old_or_the_whol
     new = (reference / REGISTRY).read_bytes()
     imported = [a.name for n in ast.parse(new).body if isinstance(n, ast.Import) for a in n.names]
     assert len(imported) == KILL_MODELS + 2
+    models = ["pkg.data.audit", "pkg.data.users"] + [f"pkg.data.m{i:03d}" for i in range(KILL_MODELS)]
+    assert len(assert_fix_runs(reference, "pkg.data.__all_models", "pkg.data.modelbase:Base.metadata", models)) == KILL_MODELS + 2
 
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
