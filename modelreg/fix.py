@@ -579,15 +579,7 @@ class RegistryEditor:
 
     def _resolves(self, statement: str, target: Module) -> bool:
         """Whether Python, importing from the registry, finds `target` through this statement."""
-        node = ast.parse(statement).body[0]
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        else:
-            base = self.project.resolve_relative(self.registry, node.level, node.module or "") if node.level else node.module
-            if base is None:
-                return False
-            names = [base] + [f"{base}.{a.name}" for a in node.names]
-        return any(self.project.find_module(n, self.registry)[0] == target for n in names)
+        return style_mod.resolves(self.project, self.registry, target, statement)
 
     def _needs(self, target: Module) -> Tuple[Optional[FrozenSet[str]], bool]:
         """(names of the registry that importing `target` uses before it is done - None: any of them -,

@@ -161,6 +161,24 @@ def safe_statement(
     return unclashing(stmt, target, set(facts.defined), tops)
 
 
+def resolves(project: Project, registry: Module, target: Module, statement: str) -> bool:
+    """Whether Python, running `statement` in the registry, finds `target` (`import audit` does not find
+    `app/extra/audit.py`)."""
+    if statement.startswith("importlib."):
+        return project.find_module(target.name, registry)[0] == target
+    if statement.startswith("import "):
+        names = [part.strip().partition(" as ")[0] for part in statement[len("import "):].split(",")]
+    else:
+        head, _, tail = statement.partition(" import ")
+        source = head[len("from "):].strip()
+        level = len(source) - len(source.lstrip("."))
+        base = project.resolve_relative(registry, level, source[level:]) if level else source
+        if base is None:
+            return False
+        names = [base] + [f"{base}.{part.strip().partition(' as ')[0]}" for part in tail.strip("() ").split(",")]
+    return any(project.find_module(n, registry)[0] == target for n in names)
+
+
 def runs_registry_midway(project: Project, registry: Module, target: Module, memo: dict) -> bool:
     """Whether importing `target` runs the registry before `target` is done: `target` (or a module it
     imports) imports the registry, which is not a package `target` lives in (those run first)."""

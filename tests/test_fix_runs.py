@@ -457,3 +457,28 @@ def test_an_import_placed_out_of_alphabetical_order_survives_ruffs_import_sortin
     assert snapshot(root) == fixed, "ruff --fix reordered what modelreg --fix placed"
     models = ["app.models.audit", "app.models.user"]
     assert_fix_runs(root, "app.models", "app.models.base:Base.metadata", models, ["audit", "users"])
+
+
+def test_a_module_name_the_registry_cannot_import_is_never_written(tree, run):
+    """`app/extra/` has no `__init__.py`: whatever name modelreg gives `audit.py`, --fix writes only a
+    statement that Python resolves from the registry (`import app.extra.audit`), never `import audit`;
+    when it has no such statement, MR001 says so and is not fixable."""
+    files = {
+        "app/__init__.py": "",
+        "app/__all_models.py": "import app.base  # noqa: F401\n",
+        "app/base.py": DECLARATIVE,
+        "app/extra/audit.py": table_model("Audit", "audit"),
+    }
+    root = tree(files)
+    report = run(["--format", "json", "--no-cache", root], cwd=root).json
+    (diagnostic,) = report["diagnostics"]
+    assert diagnostic["code"] == "MR001"
+    result = run(["--fix", "--no-cache", root], cwd=root)
+    registry = (root / "app/__all_models.py").read_text()
+    if diagnostic["fixable"]:
+        assert result.exit_code == 0, result.err
+        assert registry == files["app/__all_models.py"] + "import app.extra.audit  # noqa: F401\n"
+        assert_fix_runs(root, "app.__all_models", "app.base:Base.metadata", ["app.extra.audit"], ["audit"])
+    else:
+        assert result.exit_code == 1 and registry == files["app/__all_models.py"]
+        assert "import audit" not in result.out

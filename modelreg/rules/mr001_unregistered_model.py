@@ -29,6 +29,8 @@ Safe: it only adds an import of a module of your own project that defines a mode
 
 from __future__ import annotations
 
+from .. import style
+
 CODE = "MR001"
 NAME = "unregistered-model"
 SUMMARY = "Model is not registered by its registry"
@@ -65,6 +67,8 @@ def check(analysis):
             continue
         reg = regs[0]
         stmt = analysis.suggestion(reg, model)
+        fixable = style.resolves(analysis.project, reg.module, model.module, stmt)
+        how = f"add `{stmt}`" if fixable else f"no statement in it can import {model.module.name} by that name"
         what = {
             "class": f"model {model.name}",
             "table": f"table {model.table!r}",
@@ -73,12 +77,12 @@ def check(analysis):
         yield analysis.diagnostic(
             CODE,
             f"{what} ({model.module.name}) is not registered: {analysis.rel(reg.path)} does not import it; "
-            f"add `{stmt}`",
+            f"{how}",
             model.module.path,
             model.line,
             model.col,
             len(model.name),
             model=f"{model.module.name}.{model.name}",
             registry=reg.path,
-            fixable=True,
+            fixable=fixable,
         )
