@@ -480,3 +480,22 @@ def test_removing_the_last_entry_of_commented_lists_keeps_every_other_comment(tr
     )
     out = fix_and_read(tree, run, data_pkg("users", registry=registry))
     assert out == "from . import (  # noqa: F401\n    users,  # people\n)\n\n__all__ = [\n    'users',  # people\n]\n"
+
+
+def test_an_added_import_goes_below_another_addition_whose_name_its_module_imports(tree, run):
+    """alpha's module does `from pkg.data import Zeta`, and zeta is added in the same run: alphabetical
+    order would run alpha first, before the registry binds Zeta."""
+    files = data_pkg("zeta", registry_name="__init__.py", registry="from pkg.data.modelbase import Base  # noqa: F401\n")
+    files["pkg/data/alpha.py"] = (
+        "import sqlalchemy as sa\nfrom pkg.data.modelbase import Base\nfrom pkg.data import Zeta\n\n\n"
+        "class Alpha(Base):\n    __tablename__ = 'alpha'\n    id = sa.Column(sa.Integer, primary_key=True)\n"
+        "    zeta_id = sa.Column(sa.ForeignKey(Zeta.id))\n"
+    )
+    out = fix_and_read(
+        tree, run, files, "pkg/data/__init__.py", pyproject='[tool.modelreg]\nregistry = "pkg/data/__init__.py"\n'
+    )
+    assert out == (
+        "from pkg.data.modelbase import Base  # noqa: F401\n"
+        "from pkg.data.zeta import Zeta  # noqa: F401\n"
+        "from pkg.data.alpha import Alpha  # noqa: F401\n"
+    )
