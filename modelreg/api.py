@@ -46,6 +46,7 @@ class Analysis:
         self._late_errors: Dict[str, Optional[Tuple[int, int, str]]] = {}
         self.read = _read_source  # the language server reads its unsaved buffers instead
         self.unnamed: Sequence[str] = ()  # files of the project whose path is no importable module name
+        self._reach_memo: Dict[str, dict] = {}  # registry path -> module path -> runs that registry
 
     def _prefiltered_models(self) -> List[ModelInfo]:
         """Models of the files that may define one, growing the model-ish vocabulary to a fixpoint."""
@@ -160,7 +161,8 @@ class Analysis:
         return st
 
     def suggestion(self, reg: Registry, model: ModelInfo) -> str:
-        return style.statement(self.style(reg), reg.module, model.module, [model.name])
+        memo = self._reach_memo.setdefault(reg.path, {})
+        return style.safe_statement(self.project, self.style(reg), reg.module, model.module, [model.name], memo)
 
     def errors(self) -> Iterable[Tuple[str, Tuple[int, int, str]]]:
         """Files this analysis needed to read (candidates, registries and what they import) that failed."""
@@ -779,8 +781,12 @@ def fix(
                     previous.added += fx.added
                     previous.removed += fx.removed
                     previous.fixed += fx.fixed
-            if not any(fx.removed for fx in fixes):
-                break  # only additions: they register models, and cannot unregister or break anything
+            used_by = analysis.project.used_by
+            if not any(fx.removed for fx in fixes) and not any(used_by.get(fx.path, set()) - {fx.path} for fx in fixes):
+                # only additions, to files no other module's analysis read: they register models, and
+                # cannot unregister, break or reveal anything (a model whose base a registry re-exports,
+                # `from app.models import User`, appears only once the registry binds User: next pass)
+                break
             store = analysis.store  # check() always analyzes through a store
             mods = analysis.project.modules
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -102,3 +104,139 @@ def import_in_subprocess(root: Path, module: str, code: str) -> str:
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=str(root))
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
+
+
+# -- proof by running the result (issue 14, point 7) ------------------------------------------------
+
+_PROOF_SCRIPT = r"""
+import importlib, io, json, os, sys, traceback
+sys.dont_write_bytecode = True
+root, runs, metadata, sys_path = json.loads(sys.argv[1])
+import sqlalchemy, sqlalchemy.orm  # loaded once; each run below starts from a fork of this process
+if any(name.endswith(".py") for imports in runs for name in imports):
+    import alembic.config, alembic.runtime.environment, alembic.script
+
+def run_env(path):
+    # Alembic's env.py, run the way Alembic runs it: inside an EnvironmentContext, offline
+    from alembic.config import Config
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.script import ScriptDirectory
+    import importlib.util
+    cfg = Config(output_buffer=io.StringIO())
+    cfg.set_main_option("script_location", os.path.dirname(path))
+    cfg.set_main_option("sqlalchemy.url", "sqlite://")
+    with EnvironmentContext(cfg, ScriptDirectory(os.path.dirname(path)), fn=lambda rev, context: [],
+                            as_sql=True, starting_rev=None, destination_rev="heads", tag=None):
+        spec = importlib.util.spec_from_file_location("env_py", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["env_py"] = module
+        spec.loader.exec_module(module)
+
+def one(imports):
+    sys.path[:0] = [os.path.join(root, p) for p in sys_path]
+    os.chdir(root)
+    try:
+        for name in imports:
+            if name.endswith(".py"):
+                run_env(os.path.join(root, name))
+            else:
+                importlib.import_module(name)
+        mod, _, expr = metadata.partition(":")
+        return {"tables": sorted(eval(expr, dict(vars(importlib.import_module(mod)))).tables)}
+    except BaseException:
+        return {"error": traceback.format_exc()}
+
+results = []
+for imports in runs:
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        data = json.dumps(one(imports)).encode()
+        with os.fdopen(w, "wb") as f:
+            f.write(data)
+        os._exit(0)
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        data = f.read()
+    os.waitpid(pid, 0)
+    results.append(json.loads(data or b'{"error": "the child died"}'))
+print(json.dumps(results))
+"""
+
+
+def _import_runs(root: Path, runs: List[List[str]], metadata: str, sys_path=(".",)) -> List[List[str]]:
+    arg = json.dumps([str(root), [list(r) for r in runs], metadata, list(sys_path)])
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROOF_SCRIPT, arg], capture_output=True, text=True, cwd=str(root), timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = []
+    for imports, result in zip(runs, json.loads(proc.stdout.splitlines()[-1])):
+        assert "error" not in result, f"importing {imports} raised:\n{result['error']}"
+        out.append(result["tables"])
+    return out
+
+
+def tables_after_importing(root: Path, imports: List[str], metadata: str, sys_path=(".",)) -> List[str]:
+    """In a fresh interpreter with real SQLAlchemy: import each of `imports` in order (a dotted module, or
+    a `.py` path run as Alembic runs env.py), then list the tables of `metadata` (`module:expression`).
+    Anything raised fails the calling test with the traceback."""
+    return _import_runs(root, [imports], metadata, sys_path)[0]
+
+
+def assert_fix_runs(
+    root: Path, registry: str, metadata: str, models: List[str], tables=None, sys_path=(".",)
+) -> List[str]:
+    """The proof every fix test gives: the fixed registry, imported alone in a fresh interpreter (a fork
+    of one that has loaded SQLAlchemy and nothing of the project), raises nothing and loads every table
+    that importing every model module loads (`tables` when given); and importing the model modules
+    first, then the registry, works too (no circular import)."""
+    loaded, everything = _import_runs(root, [[registry], list(models) + [registry]], metadata, sys_path)
+    assert loaded == everything, f"the fixed registry loads {loaded}, the project defines {everything}"
+    if tables is not None:
+        assert loaded == sorted(tables)
+    return loaded
+
+
+def module_of(rel: str) -> str:
+    """`pkg/data/users.py` -> `pkg.data.users` (`pkg/__init__.py` -> `pkg`); a `.py` path outside any
+    package (Alembic's env.py) stays a path."""
+    parts = rel[:-3].split("/")
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def assert_fixed_tree_runs(root: Path, files: Dict[str, object], registry: str, base: str = "Base") -> List[str]:
+    """assert_fix_runs for a tree written from `files`: the model modules are the files defining a
+    `__tablename__`, the metadata is `<base>.metadata` of the module defining the declarative base."""
+    texts = {rel: (t.decode("latin-1") if isinstance(t, bytes) else t) for rel, t in files.items() if rel.endswith(".py")}
+    models = sorted(module_of(rel) for rel, t in texts.items() if "__tablename__" in t)
+    base_module = next(
+        module_of(rel) for rel, t in texts.items() if "declarative_base()" in t or "(DeclarativeBase)" in t
+    )
+    target = registry if registry.endswith("env.py") else module_of(registry)
+    return assert_fix_runs(root, target, f"{base_module}:{base}.metadata", models)
+
+
+# -- file permissions that apply even to root -------------------------------------------------------
+
+_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH, _PR_CAPBSET_DROP = 1, 2, 24
+
+
+def unreadable_for_this_process() -> None:
+    """preexec_fn: make file permissions apply to the child even when it runs as root.
+
+    As root, chmod 000 stops nobody: the kernel lets CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH
+    through. Dropping both from the child's bounding set before exec leaves it root in every
+    other way, but a chmod 000 file now really gives EACCES - the same "permission denied"
+    an ordinary user gets, from the kernel, not from a mocked `open`. (A FIFO would not do:
+    modelreg's walk skips non-regular files; a dangling symlink is ENOENT, not EACCES.)
+    """
+    if os.geteuid() != 0:
+        return  # permissions already apply
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH):
+        if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed: cannot drop root's file access override")

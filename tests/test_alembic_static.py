@@ -16,7 +16,7 @@ from pathlib import Path
 import alembic
 
 import modelreg
-from conftest import import_in_subprocess
+from conftest import assert_fix_runs, import_in_subprocess
 
 SCRIPT_MAKO = (Path(alembic.__file__).parent / "templates" / "generic" / "script.py.mako").read_text()
 
@@ -423,6 +423,7 @@ def test_fix_imports_the_registry_right_after_the_base_and_the_next_check_is_cle
     second = run(["--fix", root], cwd=root)
     assert second.exit_code == 0
     assert (root / "alembic" / "env.py").read_text() == ENV_FIXED
+    assert_fix_runs(root, "alembic/env.py", "pkg.db:Base.metadata", ["pkg.models.user"], ["users"])
 
 
 def test_autogenerate_sees_no_table_before_the_mr003_fix_and_the_models_after_it(tree, run):

@@ -21,7 +21,15 @@ from typing import Dict, List
 
 import pytest
 
-from conftest import REPO, SA_BASE_MODULE, import_in_subprocess, sa_model_module, write_tree
+from conftest import (
+    REPO,
+    SA_BASE_MODULE,
+    assert_fix_runs,
+    import_in_subprocess,
+    sa_model_module,
+    unreadable_for_this_process,
+    write_tree,
+)
 
 REGISTRY = "pkg/data/__all_models.py"
 BASE_MODULE = SA_BASE_MODULE
@@ -52,6 +60,12 @@ def project_files(registry: bytes, models: Dict[str, tuple] = MODELS, extra: Dic
 # The standard case: the registry imports audit and news, and forgets users.
 REGISTERED_TWO = b"import pkg.data.audit\nimport pkg.data.news\n"
 FIXED_THREE = b"import pkg.data.audit\nimport pkg.data.news\nimport pkg.data.users\n"
+
+
+def prove(root: Path, models: Dict[str, tuple] = MODELS) -> None:
+    """The fixed registry imports in a fresh interpreter and loads every table (issue 14, point 7)."""
+    tables = sorted(table for _, table in models.values())
+    assert_fix_runs(root, "pkg.data.__all_models", "pkg.data.modelbase:Base.metadata", [f"pkg.data.{m}" for m in models], tables)
 
 
 def files_under(root: Path) -> List[str]:
@@ -100,6 +114,7 @@ def test_crlf_line_endings_are_kept_on_every_line(tree, run):
     )
     assert all(line.endswith(b"\r\n") for line in after.splitlines(keepends=True))
     assert b"\n" not in after.replace(b"\r\n", b"")
+    prove(root)
 
 
 def test_a_utf8_bom_is_kept(tree, run):
@@ -108,6 +123,7 @@ def test_a_utf8_bom_is_kept(tree, run):
     result = run(["--fix", "."], cwd=root)
     assert result.exit_code == 0, result.err
     assert (root / REGISTRY).read_bytes() == bom + b'"""Registry."""\n\n' + FIXED_THREE
+    prove(root)
 
 
 def test_a_latin1_registry_with_a_coding_cookie_stays_latin1(tree, run):
@@ -130,6 +146,7 @@ def test_a_latin1_registry_with_a_coding_cookie_stays_latin1(tree, run):
     )
     with pytest.raises(UnicodeDecodeError):
         after.decode("utf-8")
+    prove(root)
 
 
 def test_a_registry_without_a_final_newline_stays_without_one(tree, run):
@@ -137,6 +154,7 @@ def test_a_registry_without_a_final_newline_stays_without_one(tree, run):
     result = run(["--fix", "."], cwd=root)
     assert result.exit_code == 0, result.err
     assert (root / REGISTRY).read_bytes() == b"import pkg.data.audit\nimport pkg.data.news\nimport pkg.data.users"
+    prove(root)
 
 
 def test_old_mac_cr_line_endings_are_kept_including_the_final_one(tree, run):
@@ -144,6 +162,7 @@ def test_old_mac_cr_line_endings_are_kept_including_the_final_one(tree, run):
     result = run(["--fix", "."], cwd=root)
     assert result.exit_code == 0, result.err
     assert (root / REGISTRY).read_bytes() == b"import pkg.data.audit\rimport pkg.data.news\rimport pkg.data.users\r"
+    prove(root)
 
 
 def test_the_permission_bits_of_the_registry_are_kept(tree, run):
@@ -154,6 +173,7 @@ def test_the_permission_bits_of_the_registry_are_kept(tree, run):
     assert result.exit_code == 0, result.err
     assert path.read_bytes() == FIXED_THREE
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+    prove(root)
 
 
 # -- 4. Safety: atomic write, parse guard, project root ----------------------------------
@@ -242,6 +262,7 @@ def test_a_second_fix_writes_nothing_and_leaves_mtime_and_inode_untouched(tree, 
     assert after.st_ino == before.st_ino
     assert path.read_bytes() == FIXED_THREE
     assert files_under(root) == listing
+    prove(root)
 
 
 def test_diff_after_a_fix_prints_nothing_and_exits_0(tree, run):
@@ -250,6 +271,7 @@ def test_diff_after_a_fix_prints_nothing_and_exits_0(tree, run):
     result = run(["--diff", "."], cwd=root)
     assert result.out == ""
     assert result.exit_code == 0
+    prove(root)
 
 
 # -- 3. --diff -------------------------------------------------------------------------
@@ -321,6 +343,7 @@ def test_two_concurrent_fix_processes_lose_no_import(tmp_path):
         assert sorted(imported) == ["pkg.data.audit", "pkg.data.news", "pkg.data.packages", "pkg.data.users"], data
         assert data == expected
         assert files_under(root) == listing, "a lock or temp file was left in the project tree"
+        prove(root, models)
 
 
 # -- 5. Exit codes ---------------------------------------------------------------------
@@ -332,6 +355,7 @@ def test_fix_exits_0_when_everything_was_fixed(tree, run):
     assert result.exit_code == 0, result.out + result.err
     assert result.out == ""
     assert (root / REGISTRY).read_bytes() == FIXED_THREE
+    prove(root)
 
 
 def test_fix_exits_1_when_an_unverifiable_registry_mr006_remains(tree, run):
@@ -357,6 +381,7 @@ def test_fix_exits_1_when_a_syntax_error_mr100_remains_after_fixing_the_rest(tre
     assert (root / REGISTRY).read_bytes() == FIXED_THREE
     assert result.codes() == ["MR100"]
     assert result.exit_code == 1, result.out + result.err
+    prove(root)
 
 
 def test_fix_leaves_a_registry_with_a_syntax_error_unchanged_and_exits_1(tree, run):
@@ -377,6 +402,7 @@ def test_exit_non_zero_on_fix_exits_1_when_a_file_changed_and_0_when_nothing_cha
     second = run(["--fix", "--exit-non-zero-on-fix", "."], cwd=root)
     assert second.exit_code == 0, second.err
     assert (root / REGISTRY).read_bytes() == FIXED_THREE
+    prove(root)
 
 
 # -- 6. Output -------------------------------------------------------------------------
@@ -388,6 +414,7 @@ def test_fix_reports_fixed_1_error_in_the_registry_on_stderr(tree, run):
     assert result.exit_code == 0
     assert f"Fixed 1 error in {REGISTRY}" in result.err.splitlines()
     assert "Fixed" not in result.out
+    prove(root)
 
 
 def test_fix_reports_fixed_2_errors_when_two_models_were_missing(tree, run):
@@ -396,6 +423,7 @@ def test_fix_reports_fixed_2_errors_when_two_models_were_missing(tree, run):
     assert result.exit_code == 0
     assert f"Fixed 2 errors in {REGISTRY}" in result.err.splitlines()
     assert (root / REGISTRY).read_bytes() == FIXED_THREE
+    prove(root)
 
 
 def test_show_fixes_lists_each_added_and_each_removed_statement(tree, run):
@@ -410,6 +438,7 @@ def test_show_fixes_lists_each_added_and_each_removed_statement(tree, run):
     assert "- import pkg.data.gone" in lines
     listed = [line for line in lines if line.startswith(("+ ", "- "))]
     assert listed == ["- import pkg.data.gone", "+ import pkg.data.users"]
+    prove(root)
 
 
 # -- Done when: runtime proof under real SQLAlchemy ------------------------------------------
@@ -427,3 +456,61 @@ def test_after_fix_real_sqlalchemy_finds_every_table_in_base_metadata(tree, run)
     assert result.exit_code == 0, result.out + result.err
     after = import_in_subprocess(root, "pkg.data.__all_models", show)
     assert after.strip() == str(sorted(["auditing", "news", "packages", "users"]))
+    prove(root, models)
+
+
+# -- issue 14, point 6: the file stays the user's file -----------------------------------
+
+
+def test_a_hard_linked_registry_is_rewritten_in_place_and_every_link_sees_the_fix(tree, run, tmp_path):
+    root = tree(project_files(REGISTERED_TWO))
+    path = root / REGISTRY
+    other = tmp_path / "backup-link.py"
+    os.link(path, other)
+    inode = os.stat(path).st_ino
+    result = run(["--fix", "."], cwd=root)
+    assert result.exit_code == 0, result.err
+    assert os.stat(path).st_ino == inode and os.stat(path).st_nlink == 2
+    assert other.read_bytes() == path.read_bytes() == FIXED_THREE
+    prove(root)
+
+
+def test_the_owner_and_group_of_the_registry_are_kept(tree, run):
+    root = tree(project_files(REGISTERED_TWO))
+    path = root / REGISTRY
+    if os.geteuid() == 0:  # another user's file, edited by root (sudo modelreg --fix)
+        owner = (12345, 23456)
+    else:  # the user's own file, in one of the user's other groups when there is one
+        owner = (os.getuid(), next((g for g in os.getgroups() if g != os.getegid()), os.getegid()))
+    os.chown(path, *owner)
+    result = run(["--fix", "."], cwd=root)
+    assert result.exit_code == 0, result.err
+    st = os.stat(path)
+    assert (st.st_uid, st.st_gid) == owner
+    assert path.read_bytes() == FIXED_THREE
+    prove(root)
+
+
+def test_a_read_only_registry_is_not_rewritten_and_the_fix_exits_2_with_the_reason(tree):
+    """A 0444 registry, for a process the permission applies to (root is made one: see
+    conftest.unreadable_for_this_process); its directory stays writable, so a rename would replace it."""
+    root = tree(project_files(REGISTERED_TWO))
+    path = root / REGISTRY
+    os.chmod(path, 0o444)
+    probe = subprocess.run(
+        [sys.executable, "-c", f"open({str(path)!r}, 'r+b')"],
+        check=False, preexec_fn=unreadable_for_this_process, capture_output=True, text=True,
+    )
+    assert "PermissionError" in probe.stderr, f"the file is writable after all: {probe.stderr}"
+    listing = files_under(root)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    proc = subprocess.run(
+        [sys.executable, "-m", "modelreg", "--fix", "--no-cache", "."],
+        cwd=str(root), env=env, preexec_fn=unreadable_for_this_process, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert path.read_bytes() == REGISTERED_TWO
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o444
+    errors = error_lines(proc.stderr)
+    assert len(errors) == 1 and REGISTRY in errors[0] and "read-only" in errors[0], proc.stderr
+    assert files_under(root) == listing

@@ -4,6 +4,8 @@ import textwrap
 
 import pytest
 
+from conftest import assert_fixed_tree_runs
+
 MODELBASE = "import sqlalchemy.orm as orm\n\nBase = orm.declarative_base()\n"
 
 
@@ -34,6 +36,7 @@ def fix_and_read(tree, run, files, registry="pkg/data/__all_models.py", pyprojec
     assert result.exit_code == 0, (result.out, result.err)
     again = run(["--fix", *args, root])
     assert again.exit_code == 0 and "Fixed" not in again.err, "a second --fix must change nothing"
+    assert_fixed_tree_runs(root, files, registry)  # the fixed registry imports and loads every table
     return (root / registry).read_text()
 
 
@@ -330,9 +333,169 @@ def test_a_complete_registry_is_left_byte_for_byte_alone(tree, run, registry):
     assert result.exit_code == 0
     assert path.read_text() == registry
     assert path.stat().st_mtime_ns == before
+    assert_fixed_tree_runs(root, data_pkg("users", registry=registry), "pkg/data/__all_models.py")
 
 
 def test_an_authors_comment_above_a_removed_entry_is_kept(tree, run):
     registry = "import pkg.data.users\n# keep: billing models below\nimport pkg.data.gone\n"
     out = fix_and_read(tree, run, data_pkg("users", registry=registry))
     assert out == "import pkg.data.users\n# keep: billing models below\n"
+
+
+# -- issue 14: the fixed registry still runs, and stays the author's file --------------------------
+
+
+def test_a_model_importing_the_registry_module_itself_is_imported_after_what_it_needs(tree, run):
+    """The model does `from app.db.base import Base`, base.py being the registry: a plain
+    `import app.models.audit` after the Base line works whichever module Python imports first."""
+    files = {
+        "app/__init__.py": "",
+        "app/db/__init__.py": "",
+        "app/db/base_class.py": MODELBASE,
+        "app/db/base.py": "from app.db.base_class import Base  # noqa\nfrom app.models.user import User  # noqa\n",
+        "app/models/__init__.py": "",
+        "app/models/audit.py": model("Audit", "audit", "from app.db.base import Base"),
+        "app/models/user.py": model("User", "user", "from app.db.base_class import Base"),
+    }
+    out = fix_and_read(tree, run, files, "app/db/base.py", pyproject='[tool.modelreg]\nregistry = "app/db/base.py"\n')
+    assert out == (
+        "from app.db.base_class import Base  # noqa\nimport app.models.audit  # noqa\nfrom app.models.user import User  # noqa\n"
+    )
+
+
+def test_a_new_import_whose_plain_form_would_rebind_a_name_gets_a_free_alias(tree, run):
+    """`from pkg.data import users` would rebind `users`, and `import pkg.data.users` would rebind `pkg`,
+    both used by the registry for something else: `import pkg.data.users as data_users`."""
+    registry = "from . import audit\n\nusers = ['admin']\npkg = 'billing'\n"
+    out = fix_and_read(tree, run, data_pkg("audit", "users", registry=registry, registry_name="__all_models.py"))
+    assert out == "from . import audit\nimport pkg.data.users as data_users\n\nusers = ['admin']\npkg = 'billing'\n"
+
+
+def test_comments_of_a_multi_line_all_stay_with_their_entries(tree, run):
+    registry = (
+        "from pkg.data.audit import Audit\nfrom pkg.data.users import Users\n\n"
+        "__all__ = [\n    'Audit',  # legacy\n    'Users',  # keep\n]\n"
+    )
+    out = fix_and_read(tree, run, data_pkg("audit", "users", "zeta", registry=registry))
+    assert out == (
+        "from pkg.data.audit import Audit\nfrom pkg.data.users import Users\nfrom pkg.data.zeta import Zeta\n\n"
+        "__all__ = [\n    'Audit',  # legacy\n    'Users',  # keep\n    'Zeta',\n]\n"
+    )
+
+
+def test_an_annotated_all_is_kept_in_step(tree, run):
+    registry = 'from pkg.data.audit import Audit\n\n__all__: list[str] = ["Audit"]\n'
+    out = fix_and_read(tree, run, data_pkg("audit", "users", registry=registry))
+    assert out == (
+        'from pkg.data.audit import Audit\nfrom pkg.data.users import Users\n\n__all__: list[str] = ["Audit", "Users"]\n'
+    )
+
+
+def test_a_concatenated_all_gets_the_name_once_in_its_last_list(tree, run):
+    registry = 'from pkg.data.audit import Audit\n\n__all__ = ["Base"] + ["Audit"]\n'
+    out = fix_and_read(tree, run, data_pkg("audit", "users", registry=registry))
+    assert out == (
+        'from pkg.data.audit import Audit\nfrom pkg.data.users import Users\n\n__all__ = ["Base"] + ["Audit", "Users"]\n'
+    )
+
+
+def test_a_section_comment_and_a_form_feed_stay_where_they_are(tree, run):
+    registry = "# --- billing ---\nimport pkg.data.audit\n\f\n# --- people ---\nimport pkg.data.users\n"
+    out = fix_and_read(tree, run, data_pkg("audit", "users", "zeta", registry=registry))
+    assert out == registry + "import pkg.data.zeta\n"
+
+
+def test_a_multi_name_import_that_would_pass_the_line_length_gets_a_new_statement(tree, run):
+    names = ["accounts", "addresses", "audit", "invoices", "orders", "payments"]
+    registry = f"from . import {', '.join(names)}  # noqa: F401\n"
+    assert len(registry) <= 89 < len(registry) + len(", users")
+    out = fix_and_read(tree, run, data_pkg(*names, "users", registry=registry))
+    assert out == registry + "from . import users  # noqa: F401\n"
+
+
+def test_the_projects_line_length_wraps_a_long_new_statement_in_parentheses(tree, run):
+    classes = ["Accounts", "Addresses", "Audit"]
+    files = data_pkg(registry="from pkg.data.users import Users\n")
+    files["pkg/data/users.py"] = model("Users", "users")
+    files["pkg/data/billing.py"] = "".join(
+        model(c, c.lower()) if i == 0 else model(c, c.lower()).split("\n\n\n", 1)[1] for i, c in enumerate(classes)
+    )
+    pyproject = "[tool.ruff]\nline-length = 40\n[tool.modelreg]\nrequire = 'module'\n"
+    out = fix_and_read(tree, run, files, pyproject=pyproject)
+    assert out == (
+        "from pkg.data.billing import (  # noqa: F401\n    Accounts,\n    Addresses,\n    Audit,\n)\n"
+        "from pkg.data.users import Users\n"
+    )
+
+
+def test_an_import_added_to_a_registry_without_entries_goes_after_its_other_imports(tree, run):
+    registry = '"""Models."""\nimport logging\n\nlog = logging.getLogger(__name__)\n'
+    out = fix_and_read(tree, run, data_pkg("users", registry=registry))
+    assert out == '"""Models."""\nimport logging\n\nimport pkg.data.users  # noqa: F401\n\nlog = logging.getLogger(__name__)\n'
+
+
+def test_a_project_running_ruff_gets_noqa_on_the_added_import(tree, run):
+    registry = "import pkg.data.audit\n"
+    out = fix_and_read(tree, run, data_pkg("audit", "users", registry=registry), pyproject="[tool.ruff]\n")
+    assert out == "import pkg.data.audit\nimport pkg.data.users  # noqa: F401\n"
+
+
+def test_a_project_whose_ruff_does_not_select_f401_gets_the_neighbours_style(tree, run):
+    registry = "import pkg.data.audit\n"
+    pyproject = '[tool.ruff.lint]\nselect = ["E"]\n'
+    out = fix_and_read(tree, run, data_pkg("audit", "users", registry=registry), pyproject=pyproject)
+    assert out == "import pkg.data.audit\nimport pkg.data.users\n"
+
+
+def test_a_module_named_like_a_keyword_is_registered_with_importlib(tree, run):
+    files = data_pkg("audit", registry="import pkg.data.audit\n")
+    files["pkg/data/class.py"] = model("Klass", "klass")
+    out = fix_and_read(tree, run, files)
+    assert out == 'import pkg.data.audit\nimport importlib\nimportlib.import_module("pkg.data.class")\n'
+
+
+def test_a_stale_name_still_used_by_the_registry_is_not_removed(tree, run):
+    root = tree(data_pkg("users", registry="from pkg.data.users import Users\nfrom pkg.data.gone import Gone\n\nADMIN = [Users, Gone]\n"))
+    result = run(["--fix", root])
+    assert result.exit_code == 1 and "MR002" in result.out
+    assert (root / "pkg/data/__all_models.py").read_text().count("Gone") == 2
+
+
+def test_a_shebang_and_a_coding_cookie_stay_on_top_when_the_new_entry_sorts_first(tree, run):
+    registry = "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\nimport pkg.data.users\n"
+    out = fix_and_read(tree, run, data_pkg("audit", "users", registry=registry))
+    assert out == "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\nimport pkg.data.audit\nimport pkg.data.users\n"
+
+
+def test_a_clashing_class_name_in_class_mode_is_registered_by_importing_its_module(tree, run):
+    registry = "from pkg.data.audit import Audit\n\nUsers = 'the admin list'\n"
+    out = fix_and_read(tree, run, data_pkg("audit", "users", registry=registry), pyproject='[tool.modelreg]\nrequire = "class"\n')
+    assert out == "from pkg.data.audit import Audit\nimport pkg.data.users\n\nUsers = 'the admin list'\n"
+
+
+def test_removing_the_last_entry_of_commented_lists_keeps_every_other_comment(tree, run):
+    registry = (
+        "from . import (  # noqa: F401\n    users,  # people\n    gone,  # deleted\n)\n\n"
+        "__all__ = [\n    'users',  # people\n    'gone',  # deleted\n]\n"
+    )
+    out = fix_and_read(tree, run, data_pkg("users", registry=registry))
+    assert out == "from . import (  # noqa: F401\n    users,  # people\n)\n\n__all__ = [\n    'users',  # people\n]\n"
+
+
+def test_an_added_import_goes_below_another_addition_whose_name_its_module_imports(tree, run):
+    """alpha's module does `from pkg.data import Zeta`, and zeta is added in the same run: alphabetical
+    order would run alpha first, before the registry binds Zeta."""
+    files = data_pkg("zeta", registry_name="__init__.py", registry="from pkg.data.modelbase import Base  # noqa: F401\n")
+    files["pkg/data/alpha.py"] = (
+        "import sqlalchemy as sa\nfrom pkg.data.modelbase import Base\nfrom pkg.data import Zeta\n\n\n"
+        "class Alpha(Base):\n    __tablename__ = 'alpha'\n    id = sa.Column(sa.Integer, primary_key=True)\n"
+        "    zeta_id = sa.Column(sa.ForeignKey(Zeta.id))\n"
+    )
+    out = fix_and_read(
+        tree, run, files, "pkg/data/__init__.py", pyproject='[tool.modelreg]\nregistry = "pkg/data/__init__.py"\n'
+    )
+    assert out == (
+        "from pkg.data.modelbase import Base  # noqa: F401\n"
+        "from pkg.data.zeta import Zeta  # noqa: F401\n"
+        "from pkg.data.alpha import Alpha  # noqa: F401\n"
+    )

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import ast
 import asyncio
-import ctypes
 import errno
 import json
 import marshal
@@ -48,7 +47,15 @@ import pytest
 from lsprotocol import types as t
 from pytest_lsp import ClientServerConfig, client_capabilities
 
-from conftest import REPO, SA_BASE_MODULE, import_in_subprocess, sa_model_module, write_tree
+from conftest import (
+    REPO,
+    SA_BASE_MODULE,
+    assert_fix_runs,
+    import_in_subprocess,
+    sa_model_module,
+    unreadable_for_this_process,
+    write_tree,
+)
 
 REGISTRY = "pkg/data/__all_models.py"
 BASE_MODULE = SA_BASE_MODULE.encode()
@@ -151,7 +158,15 @@ def check_then_fix(run, root: Path, fixed: bytes) -> tuple:
     fix = run(["--fix", "."], cwd=root)
     assert_no_crash(fix)
     assert snapshot(root) == with_registry(before, fixed), "--fix changed something besides the registry fix"
+    if b"odd" not in fixed:  # (the odd files are models without a primary key: SQLAlchemy refuses to map them)
+        prove(root)
     return check, fix
+
+
+def prove(root: Path) -> None:
+    """The fixed registry imports in a fresh interpreter and loads every table of the ordinary models."""
+    models = ["pkg.data.audit", "pkg.data.users"]
+    assert_fix_runs(root, "pkg.data.__all_models", "pkg.data.modelbase:Base.metadata", models)
 
 
 def assert_an_unreadable_odd_file(run, root: Path, line: Optional[int], reason: str = "") -> None:
@@ -250,6 +265,8 @@ def test_an_unreadable_file_is_one_mr100_permission_denied(tmp_path):
     assert snapshot(root) == with_registry(before, FIXED)
     assert_reported_once(fix, ODD, "MR100", 1, "Permission denied")
     assert fix.exit_code == 1
+    os.chmod(root / ODD, 0o644)  # the run below is the interpreter's, which must be able to read it
+    prove(root)
 
 
 def test_a_symlink_loop_imported_by_the_registry_is_one_line_and_walking_directory_loops_ends(tmp_path):
@@ -276,6 +293,7 @@ def test_a_symlink_loop_imported_by_the_registry_is_one_line_and_walking_directo
     # the failing import goes, the neighbour comes; the loop itself is left alone
     assert snapshot(root) == with_registry(before, FIXED)
     assert fix.exit_code == 0, fix.out + fix.err
+    prove(root)
 
 
 def test_a_registry_symlinked_outside_the_root_is_read_by_the_check_and_refused_by_the_fix(tree, run, tmp_path):
@@ -397,6 +415,7 @@ def test_a_configured_registry_path_that_is_a_directory_is_said_to_be_one_and_no
     (line,) = lines_naming(fix.out + fix.err, "pkg/data/registry.py")
     assert "directory" in line and "does not exist" not in line and "cannot write" not in line, line
     assert fix.exit_code == 1
+    assert_fix_runs(root, "pkg.other_models", "pkg.other:OtherBase.metadata", ["pkg.other"], ["events"])
 
 
 # -- 2. Bad-input corpus: odd files that are valid Python and must simply work ---------------------
@@ -459,6 +478,7 @@ def test_a_registry_holding_a_2000_deep_expression_is_fixed_or_refused_in_one_li
     assert_no_crash(fix)
     if fix.exit_code == 0:
         assert snapshot(root) == with_registry(before, registry.replace(b"audit\n", b"audit\nimport pkg.data.users\n", 1))
+        prove(root)
     else:
         assert snapshot(root) == before
         (error,) = error_lines(fix.err)
@@ -477,6 +497,7 @@ def test_a_registry_whose_function_body_nests_10000_lambdas_deep_does_not_crash_
     assert_no_crash(fix)
     if fix.exit_code == 0:
         assert snapshot(root) == with_registry(before, registry.replace(b"audit\n", b"audit\nimport pkg.data.users\n", 1))
+        prove(root)
     else:
         assert snapshot(root) == before
         (error,) = error_lines(fix.err)
@@ -622,6 +643,8 @@ def test_fix_processes_killed_at_random_moments_always_leave_the_old_or_the_whol
     new = (reference / REGISTRY).read_bytes()
     imported = [a.name for n in ast.parse(new).body if isinstance(n, ast.Import) for a in n.names]
     assert len(imported) == KILL_MODELS + 2
+    models = ["pkg.data.audit", "pkg.data.users"] + [f"pkg.data.m{i:03d}" for i in range(KILL_MODELS)]
+    assert len(assert_fix_runs(reference, "pkg.data.__all_models", "pkg.data.modelbase:Base.metadata", models)) == KILL_MODELS + 2
 
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
@@ -717,6 +740,7 @@ def test_a_fix_killed_at_the_worst_moment_leaves_the_old_registry(tree, moment):
     after = modelreg_process(root, "--fix", "-q", ".")
     assert after.exit_code == 0, after.err
     assert registry.read_bytes() == FIXED
+    prove(root)
 
 
 # -- 4. Nothing of the project runs ----------------------------------------------------------------
@@ -953,26 +977,6 @@ def modelreg_process(root: Path, *args: str, preexec_fn=None) -> ProcessResult:
 
 
 # Linux capability numbers and prctl option (linux/capability.h, linux/prctl.h)
-_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH, _PR_CAPBSET_DROP = 1, 2, 24
-
-
-def unreadable_for_this_process() -> None:
-    """preexec_fn: make file permissions apply to the child even when it runs as root.
-
-    As root, chmod 000 stops nobody: the kernel lets CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH
-    through. Dropping both from the child's bounding set before exec leaves it root in every
-    other way, but a chmod 000 file now really gives EACCES - the same "permission denied"
-    an ordinary user gets, from the kernel, not from a mocked `open`. (A FIFO would not do:
-    modelreg's walk skips non-regular files; a dangling symlink is ENOENT, not EACCES.)
-    """
-    if os.geteuid() != 0:
-        return  # permissions already apply
-    libc = ctypes.CDLL(None, use_errno=True)
-    for cap in (_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH):
-        if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed: cannot drop root's file access override")
-
-
 def modelreg_unprivileged(root: Path, *args: str) -> ProcessResult:
     # first prove the file really is unreadable for such a process, else the test would prove nothing
     probe = subprocess.run(

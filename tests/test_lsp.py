@@ -9,13 +9,17 @@ import pytest_lsp
 from lsprotocol import types as t
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from conftest import model_source, write_tree
+from conftest import assert_fix_runs, model_source, write_tree
 
-BASE = "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"
+BASE = (
+    "from sqlalchemy import Column, Integer  # noqa: F401\n"
+    "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"
+)
 
 
 def model(cls, table):
-    return model_source(cls, table, base_import="from pkg.data.modelbase import Base")
+    source = model_source(cls, table, base_import="from pkg.data.modelbase import Base, Column, Integer")
+    return source + "    id = Column(Integer, primary_key=True)\n"  # a table SQLAlchemy maps
 
 
 PROJECT = {
@@ -152,6 +156,8 @@ async def test_register_quick_fix_is_exactly_the_edit_fix_would_make(client, pro
 
     assert main(["--fix", "-q", str(project)]) == 0
     assert registry.read_text() == applied
+    models = ["pkg.data.audit", "pkg.data.users"]
+    assert_fix_runs(project, "pkg.data.__all_models", "pkg.data.modelbase:Base.metadata", models, ["auditing", "users"])
 
 
 async def test_remove_stale_import_quick_fix(client, project):

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, write_tree
+from conftest import REPO, assert_fix_runs, write_tree
 
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
 
@@ -88,6 +88,8 @@ def test_fix_hook_rewrites_the_registry_and_the_next_run_passes(sample, env):
     sh(["git", "add", "-A"], sample, env)
     again = try_repo("modelreg", sample, env, "--all-files")
     assert again.returncode == 0, again.stdout + again.stderr
+    models = ["pypi_org.data.audit", "pypi_org.data.users"]
+    assert_fix_runs(sample, "pypi_org.data.__all_models", "pypi_org.data.modelbase:SqlAlchemyBase.metadata", models)
 
 
 def readme_snippet() -> str:

@@ -703,3 +703,123 @@ def test_runs_after_random_edits_report_what_a_fresh_run_reports(project, data):
             assert outcome(cached)[0] == outcome(fresh)[0]
             taken = modelreg.check([str(root)])  # through the index and the saved results, not the report
             assert outcome(taken) == outcome(fresh)
+
+
+# -- issue 14: package-__init__ registries whose models import from the registry -------------------
+#
+# `app/models/__init__.py` re-exports the base (`from app.models.base import Base`) and imports a random
+# subset of the model modules, in a random order that Python can run (a random permutation of the
+# entries, each child after its parent); the model modules take the base from the registry package
+# (`from app.models import Base`, `from . import Base`) or from where it is defined, and a joined-table
+# child takes its parent class from the registry (`from app.models import User`) when the registry binds
+# class names. Properties: `--fix` edits only the registry and exits 0; importing the fixed registry in a
+# fresh interpreter maps every model; importing any model module first, then the registry, works too (no
+# circular import); a second `--fix` changes nothing; a check afterwards reports nothing.
+
+
+@dataclass(frozen=True)
+class InitProject:
+    files: Dict[str, str]
+    package: str
+    modules: Tuple[str, ...]  # every model module
+    tables: Tuple[str, ...]
+
+    @property
+    def registry_path(self) -> str:
+        return self.package.replace(".", "/") + "/__init__.py"
+
+    def describe(self) -> str:
+        return "\n".join(f"--- {path}\n{text}" for path, text in sorted(self.files.items()))
+
+
+@st.composite
+def init_projects(draw) -> InitProject:
+    top = draw(st.sampled_from(TOPS))
+    package = draw(st.sampled_from([f"{top}.models", f"{top}.db.models", f"{top}.db"]))
+    files: Dict[str, str] = {}
+    for p in ancestors(package)[:-1]:
+        files[path_of(p, True)] = ""
+    files[path_of(f"{package}.base", False)] = draw(st.sampled_from([
+        "from sqlalchemy.orm import DeclarativeBase\n\n\nclass Base(DeclarativeBase):\n    pass\n",
+        "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+    ]))
+    form = draw(st.sampled_from(["class", "relative-class", "module"]))  # how the registry names a model
+    names = draw(st.lists(st.sampled_from(MODULE_NAMES), min_size=1, max_size=5, unique=True))
+    classes = {n: n.capitalize() for n in names}
+    parent: Dict[str, Optional[str]] = {}
+    for i, n in enumerate(names):
+        parent[n] = draw(st.sampled_from([None] + names[:i])) if i else None
+    for n in names:
+        p = parent[n]
+        if p is None:
+            how = draw(st.sampled_from(["registry", "relative-registry", "defining"]))
+            source = {"registry": f"from {package} import Base", "relative-registry": "from . import Base",
+                      "defining": f"from {package}.base import Base"}[how]
+            files[path_of(f"{package}.{n}", False)] = (
+                f"from sqlalchemy import Column, Integer\n\n{source}\n\n\n"
+                f"class {classes[n]}(Base):\n    __tablename__ = {n!r}\n\n    id = Column(Integer, primary_key=True)\n"
+                f"    kind = Column(Integer)\n    __mapper_args__ = {{'polymorphic_on': 'kind', 'polymorphic_identity': 0}}\n"
+            )
+        else:
+            via_registry = form != "module" and draw(st.booleans())
+            source = f"from {package} import {classes[p]}" if via_registry else f"from {package}.{p} import {classes[p]}"
+            files[path_of(f"{package}.{n}", False)] = (
+                f"from sqlalchemy import Column, ForeignKey, Integer\n\n{source}\n\n\n"
+                f"class {classes[n]}({classes[p]}):\n    __tablename__ = {n!r}\n\n"
+                f"    id = Column(Integer, ForeignKey({p + '.id'!r}), primary_key=True)\n"
+                f"    __mapper_args__ = {{'polymorphic_identity': {names.index(n) + 1}}}\n"
+            )
+    # the registry: the base line, then a subset closed under "parent first", in an order Python can run
+    registered = [n for n in names if draw(st.booleans())]
+    closed: List[str] = []
+    for n in registered:
+        chain = []
+        while n is not None and n not in closed and n not in chain:
+            chain.append(n)
+            n = parent[n]
+        closed.extend(reversed(chain))
+    order = draw(st.sampled_from(["sorted", "shuffled", "as-defined"]))
+    if order == "sorted":
+        entries = sorted(closed)
+    elif order == "shuffled":
+        entries = draw(st.permutations(closed))
+    else:
+        entries = list(closed)
+
+    def depth(n):
+        return 0 if parent[n] is None else 1 + depth(parent[n])
+
+    entries = sorted(entries, key=lambda n: (depth(n), entries.index(n)))  # each child after its parent
+    line = {"class": lambda n: f"from {package}.{n} import {classes[n]}  # noqa: F401",
+            "relative-class": lambda n: f"from .{n} import {classes[n]}  # noqa: F401",
+            "module": lambda n: f"from . import {n}  # noqa: F401"}[form]
+    base_line = draw(st.sampled_from([f"from {package}.base import Base  # noqa: F401", "from .base import Base  # noqa: F401"]))
+    header = draw(st.sampled_from(["", "# Copyright 2024 Example\n", '"""The models."""\n\n']))
+    files[path_of(package, True)] = header + base_line + "\n" + "".join(line(n) + "\n" for n in entries)
+    files["pyproject.toml"] = f'[tool.modelreg]\nregistry = "{path_of(package, True)}"\n'
+    return InitProject(files, package, tuple(f"{package}.{n}" for n in names), tuple(sorted(names)))
+
+
+@SETTINGS
+@given(init_projects())
+def test_a_package_init_registry_whose_models_import_from_it_is_fixed_into_a_program_that_runs(project):
+    from conftest import _import_runs
+
+    note(project.describe())
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "proj"
+        write_project(root, project)
+        before = snapshot(root)
+        code, out, err = cli("--fix", "--no-cache", root)
+        assert code == 0, (out, err)
+        fixed = snapshot(root)
+        changed = {p for p in fixed if fixed[p][0] != before.get(p, (None,))[0]}
+        assert changed <= {project.registry_path.replace("/", os.sep)}, changed
+        note("fixed registry:\n" + fixed[project.registry_path.replace("/", os.sep)][0].decode())
+        code, out, err = cli("--fix", "--no-cache", root)
+        assert code == 0 and "Fixed" not in err, (out, err)
+        assert snapshot(root) == fixed
+        assert modelreg.check([str(root)], use_cache=False).diagnostics == []
+        runs = [[project.package]] + [[m, project.package] for m in project.modules]
+        results = _import_runs(root, runs, f"{project.package}.base:Base.metadata")
+        assert all(tables == list(project.tables) for tables in results), results

@@ -61,7 +61,7 @@ def test_modelreg_rule_json_is_the_rule_docstring_in_sections(run):
     assert data["sections"]["Why it matters"] in module.__doc__
     all_rules = run(["rule", "--all", "--format", "json"]).json
     assert [d["code"] for d in all_rules] == [r.CODE for r in RULES]
-    assert [d["fixable"] for d in all_rules] == [r.FIX_TITLE is not None for r in RULES]
+    assert [d["fixable"] for d in all_rules] == [getattr(r, "FIXABLE", r.FIX_TITLE is not None) for r in RULES]
 
 
 def test_the_readme_rule_pages_sarif_and_modelreg_rule_share_one_source(run, tree):
@@ -172,7 +172,7 @@ def test_an_unknown_rule_code_on_the_command_line_names_it_and_exits_2(tree, run
 @pytest.mark.parametrize(
     "pyproject, bad",
     [
-        ('[tool.modelreg]\nignore = ["MR01"]\n', "MR01"),
+        ('[tool.modelreg]\nignore = ["MR09"]\n', "MR09"),
         ('[tool.modelreg]\nselect = ["MR001", "E501"]\n', "E501"),
         ('[tool.modelreg]\nextend-select = ["MR7"]\n', "MR7"),
         ('[tool.modelreg.per-file-ignores]\n"tests/*" = ["MR123"]\n', "MR123"),

@@ -27,10 +27,14 @@ Use instead: add `import pypi_org.data.audit` (in the registry's own style) to
 ## Fix
 Safe: `modelreg --fix` adds that statement to the registry, in the registry's
 own style (README: "Fixing"). It only adds an import of a module of your own
-project that defines a model.
+project that defines a model. Not offered when no statement in the registry can
+import the module under the name modelreg found for it (the message then says
+so instead of proposing one).
 """
 
 from __future__ import annotations
+
+from .. import style
 
 CODE = "MR001"
 NAME = "unregistered-model"
@@ -70,6 +74,8 @@ def check(analysis):
             continue  # Python cannot import its file: MR100 says so, and registering it would break the registry
         reg = regs[0]
         stmt = analysis.suggestion(reg, model)
+        fixable = style.resolves(analysis.project, reg.module, model.module, stmt)
+        how = f"add `{stmt}`" if fixable else f"no statement in it can import {model.module.name} by that name"
         what = {
             "class": f"model {model.name}",
             "table": f"table {model.table!r}",
@@ -78,12 +84,12 @@ def check(analysis):
         yield analysis.diagnostic(
             CODE,
             f"{what} ({model.module.name}) is not registered: {analysis.rel(reg.path)} does not import it; "
-            f"add `{stmt}`",
+            f"{how}",
             model.module.path,
             model.line,
             model.col,
             len(model.name),
             model=f"{model.module.name}.{model.name}",
             registry=reg.path,
-            fixable=True,
+            fixable=fixable,
         )

@@ -21,10 +21,12 @@ target_metadata = Base.metadata
 ```
 
 ## Fix
-Safe, for env.py only: `modelreg --fix` adds `import <registry module>  # noqa: F401`
-right after the statement that imports the base; importing the registry is what
-env.py is meant to do. The `create_all()` case is not fixed automatically:
-where to import the registry is a design decision.
+For env.py, `modelreg --fix` adds `import <registry>  # noqa: F401` right after
+the statement that imports the base. Safe: importing the registry is what
+env.py is meant to do. The `create_all()` case is not fixed automatically
+(where to import is a design decision), and neither is an env.py whose registry
+is another Alembic env.py: importing it would run that env.py's migrations
+inside this one's run.
 """
 
 from __future__ import annotations
@@ -50,17 +52,26 @@ def check(analysis):
                 continue
             reg = regs[0]
             info = project.bases.get(key)
+            importable = reg.module.path not in {e.module.path for e in project.alembic_envs()} and not (
+                reg.module.name == "env" or reg.module.name.endswith(".env")
+            )
             yield analysis.diagnostic(
                 CODE,
                 f"env.py sets target_metadata from {info.name if info else key} but never imports its registry "
-                f"{analysis.rel(reg.path)}: autogenerate will not see its tables; add `import {reg.module.name}`",
+                f"{analysis.rel(reg.path)}: autogenerate will not see its tables; "
+                + (
+                    f"add `import {reg.module.name}`"
+                    if importable
+                    else "that registry is itself an Alembic env.py (importing it would run its migrations): "
+                    "import the model modules here"
+                ),
                 env.module.path,
                 line,
                 0,
                 len("target_metadata"),
                 registry=reg.path,
-                fixable=True,
-                fix=("env-import", env.import_lines.get(key), f"import {reg.module.name}"),
+                fixable=importable,
+                fix=("env-import", env.import_lines.get(key), f"import {reg.module.name}") if importable else None,
             )
     envs = {env.module.path for env in project.alembic_envs()}
     for module, call, key in project.create_all_calls():
