@@ -192,16 +192,26 @@ def runs_registry_midway(project: Project, registry: Module, target: Module, mem
     return found
 
 
-def _reaches(project: Project, registry_path: str, module: Module, memo: dict, active: set) -> bool:
-    if module.path in memo:
-        return memo[module.path]
-    if module.path in active or len(active) > 500:  # an import cycle, or a chain too deep to follow here
-        return False
-    active.add(module.path)
-    found = any(m.path == registry_path or _reaches(project, registry_path, m, memo, active) for m in project.runs(module))
-    active.discard(module.path)
-    memo[module.path] = found
-    return found
+def _reaches(project: Project, registry_path: str, module: Module, memo: dict, active: Optional[set] = None) -> bool:
+    """Whether importing `module` runs the registry: a walk over what each module runs, without
+    recursion (a 1,200-deep chain is a real shape). A walk that ends without the registry proves every
+    module it saw does not reach it either."""
+    found = memo.get(module.path)
+    if found is not None:
+        return found
+    seen = {module.path}
+    stack = [module]
+    while stack:
+        for m in project.runs(stack.pop()):
+            if m.path == registry_path or memo.get(m.path):
+                memo[module.path] = True
+                return True
+            if m.path not in seen and memo.get(m.path) is None:
+                seen.add(m.path)
+                stack.append(m)
+    for path in seen:
+        memo[path] = False
+    return False
 
 
 # -- the project's other tools ------------------------------------------------------
