@@ -283,6 +283,23 @@ def test_a_1200_deep_inheritance_chain_is_classified_without_recursion_error_in_
     assert mr001_models(modelreg.check([str(root)])) == expected
 
 
+def test_a_1200_deep_chain_of_re_exports_is_followed_without_recursion_error(tree):
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/m0000.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+        "pkg/user.py": "from pkg.m1200 import Base\n\n\nclass User(Base):\n    __tablename__ = 'users'\n",
+        "pkg/__all_models.py": "",
+    }
+    files.update({f"pkg/m{i:04d}.py": f"from pkg.m{i - 1:04d} import Base\n" for i in range(1, 1201)})
+    root = tree(files)
+    for report in (
+        modelreg.check([str(root)], full=True, use_cache=False),
+        modelreg.check([str(root)], use_cache=False),
+        modelreg.check([str(root)]),
+    ):
+        assert mr001_models(report) == {"pkg.user.User"}
+
+
 def test_12000_classes_in_one_module_are_all_found(tree):
     body = ["from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"]
     body += [f"\n\nclass M{i}({'M%d' % (i - 1) if i % 2 else 'Base'}):\n    __tablename__ = 't{i}'\n" for i in range(12000)]
