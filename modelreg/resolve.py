@@ -112,6 +112,7 @@ class Project:
         self._class_index: Dict[str, tuple] = {}  # path -> (its facts, {name: last module-level ClassDef})
         self._bindings_index: Dict[str, tuple] = {}  # path -> (its facts, _module_bindings)
         self._settling = False  # classifying a deep chain's ancestors first (see classify)
+        self._settling_names = False  # looking a deep chain of re-exports up from its far end (see lookup)
         self.bases: Dict[str, BaseInfo] = {}
         self._db_model_class: Dict[str, tuple] = {}  # Flask-SQLAlchemy db key -> (module, model_class expr)
         self._db_lines: Dict[str, tuple] = {}
@@ -357,6 +358,10 @@ class Project:
         if key in self._saved_bindings:
             value = self._binding_cache[key] = _decode(self._saved_bindings.pop(key), self.by_path)
             return value
+        if len(frames) > _DEEP and not self._settling_names:
+            # deep in a chain of re-exports (`from a import Base` in b, `from b import Base` in c, ...):
+            # look the farther links up first, so that the stack stays shallow however long the chain
+            self._lookup_reexports_first(module, name)
         self._binding_cache[key] = None  # cycle guard: a name defined through itself is unknown
         frames.append(path)
         try:
@@ -365,6 +370,33 @@ class Project:
             frames.pop()
         self._binding_cache[key] = value
         return value
+
+    def _lookup_reexports_first(self, module: Module, name: str) -> None:
+        """Follow `from X import name` bindings from (module, name) iteratively, then look them up from
+        the farthest back, each finding the next one done (see classify for inheritance chains)."""
+        chain: List[Tuple[Module, str]] = []
+        seen: Set[Tuple[str, str]] = set()
+        mod, cname = module, name
+        while (mod.path, cname) not in seen:
+            seen.add((mod.path, cname))
+            key = (mod.path, cname)
+            if key in self._binding_cache or key in self._saved_bindings:
+                break
+            chain.append((mod, cname))
+            found = self._module_bindings(mod).get(cname)
+            if found is None or found[1][0] != "from":
+                break
+            stmt, imported = found[1][1], found[1][2]
+            _, source, _ = self.from_source(mod, stmt)
+            if source is None or imported not in self.facts(source).defined:
+                break
+            mod, cname = source, imported
+        self._settling_names = True
+        try:
+            for mod, cname in reversed(chain[1:]):
+                self.lookup(mod, cname)
+        finally:
+            self._settling_names = False
 
     def _module_bindings(self, module: Module) -> Dict[str, tuple]:
         """name -> (line, binding) of the module-level binding that wins for each name (the last

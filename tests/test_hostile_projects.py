@@ -283,6 +283,23 @@ def test_a_1200_deep_inheritance_chain_is_classified_without_recursion_error_in_
     assert mr001_models(modelreg.check([str(root)])) == expected
 
 
+def test_a_1200_deep_chain_of_re_exports_is_followed_without_recursion_error(tree):
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/m0000.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+        "pkg/user.py": "from pkg.m1200 import Base\n\n\nclass User(Base):\n    __tablename__ = 'users'\n",
+        "pkg/__all_models.py": "",
+    }
+    files.update({f"pkg/m{i:04d}.py": f"from pkg.m{i - 1:04d} import Base\n" for i in range(1, 1201)})
+    root = tree(files)
+    for report in (
+        modelreg.check([str(root)], full=True, use_cache=False),
+        modelreg.check([str(root)], use_cache=False),
+        modelreg.check([str(root)]),
+    ):
+        assert mr001_models(report) == {"pkg.user.User"}
+
+
 def test_12000_classes_in_one_module_are_all_found(tree):
     body = ["from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"]
     body += [f"\n\nclass M{i}({'M%d' % (i - 1) if i % 2 else 'Base'}):\n    __tablename__ = 't{i}'\n" for i in range(12000)]
@@ -368,13 +385,14 @@ async def test_the_server_outlives_a_deep_chain_opened_from_its_far_end_and_a_br
     assert list(lsp.diagnostics[first.as_uri()]) == []
 
 
-@pytest.mark.parametrize("opened", [CHAIN - 1, CHAIN // 2, 3])
-def test_the_servers_first_analysis_with_one_file_open_deep_in_a_chain_agrees_with_the_cli(tmp_path, opened):
-    """What the server runs on didOpen: a Session over the on-disk store, the open file an extra candidate."""
+@pytest.mark.parametrize("length, opened", [(CHAIN, CHAIN - 1), (CHAIN, CHAIN // 2), (CHAIN, 3), (1200, 1199)])
+def test_the_servers_first_analysis_with_one_file_open_deep_in_a_chain_agrees_with_the_cli(tmp_path, length, opened):
+    """What the server runs on didOpen: a Session over the on-disk store, the open file an extra candidate
+    (at 1,200 links: no RecursionError)."""
     from modelreg import api, config, discover
     from modelreg.store import FactStore
 
-    root = write_tree(tmp_path / "proj", dict(forward_chain_files(CHAIN), **{"pyproject.toml": ""}))
+    root = write_tree(tmp_path / "proj", dict(forward_chain_files(length), **{"pyproject.toml": ""}))
     cfg = config.load(str(root))
     modules, _ = discover.modules(discover.walk(cfg), cfg)
     store = FactStore(modules, None)
@@ -382,7 +400,7 @@ def test_the_servers_first_analysis_with_one_file_open_deep_in_a_chain_agrees_wi
     path = str(root / f"pkg/m{opened:05d}.py")
     _, diagnostics = api.Session(cfg, modules, store.facts, store).analyze(extra_candidates={path})
     cli = modelreg.check([str(root)], use_cache=False).diagnostics
-    assert len(cli) == CHAIN
+    assert len(cli) == length
     assert [(d.code, d.path, d.line) for d in diagnostics] == [(d.code, d.path, d.line) for d in cli]
 
 
