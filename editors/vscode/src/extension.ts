@@ -7,7 +7,6 @@ import {
   LanguageClient,
   LanguageClientOptions,
   ServerOptions,
-  TransportKind,
 } from "vscode-languageclient/node";
 import { findServer, isNotFound, ServerCommand } from "./find";
 
@@ -160,7 +159,8 @@ async function start(): Promise<void> {
   if (!found) {
     return;
   }
-  const run = { command: found.command, args: found.args, transport: TransportKind.stdio, options: { cwd: folder?.uri.fsPath } };
+  // No `transport`: with TransportKind.stdio the client would append `--stdio`; stdio is the default anyway.
+  const run = { command: found.command, args: found.args, options: { cwd: folder?.uri.fsPath } };
   const serverOptions: ServerOptions = { run, debug: run };
   client = new LanguageClient("modelreg", "modelreg", serverOptions, clientOptions(folder));
   try {
