@@ -2,14 +2,18 @@
 //
 //   node run.mjs --vsix X.vsix --modelreg /venv/bin/modelreg --chromium /usr/bin/chromium --example DIR
 //
-// 1. installs the .vsix into a fresh code-server (its own user-data and extensions dirs),
-// 2. opens a copy of the example with `modelreg.path` set to the given modelreg,
-// 3. the Problems panel shows the MR001 for Audit at audit.py line 8, its code linking to the rule's README section,
-// 4. Ctrl+. on it offers "Register Audit in pypi_org/data/__all_models.py"; applying it and saving leaves
-//    __all_models.py byte for byte what `modelreg --fix` writes on another copy,
-// 5. after the save the Problems panel is empty.
+// 1. installs the .vsix into a fresh code-server (its own user-data and extensions dirs, a PATH without modelreg),
+// 2. opens a copy of the example: with no modelreg to be found, one message gives the install command, and
+//    "modelreg: Show Output" shows the output channel,
+// 3. the workspace setting `modelreg.interpreter` (the venv's python) starts the server, then `modelreg.path`
+//    restarts it, and so does "modelreg: Restart Server",
+// 4. the Problems panel shows the MR001 for Audit at audit.py line 8; its code links to the rule's README section,
+// 5. Ctrl+. on it offers "Register Audit in pypi_org/data/__all_models.py"; applying it and saving leaves
+//    __all_models.py byte for byte what `modelreg --fix` writes on another copy, and audit.py untouched,
+// 6. after the save the Problems panel is empty; `modelreg.trace.server` traced the messages;
+//    `modelreg.enable: false` stops the server.
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -102,27 +106,58 @@ const userData = join(work, "user-data");
 const extensions = join(work, "extensions");
 const csConfig = ["--config", join(work, "code-server.yaml")]; // not ~/.config/code-server
 mkdirSync(join(userData, "User"), { recursive: true });
-writeFileSync(
-  join(userData, "User", "settings.json"),
-  JSON.stringify(
-    {
-      "modelreg.path": opt.modelreg,
-      "security.workspace.trust.enabled": false,
-      "workbench.startupEditor": "none",
-      "workbench.tips.enabled": false,
-      "workbench.enableExperiments": false,
-      "telemetry.telemetryLevel": "off",
-      "extensions.autoCheckUpdates": false,
-      "extensions.autoUpdate": false,
-      "update.mode": "none",
-      "files.autoSave": "off",
-      "chat.disableAIFeatures": true,
-      "editor.lightbulb.enabled": "off",
-    },
-    null,
-    2,
-  ),
-);
+const python = join(dirname(opt.modelreg), "python");
+/** The user settings: quiet defaults plus the modelreg ones given (VS Code reloads the file when it changes). */
+function writeSettings(modelreg) {
+  const quiet = {
+    "security.workspace.trust.enabled": false,
+    "workbench.startupEditor": "none",
+    "workbench.tips.enabled": false,
+    "workbench.enableExperiments": false,
+    "telemetry.telemetryLevel": "off",
+    "extensions.autoCheckUpdates": false,
+    "extensions.autoUpdate": false,
+    "update.mode": "none",
+    "files.autoSave": "off",
+    "chat.disableAIFeatures": true,
+    "editor.lightbulb.enabled": "off",
+  };
+  writeFileSync(join(userData, "User", "settings.json"), JSON.stringify({ ...quiet, ...modelreg }, null, 2));
+}
+writeSettings({});
+function writeWorkspaceSettings(modelreg) {
+  mkdirSync(join(project, ".vscode"), { recursive: true });
+  writeFileSync(join(project, ".vscode", "settings.json"), JSON.stringify(modelreg, null, 2));
+}
+// The server's PATH has no modelreg: it is found only through the settings (or not at all).
+const serverPath = [...new Set([dirname(process.execPath), "/usr/bin", "/bin"])].join(":");
+for (const dir of serverPath.split(":")) {
+  if (existsSync(join(dir, "modelreg"))) {
+    throw new Error(`${dir}/modelreg exists: the "not found" step needs a PATH without modelreg`);
+  }
+}
+
+/** The text of the extension's "modelreg" output channel, as VS Code logs it to disk. */
+function outputLog(channel = "modelreg") {
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        walk(full);
+      } else if (entry.name.replace(/^\d+-/, "") === `${channel}.log`) {
+        found.push(readFileSync(full, "utf8"));
+      }
+    }
+  };
+  if (existsSync(join(userData, "logs"))) {
+    walk(join(userData, "logs"));
+  }
+  return found.join("\n");
+}
+
+const count = (text, needle) => text.split(needle).length - 1;
+
 step = "install the .vsix";
 const installed = execFileSync(
   codeServer,
@@ -153,7 +188,7 @@ const server = spawn(
     "--disable-getting-started-override",
     project,
   ],
-  { stdio: ["ignore", "pipe", "pipe"], detached: true },
+  { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, PATH: serverPath } },
 );
 server.stdout.on("data", (d) => serverLog.push(d.toString()));
 server.stderr.on("data", (d) => serverLog.push(d.toString()));
@@ -189,10 +224,50 @@ try {
   });
   say("audit.py is open");
 
-  step = "the Problems panel shows the MR001 for Audit at audit.py line 8";
+  async function command(title) {
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("F1");
+    await page.locator(".quick-input-widget input").waitFor();
+    await page.keyboard.type(title);
+    await page.locator(".quick-input-list .monaco-list-row.focused", { hasText: title }).waitFor({ timeout: 10000 });
+    await page.keyboard.press("Enter");
+  }
+
+  step = "no modelreg anywhere: one message with the install command";
+  const notFound = page.locator(".notification-toast", { hasText: "modelreg was not found" });
+  await notFound.first().waitFor({ timeout: 60000 });
+  const message = await notFound.first().innerText();
+  say(`message: ${JSON.stringify(message)}`);
+  if (!message.includes("pip install 'modelreg[lsp]'") || (await notFound.count()) !== 1) {
+    throw new Error(`expected one message with the install command, got ${await notFound.allInnerTexts()}`);
+  }
+  await command("modelreg: Show Output");
+  await page.locator(".panel .monaco-editor .view-lines", { hasText: "modelreg was not found" }).waitFor({ timeout: 20000 });
+  say(`"modelreg: Show Output" shows the modelreg output`);
+  await command("Notifications: Clear All Notifications");
+
+  step = "the modelreg.interpreter setting: the modelreg beside that Python";
+  writeWorkspaceSettings({ "modelreg.interpreter": python });
+  await until("the server to start from modelreg.interpreter", async () =>
+    outputLog().includes(`(from the modelreg.interpreter setting ${python})`) && count(outputLog(), "server started") === 1,
+  60000);
   await page.keyboard.press("Control+Shift+M");
   const problem = page.locator(".markers-panel .monaco-list-row", { hasText: "MR001" });
-  await problem.first().waitFor({ timeout: 90000 });
+  await problem.first().waitFor({ timeout: 60000 });
+  say("modelreg.interpreter: the server runs and MR001 is shown");
+
+  step = "the modelreg.path setting, and modelreg: Restart Server";
+  writeWorkspaceSettings({ "modelreg.path": opt.modelreg, "modelreg.trace.server": "messages" });
+  await until("the server to restart from modelreg.path", async () =>
+    outputLog().includes("(from the modelreg.path setting)") && count(outputLog(), "server started") === 2,
+  60000);
+  await command("modelreg: Restart Server");
+  await until("a third start", async () => count(outputLog(), "server started") === 3, 60000);
+  say("modelreg.path: the server restarted on the setting change and on the command");
+
+  step = "the Problems panel shows the MR001 for Audit at audit.py line 8";
+  await page.keyboard.press("Control+Shift+M");
+  await problem.first().waitFor({ timeout: 60000 });
   const rows = await page.locator(".markers-panel .monaco-list-row").allInnerTexts();
   say(`Problems panel: ${JSON.stringify(rows)}`);
   const mr001 = rows.filter((r) => r.includes("MR001"));
@@ -289,7 +364,16 @@ try {
   if (!left.equals(readFileSync(join(opt.example, "pypi_org/data/audit.py")))) {
     throw new Error("audit.py changed: the quick fix must edit the registry only");
   }
-  say("the Problems panel is empty: PASS");
+  say("the Problems panel is empty");
+  if (!outputLog("modelreg Trace").includes("Received notification 'textDocument/publishDiagnostics'")) {
+    throw new Error("modelreg.trace.server = messages did not trace the LSP messages to the 'modelreg Trace' output");
+  }
+  say("modelreg.trace.server: the LSP messages are in the 'modelreg Trace' output");
+
+  step = "modelreg.enable = false stops the server";
+  writeWorkspaceSettings({ "modelreg.path": opt.modelreg, "modelreg.enable": false });
+  await until("the server to stop", async () => outputLog().includes("modelreg.enable is false: the server is not started"), 30000);
+  say("modelreg.enable: false stops it: PASS");
 } catch (err) {
   failed = true;
   console.error(`FAIL at step: ${step}\n${err.stack ?? err}`);

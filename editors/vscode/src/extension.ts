@@ -204,7 +204,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("modelreg.restart", () => restart()),
     vscode.commands.registerCommand("modelreg.showOutput", () => output.show(true)),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration("modelreg") && !event.affectsConfiguration("modelreg.trace")) {
+      // modelreg.trace.server is the client's own business: it follows that one without a restart.
+      if (["modelreg.enable", "modelreg.path", "modelreg.interpreter"].some((key) => event.affectsConfiguration(key))) {
         void restart();
       }
     }),
