@@ -63,3 +63,6 @@ cd "$repo"
 NVIM="$work/venv/bin/nvim" "$work/venv/bin/python" -m pytest -q -p no:cacheprovider -o addopts="" editors/neovim/test_neovim.py
 
 step "all editor checks passed"
+if [[ -z "${MODELREG_E2E_WORK:-}" ]]; then
+  rm -rf "$work"
+fi

@@ -13,6 +13,7 @@ import { findServer, isNotFound, ServerCommand } from "./find";
 const INSTALL = "pip install 'modelreg[lsp]'";
 
 let client: LanguageClient | undefined;
+let watcher: vscode.FileSystemWatcher | undefined;
 let output: vscode.OutputChannel;
 let traceOutput: vscode.OutputChannel;
 /** The part of the Python extension's API (ms-python.python, `environments`) that modelreg uses. */
@@ -134,7 +135,7 @@ export function linkRule(diagnostic: vscode.Diagnostic): vscode.Diagnostic {
 }
 
 function clientOptions(folder: vscode.WorkspaceFolder | undefined): LanguageClientOptions {
-  const watcher = vscode.workspace.createFileSystemWatcher("**/{*.py,pyproject.toml,.gitignore,alembic.ini}");
+  watcher = vscode.workspace.createFileSystemWatcher("**/{*.py,pyproject.toml,.gitignore,alembic.ini}");
   return {
     documentSelector: [{ scheme: "file", language: "python" }],
     workspaceFolder: folder,
@@ -183,6 +184,8 @@ async function stop(): Promise<void> {
     }
     running.dispose();
   }
+  watcher?.dispose();
+  watcher = undefined;
 }
 
 /** Restarts run one after another: two quick setting changes must not start two servers. */
