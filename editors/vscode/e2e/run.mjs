@@ -5,6 +5,7 @@
 // 1. installs the .vsix into a fresh code-server (its own user-data and extensions dirs, a PATH without modelreg),
 // 2. opens a copy of the example: with no modelreg to be found, one message gives the install command, and
 //    "modelreg: Show Output" shows the output channel,
+//    so does a modelreg installed without the lsp extra,
 // 3. the workspace setting `modelreg.interpreter` (the venv's python) starts the server, then `modelreg.path`
 //    restarts it, and so does "modelreg: Restart Server",
 // 4. the Problems panel shows the MR001 for Audit at audit.py line 8; its code links to the rule's README section,
@@ -27,14 +28,17 @@ const { values: opt } = parseArgs({
   options: {
     vsix: { type: "string" },
     modelreg: { type: "string" },
+    "modelreg-without-lsp": { type: "string" },
     chromium: { type: "string", default: "/usr/bin/chromium" },
     example: { type: "string", default: resolve(here, "../../../examples/pypi_org") },
     work: { type: "string" },
   },
 });
-for (const required of ["vsix", "modelreg"]) {
+for (const required of ["vsix", "modelreg", "modelreg-without-lsp"]) {
   if (!opt[required]) {
-    console.error(`usage: node run.mjs --vsix FILE --modelreg PATH [--chromium PATH] [--example DIR] [--work DIR]`);
+    console.error(
+      "usage: node run.mjs --vsix FILE --modelreg PATH --modelreg-without-lsp PATH [--chromium PATH] [--example DIR] [--work DIR]",
+    );
     process.exit(2);
   }
 }
@@ -245,6 +249,18 @@ try {
   await command("modelreg: Show Output");
   await page.locator(".panel .monaco-editor .view-lines", { hasText: "modelreg was not found" }).waitFor({ timeout: 20000 });
   say(`"modelreg: Show Output" shows the modelreg output`);
+  await command("Notifications: Clear All Notifications");
+
+  step = "a modelreg without the lsp extra: one message with the install command";
+  writeWorkspaceSettings({ "modelreg.path": opt["modelreg-without-lsp"] });
+  const noExtra = page.locator(".notification-toast", { hasText: "is installed without its language server" });
+  await noExtra.first().waitFor({ timeout: 60000 });
+  await page.waitForTimeout(3000); // a client restarting a failing server would have shown more messages by now
+  const toasts = await page.locator(".notification-toast").allInnerTexts();
+  say(`messages: ${JSON.stringify(toasts)}`);
+  if (toasts.length !== 1 || !toasts[0].includes("pip install 'modelreg[lsp]'")) {
+    throw new Error(`expected one message with the install command, got ${JSON.stringify(toasts)}`);
+  }
   await command("Notifications: Clear All Notifications");
 
   step = "the modelreg.interpreter setting: the modelreg beside that Python";

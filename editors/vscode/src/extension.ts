@@ -4,11 +4,14 @@ import * as fs from "fs";
 import * as path from "path";
 import * as vscode from "vscode";
 import {
+  CloseAction,
+  ErrorHandler,
   LanguageClient,
   LanguageClientOptions,
   ServerOptions,
+  State,
 } from "vscode-languageclient/node";
-import { findServer, isNotFound, ServerCommand } from "./find";
+import { findServer, isNotFound, lacksLspExtra, scriptInterpreter, ServerCommand } from "./find";
 
 const INSTALL = "pip install 'modelreg[lsp]'";
 
@@ -160,17 +163,43 @@ async function start(): Promise<void> {
   if (!found) {
     return;
   }
+  const python = scriptInterpreter(found);
+  if (python && (await lacksLspExtra(python))) {
+    const message =
+      `modelreg (${found.command}) is installed without its language server: ` +
+      `install it in that environment with ${INSTALL}.`;
+    log(message);
+    void vscode.window.showErrorMessage(message, "Show Output").then((choice) => {
+      if (choice) {
+        output.show(true);
+      }
+    });
+    return;
+  }
   // No `transport`: with TransportKind.stdio the client would append `--stdio`; stdio is the default anyway.
   const run = { command: found.command, args: found.args, options: { cwd: folder?.uri.fsPath } };
   const serverOptions: ServerOptions = { run, debug: run };
-  client = new LanguageClient("modelreg", "modelreg", serverOptions, clientOptions(folder));
+  let started = false;
+  let crashes: ErrorHandler | undefined;
+  const options = clientOptions(folder);
+  // A server that exits before it answers `initialize` is not restarted four times with four messages: the
+  // client says once that it could not connect. Later crashes: the client's default handling.
+  options.errorHandler = {
+    error: (error, message, count) => crashes!.error(error, message, count),
+    closed: () => (started ? crashes!.closed() : { action: CloseAction.DoNotRestart, handled: true }),
+  };
+  options.initializationFailedHandler = () => false;
+  const current = new LanguageClient("modelreg", "modelreg", serverOptions, options);
+  crashes = current.createDefaultErrorHandler();
+  client = current;
   try {
-    await client.start();
-    log("server started");
+    await current.start();
   } catch (err) {
     log(`the server did not start: ${err}`);
-    void vscode.window.showErrorMessage(`modelreg server did not start: ${err}. ${INSTALL} installs the server.`);
   }
+  // The client has already said "couldn't create connection" (with a button to this output) when it failed.
+  started = current.state === State.Running;
+  log(started ? "server started" : "the server is not running: its reason is above");
 }
 
 async function stop(): Promise<void> {

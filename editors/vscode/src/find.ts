@@ -115,3 +115,38 @@ export async function findServer(inputs: Inputs): Promise<ServerCommand | NotFou
 export function isNotFound(result: ServerCommand | NotFound): result is NotFound {
   return (result as NotFound).tried !== undefined;
 }
+
+/** The Python a console script runs under, from its `#!` line (POSIX scripts; undefined for anything else). */
+export function scriptInterpreter(server: ServerCommand): string | undefined {
+  if (server.args[0] === "-m") {
+    return server.command; // `python -m modelreg server`
+  }
+  let head: string;
+  try {
+    const fd = fs.openSync(server.command, "r");
+    try {
+      const buffer = Buffer.alloc(512);
+      head = buffer.subarray(0, fs.readSync(fd, buffer, 0, 512, 0)).toString("utf8");
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  const m = /^#!\s*(\S+)\s*(\S*)/.exec(head.split("\n", 1)[0]);
+  if (!m) {
+    return undefined;
+  }
+  // `#!/usr/bin/env python3` names the interpreter through PATH: leave that one alone.
+  return path.basename(m[1]) === "env" ? undefined : m[1];
+}
+
+/** Does this Python lack the language server's packages (modelreg installed without the `lsp` extra)? */
+export function lacksLspExtra(python: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile(python, ["-c", "import pygls.lsp.server, lsprotocol"], { timeout: 15000 }, (error) => {
+      // Only a Python that ran and failed to import says "missing"; one that cannot run says nothing.
+      resolve(error !== null && typeof error.code === "number");
+    });
+  });
+}

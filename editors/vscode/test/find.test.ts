@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { test } from "node:test";
-import { findServer, isNotFound, ServerCommand } from "../src/find";
+import { findServer, isNotFound, lacksLspExtra, scriptInterpreter, ServerCommand } from "../src/find";
 
 function tree(): string {
   return mkdtempSync(join(tmpdir(), "modelreg-find-"));
@@ -99,4 +99,21 @@ test("a directory or a non-executable file named modelreg on PATH is not modelre
   writeFileSync(join(root, "b", "modelreg"), "not executable");
   const result = await findServer({ ...none, envPath: [join(root, "a"), join(root, "b")].join(":") });
   assert.ok(isNotFound(result));
+});
+
+test("a console script's interpreter is read from its #! line; env and -m are handled", () => {
+  const root = tree();
+  const script = executable(join(root, "venv", "bin", "modelreg"), `#!${join(root, "venv", "bin", "python3")}\nimport sys\n`);
+  assert.equal(scriptInterpreter({ command: script, args: ["server"], source: "" }), join(root, "venv", "bin", "python3"));
+  const viaEnv = executable(join(root, "other", "modelreg"), "#!/usr/bin/env python3\n");
+  assert.equal(scriptInterpreter({ command: viaEnv, args: ["server"], source: "" }), undefined);
+  assert.equal(scriptInterpreter({ command: "/x/python", args: ["-m", "modelreg", "server"], source: "" }), "/x/python");
+  assert.equal(scriptInterpreter({ command: join(root, "missing"), args: ["server"], source: "" }), undefined);
+});
+
+test("a Python that cannot import pygls lacks the lsp extra; one that cannot run says nothing", async () => {
+  const root = tree();
+  assert.equal(await lacksLspExtra(executable(join(root, "bin", "python"))), true); // exits 1, like a failed import
+  assert.equal(await lacksLspExtra(executable(join(root, "ok", "python"), "#!/bin/sh\nexit 0\n")), false);
+  assert.equal(await lacksLspExtra(join(root, "nowhere", "python")), false);
 });
