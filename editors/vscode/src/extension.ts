@@ -37,6 +37,16 @@ function log(message: string): void {
   output.appendLine(`[${new Date().toISOString()}] ${message}`);
 }
 
+/** The one message for a problem the user must act on, logged too, with a button to the output. */
+function tell(message: string): void {
+  log(message);
+  void vscode.window.showErrorMessage(message, "Show Output").then((choice) => {
+    if (choice) {
+      output.show(true);
+    }
+  });
+}
+
 function workspaceFolder(): vscode.WorkspaceFolder | undefined {
   return vscode.workspace.workspaceFolders?.[0];
 }
@@ -94,12 +104,7 @@ async function locate(): Promise<ServerCommand | undefined> {
     const message =
       `modelreg was not found (looked at: ${result.tried.join("; ")}). ` +
       `Install it in your project's environment: ${INSTALL}, or set "modelreg.path".`;
-    log(message);
-    void vscode.window.showErrorMessage(message, "Show Output").then((choice) => {
-      if (choice) {
-        output.show(true);
-      }
-    });
+    tell(message);
     return undefined;
   }
   log(`using ${result.command} ${result.args.join(" ")} (from ${result.source})`);
@@ -168,12 +173,7 @@ async function start(): Promise<void> {
     const message =
       `modelreg (${found.command}) is installed without its language server: ` +
       `install it in that environment with ${INSTALL}.`;
-    log(message);
-    void vscode.window.showErrorMessage(message, "Show Output").then((choice) => {
-      if (choice) {
-        output.show(true);
-      }
-    });
+    tell(message);
     return;
   }
   // No `transport`: with TransportKind.stdio the client would append `--stdio`; stdio is the default anyway.
