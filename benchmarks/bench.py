@@ -1,10 +1,12 @@
-"""modelreg benchmark: synthetic monorepos of 1k, 10k and 50k files, measured side by side with ruff.
+"""modelreg benchmark: synthetic monorepos of 1k, 10k and 50k files, and real trees, measured side by side with ruff.
 
 Run by hand (not part of the test suite):
 
     pip install -e '.[dev]'
     python benchmarks/bench.py                 # 1k, 10k, 50k
     python benchmarks/bench.py --sizes 1000 10000 --repeat 7
+    python benchmarks/real.py fetch            # the real trees of benchmarks/real.toml, at pinned commits
+    python benchmarks/bench.py --real          # ... measured (or --tree PATH for any checkout)
 
 Trees are generated once under benchmarks/trees/ (ignored by git). Each size is
 measured interleaved - every scenario once per round, rounds repeated - and the
@@ -199,6 +201,97 @@ async def lsp_latency(size: int, edits: int = 20) -> dict:
     return {"ready": ready, **results}
 
 
+# -- real trees (issue 20): any checkout, side by side with ruff and the interpreter's own start -----------
+
+
+def _probe_tree(root: Path) -> dict:
+    """Files, files the prefilter let through to the parser, and a model file to edit (in-process, once)."""
+    code = (
+        "import json, modelreg\n"
+        "from modelreg import api\n"
+        "r = modelreg.check(['.'], use_cache=False)\n"
+        "a = r.analysis\n"
+        "parsed = sum(1 for e in a.store.entries.values() if e[3] is not None)\n"
+        "models = sorted(m.module.path for m in a.models if m.kind == 'class')\n"
+        "print(json.dumps({'files': len(a._paths), 'parsed': parsed, 'model': models[0] if models else None,"
+        " 'models': len(models), 'diagnostics': len(r.diagnostics)}))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, env=env(), capture_output=True, text=True)
+    import json
+
+    return json.loads(proc.stdout)
+
+
+def measure_tree(root: Path, repeat: int) -> dict:
+    """Interleaved rounds on one tree: the interpreter's start (`python -c pass`, the floor), ruff, and
+    modelreg cold, warm, after one model file's comment edit, and `--fix --diff` (what --fix computes,
+    without writing the checkout)."""
+    root = Path(root).resolve()
+    facts = _probe_tree(root)
+    model = Path(facts["model"]) if facts["model"] else None
+    model_bytes = model.read_bytes() if model else None
+    cache = root / ".modelreg_cache"
+    samples = {k: [] for k in ("floor", "ruff", "cold", "warm", "edit", "fix")}
+    rss = {k: 0.0 for k in samples}
+
+    def run(key, cmd):
+        t, m, _ = timed(cmd, root)
+        samples[key].append(t)
+        rss[key] = max(rss[key], m)
+
+    try:
+        for _ in range(repeat):
+            run("floor", [sys.executable, "-c", "pass"])
+            run("ruff", ruff_cmd())
+            shutil.rmtree(cache, ignore_errors=True)
+            run("cold", modelreg_cmd("-q", "."))
+            timed(modelreg_cmd("-q", "."), root)  # writes the report cache
+            run("warm", modelreg_cmd("-q", "."))
+            if model is not None:
+                model.write_bytes(model_bytes + f"\n# edited {time.time()}\n".encode())
+                run("edit", modelreg_cmd("-q", "."))
+                model.write_bytes(model_bytes)
+            run("fix", modelreg_cmd("--fix", "--diff", "-q", "."))
+    finally:
+        if model is not None:
+            model.write_bytes(model_bytes)
+        shutil.rmtree(cache, ignore_errors=True)
+    return {"root": root, **facts, "median": {k: statistics.median(v) for k, v in samples.items() if v}, "rss": rss}
+
+
+def print_trees(rows) -> None:
+    """The table of real trees, with the targets of issue 20: cold <= 1.5x ruff, warm <= 0.3x, one model
+    file edited <= 0.5x, peak RSS <= ruff's + 30 MB; where ruff is faster than any Python process can
+    be, the floor is the interpreter's start: cold <= floor + 0.15 s, warm <= floor + 0.05 s."""
+    header = (
+        f"{'tree':<34} | {'files':>6} | {'parsed':>6} | {'python':>6} | {'ruff':>6} | {'cold':>13} | {'warm':>13} | "
+        f"{'edit':>13} | {'--fix':>13} | {'RSS (ruff)':>12}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        m = r["median"]
+        ruff, floor = m["ruff"], m["floor"]
+        cell = lambda k: f"{m[k]:5.2f}s {m[k] / ruff:5.2f}x" if k in m else "-"  # noqa: E731
+        peak = max(r["rss"][k] for k in ("cold", "warm", "edit", "fix"))
+        real = TREES / "real"
+        name = str(r["root"].relative_to(real)) if str(r["root"]).startswith(str(real) + os.sep) else str(r["root"])
+        name = name if len(name) <= 34 else "..." + name[-31:]
+        print(
+            f"{name:<34} | {r['files']:>6} | {r['parsed']:>6} | {floor:5.2f}s | {ruff:5.2f}s | {cell('cold'):>13} | "
+            f"{cell('warm'):>13} | {cell('edit'):>13} | {cell('fix'):>13} | {peak:4.0f} ({r['rss']['ruff']:3.0f}) MB"
+        )
+        verdicts = []
+        small = floor + 0.15 >= 1.5 * ruff
+        cold_ok = m["cold"] <= (floor + 0.15 if small else 1.5 * ruff)
+        warm_ok = m["warm"] <= (floor + 0.05 if small else 0.3 * ruff)
+        edit_ok = "edit" not in m or m["edit"] <= (floor + 0.15 if small else 0.5 * ruff)
+        rss_ok = peak <= r["rss"]["ruff"] + 30
+        for label, ok in (("cold", cold_ok), ("warm", warm_ok), ("edit", edit_ok), ("RSS", rss_ok)):
+            verdicts.append(f"{label} {'met' if ok else 'MISSED'}")
+        print(f"{'':<34}   targets{' (floor-based: a small tree)' if small else ''}: {', '.join(verdicts)}")
+
+
 # -- hostile shapes (issue 15): what must stay linear ------------------------------------------------
 
 BASE = "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"
@@ -267,9 +360,18 @@ def main(argv=None) -> int:
     parser.add_argument("--hostile", action="store_true", help="only the hostile shapes (issue 15)")
     parser.add_argument("--history", type=int, default=500, metavar="N",
                         help="also measure the tree with an N-revision Alembic history (0: skip)")
+    parser.add_argument("--tree", action="append", default=[], metavar="PATH", help="measure this checkout (repeatable)")
+    parser.add_argument("--real", action="store_true", help="measure every tree of benchmarks/real.toml that is fetched")
     args = parser.parse_args(argv)
     if args.hostile:
         hostile(args.repeat)
+        return 0
+    if args.tree or args.real:
+        from real import fetched, load, where
+
+        trees = [Path(t) for t in args.tree] + [where(t) for t in load() if args.real and fetched(t)]
+        print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; medians of {args.repeat} interleaved rounds")
+        print_trees([measure_tree(t, args.repeat) for t in trees])
         return 0
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "modelreg")], env=env(), check=False)
     rows = [measure(size, args.repeat if size <= 10000 else max(3, args.repeat // 2)) for size in args.sizes]
