@@ -241,6 +241,7 @@ class _Reader:
         self.op_names = op_names
         self.sa_names = sa_names
         self.out = out
+        self.binds: set = set()  # names bound to `op.get_bind()`
 
     def block(self, body, batch=None) -> None:
         for stmt in body:
@@ -256,6 +257,12 @@ class _Reader:
             return  # a docstring or a stray literal
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             return self.call(stmt.value, stmt, batch)
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            is_bind = isinstance(stmt.value, ast.Call) and self._is_op(stmt.value.func, "get_bind")
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    (self.binds.add if is_bind else self.binds.discard)(t.id)
         if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) and self._op_call(stmt.value, batch):
             return self.call(stmt.value, stmt, batch)  # `t = op.create_table(...)` (then bulk_insert(t, ...))
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and self.harmless(stmt.value):
@@ -313,6 +320,8 @@ class _Reader:
         f = call.func
         if batch is not None and isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == batch[0]:
             return self.batch_call(call, stmt, batch)
+        if isinstance(f, ast.Attribute) and f.attr == "execute" and self._is_bind(f.value):
+            return self.unknown(stmt, self.sql_words(call))  # `op.get_bind().execute(...)`: like op.execute
         if not self._is_op(f):
             return self.unknown(stmt)
         name = f.attr
@@ -348,6 +357,11 @@ class _Reader:
             self.column_op(name, schema, table, args[1:], call, line)
         else:
             self.unknown(stmt)
+
+    def _is_bind(self, node) -> bool:
+        if isinstance(node, ast.Name):
+            return node.id in self.binds
+        return isinstance(node, ast.Call) and self._is_op(node.func, "get_bind")
 
     def batch_call(self, call: ast.Call, stmt, batch) -> None:
         _, schema, table = batch
