@@ -53,6 +53,8 @@ _CONSTRAINTS = frozenset(
 )
 _HEADER_NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+# statements that change rows, never tables or columns (not SELECT: `SELECT ... INTO t` creates a table)
+_DML = re.compile(r"\s*(UPDATE|INSERT|DELETE)\s", re.IGNORECASE)
 
 
 class Unreadable(Exception):
@@ -321,7 +323,8 @@ class _Reader:
         if batch is not None and isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == batch[0]:
             return self.batch_call(call, stmt, batch)
         if isinstance(f, ast.Attribute) and f.attr == "execute" and self._is_bind(f.value):
-            return self.unknown(stmt, self.sql_words(call))  # `op.get_bind().execute(...)`: like op.execute
+            words = self.sql_words(call)  # `op.get_bind().execute(...)`: like op.execute
+            return None if words == () else self.unknown(stmt, words)
         if not self._is_op(f):
             return self.unknown(stmt)
         name = f.attr
@@ -329,7 +332,8 @@ class _Reader:
         if name in _IGNORED_OPS:
             return
         if name == "execute":
-            return self.unknown(stmt, self.sql_words(call))
+            words = self.sql_words(call)
+            return None if words == () else self.unknown(stmt, words)
         schema = _schema(call)
         if schema is _MISSING:
             return self.unknown(stmt)
@@ -400,6 +404,8 @@ class _Reader:
         sql = _string(arg)
         if sql is None:
             return None
+        if all(_DML.match(part) for part in sql.split(";") if part.strip()):
+            return ()  # rows only (UPDATE / INSERT / DELETE): no table or column changes
         return tuple(sorted({w.lower() for w in _WORD.findall(sql)}))
 
 
@@ -496,6 +502,7 @@ class Schema:
     wild: bool = False  # an unknown operation may have created any table
     gone: Dict[Key, Gone] = field(default_factory=dict)
     dropped_columns: Dict[Tuple[Key, str], Tuple[str, int]] = field(default_factory=dict)
+    sql_words: set = field(default_factory=set)  # words of literal SQL: tables it may have created
     _names: Optional[set] = field(default=None, repr=False, compare=False)
 
     def state(self, key: Key):
@@ -505,8 +512,8 @@ class Schema:
             return "unknown" if cols is None else cols
         if self._names is None:
             self._names = {k[1] for k in self.tables}
-        if self.wild or key[1] in self._names:
-            return "unknown"  # created by an unknown operation, or the same name in another schema
+        if self.wild or key[1] in self._names or key[1].lower() in self.sql_words:
+            return "unknown"  # created by an unknown operation (or SQL naming it), or the same name in another schema
         return "absent"
 
 
@@ -576,6 +583,7 @@ def _apply(s: Schema, op: tuple, path: str) -> None:
             s.gone.clear()
             return
         wordset = set(words)
+        s.sql_words |= wordset
         for key in list(tables):
             if key[1].lower() in wordset:
                 tables[key] = None

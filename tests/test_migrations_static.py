@@ -660,3 +660,18 @@ def test_a_poisoned_facts_cache_gives_the_same_report_and_is_rebuilt(tree, capsy
     migration_check._OPEN.clear()  # a new process: the facts come from the file
     assert diagnostics(root, capsys) == first
     assert not (root / ".modelreg_cache" / FACTS_FILE).exists() or diagnostics(root, capsys) == first
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ('op.execute("UPDATE users SET id = id; DELETE FROM users WHERE id < 0")', [("MR010", "Audit"), ("MR011", "User")]),
+        ('op.get_bind().execute(sa.text("INSERT INTO users (id) VALUES (1)"))', [("MR010", "Audit"), ("MR011", "User")]),
+        ('op.execute("SELECT * INTO auditing FROM users")', []),
+        ('op.execute("UPDATE users SET id = 1; ALTER TABLE users ADD nickname TEXT")', [("MR010", "Audit")]),
+    ],
+    ids=["update and delete", "insert through the bind", "select into", "dml then ddl"],
+)
+def test_sql_that_only_changes_rows_leaves_every_table_known(tree, capsys, body, expected):
+    root = history_project(tree, revision("a1", None, CREATE_USERS), revision("b1", "a1", body))
+    assert codes(root, capsys) == expected
