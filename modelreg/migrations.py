@@ -53,6 +53,8 @@ _CONSTRAINTS = frozenset(
 )
 _HEADER_NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+# statements that change rows, never tables or columns (not SELECT: `SELECT ... INTO t` creates a table)
+_DML = re.compile(r"\s*(UPDATE|INSERT|DELETE)\s", re.IGNORECASE)
 
 
 class Unreadable(Exception):
@@ -241,6 +243,7 @@ class _Reader:
         self.op_names = op_names
         self.sa_names = sa_names
         self.out = out
+        self.binds: set = set()  # names bound to `op.get_bind()`
 
     def block(self, body, batch=None) -> None:
         for stmt in body:
@@ -256,6 +259,12 @@ class _Reader:
             return  # a docstring or a stray literal
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             return self.call(stmt.value, stmt, batch)
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            is_bind = isinstance(stmt.value, ast.Call) and self._is_op(stmt.value.func, "get_bind")
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    (self.binds.add if is_bind else self.binds.discard)(t.id)
         if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) and self._op_call(stmt.value, batch):
             return self.call(stmt.value, stmt, batch)  # `t = op.create_table(...)` (then bulk_insert(t, ...))
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and self.harmless(stmt.value):
@@ -313,6 +322,9 @@ class _Reader:
         f = call.func
         if batch is not None and isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == batch[0]:
             return self.batch_call(call, stmt, batch)
+        if isinstance(f, ast.Attribute) and f.attr == "execute" and self._is_bind(f.value):
+            words = self.sql_words(call)  # `op.get_bind().execute(...)`: like op.execute
+            return None if words == () else self.unknown(stmt, words)
         if not self._is_op(f):
             return self.unknown(stmt)
         name = f.attr
@@ -320,7 +332,8 @@ class _Reader:
         if name in _IGNORED_OPS:
             return
         if name == "execute":
-            return self.unknown(stmt, self.sql_words(call))
+            words = self.sql_words(call)
+            return None if words == () else self.unknown(stmt, words)
         schema = _schema(call)
         if schema is _MISSING:
             return self.unknown(stmt)
@@ -348,6 +361,11 @@ class _Reader:
             self.column_op(name, schema, table, args[1:], call, line)
         else:
             self.unknown(stmt)
+
+    def _is_bind(self, node) -> bool:
+        if isinstance(node, ast.Name):
+            return node.id in self.binds
+        return isinstance(node, ast.Call) and self._is_op(node.func, "get_bind")
 
     def batch_call(self, call: ast.Call, stmt, batch) -> None:
         _, schema, table = batch
@@ -386,6 +404,8 @@ class _Reader:
         sql = _string(arg)
         if sql is None:
             return None
+        if all(_DML.match(part) for part in sql.split(";") if part.strip()):
+            return ()  # rows only (UPDATE / INSERT / DELETE): no table or column changes
         return tuple(sorted({w.lower() for w in _WORD.findall(sql)}))
 
 
@@ -482,6 +502,7 @@ class Schema:
     wild: bool = False  # an unknown operation may have created any table
     gone: Dict[Key, Gone] = field(default_factory=dict)
     dropped_columns: Dict[Tuple[Key, str], Tuple[str, int]] = field(default_factory=dict)
+    sql_words: set = field(default_factory=set)  # words of literal SQL: tables it may have created
     _names: Optional[set] = field(default=None, repr=False, compare=False)
 
     def state(self, key: Key):
@@ -491,8 +512,8 @@ class Schema:
             return "unknown" if cols is None else cols
         if self._names is None:
             self._names = {k[1] for k in self.tables}
-        if self.wild or key[1] in self._names:
-            return "unknown"  # created by an unknown operation, or the same name in another schema
+        if self.wild or key[1] in self._names or key[1].lower() in self.sql_words:
+            return "unknown"  # created by an unknown operation (or SQL naming it), or the same name in another schema
         return "absent"
 
 
@@ -562,6 +583,7 @@ def _apply(s: Schema, op: tuple, path: str) -> None:
             s.gone.clear()
             return
         wordset = set(words)
+        s.sql_words |= wordset
         for key in list(tables):
             if key[1].lower() in wordset:
                 tables[key] = None

@@ -401,8 +401,10 @@ op.rename_table("audit_old", "auditing")
     [
         'op.execute("ALTER TABLE users ADD COLUMN nickname VARCHAR")',
         'op.execute(sa.text("ALTER TABLE users ADD COLUMN nickname VARCHAR"))',
+        'bind = op.get_bind()\nbind.execute(sa.text("ALTER TABLE users ADD COLUMN nickname VARCHAR"))',
+        'op.get_bind().execute(sa.text("ALTER TABLE users ADD COLUMN nickname VARCHAR"))',
     ],
-    ids=["sql string", "sa.text"],
+    ids=["sql string", "sa.text", "the bind's execute", "op.get_bind().execute"],
 )
 def test_literal_sql_makes_only_the_tables_it_names_unknown(tree, capsys, body):
     root = history_project(tree, revision("a1", None, CREATE_USERS), revision("b1", "a1", body))
@@ -413,6 +415,8 @@ def test_literal_sql_makes_only_the_tables_it_names_unknown(tree, capsys, body):
     ("body", "expected"),
     [
         ("op.execute(SQL)", []),
+        ("bind = op.get_bind()\nbind.execute(SQL)", []),
+        ("bind = op.get_bind()\nbind = other()\nbind.execute(\"DROP TABLE x\")", []),
         ("add_everything()", []),
         ('for name in ("users",):\n    op.add_column(name, sa.Column("nickname", sa.String()))', []),
         ('if op.get_context().dialect.name == "sqlite":\n    op.create_table("auditing", sa.Column("id", sa.Integer()))', []),
@@ -420,7 +424,10 @@ def test_literal_sql_makes_only_the_tables_it_names_unknown(tree, capsys, body):
         # the table is created, its columns are unknown: not reported; users is still known
         ('op.create_table("auditing", *COLUMNS)', [("MR011", "User")]),
     ],
-    ids=["computed sql", "helper function", "loop", "dialect condition", "table variable", "starred columns"],
+    ids=[
+        "computed sql", "computed sql through the bind", "a rebound name", "helper function", "loop",
+        "dialect condition", "table variable", "starred columns",
+    ],
 )
 def test_what_cannot_be_read_for_certain_is_never_a_finding(tree, capsys, body, expected):
     root = history_project(tree, revision("a1", None, CREATE_USERS), revision("b1", "a1", body))
@@ -653,3 +660,18 @@ def test_a_poisoned_facts_cache_gives_the_same_report_and_is_rebuilt(tree, capsy
     migration_check._OPEN.clear()  # a new process: the facts come from the file
     assert diagnostics(root, capsys) == first
     assert not (root / ".modelreg_cache" / FACTS_FILE).exists() or diagnostics(root, capsys) == first
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ('op.execute("UPDATE users SET id = id; DELETE FROM users WHERE id < 0")', [("MR010", "Audit"), ("MR011", "User")]),
+        ('op.get_bind().execute(sa.text("INSERT INTO users (id) VALUES (1)"))', [("MR010", "Audit"), ("MR011", "User")]),
+        ('op.execute("SELECT * INTO auditing FROM users")', []),
+        ('op.execute("UPDATE users SET id = 1; ALTER TABLE users ADD nickname TEXT")', [("MR010", "Audit")]),
+    ],
+    ids=["update and delete", "insert through the bind", "select into", "dml then ddl"],
+)
+def test_sql_that_only_changes_rows_leaves_every_table_known(tree, capsys, body, expected):
+    root = history_project(tree, revision("a1", None, CREATE_USERS), revision("b1", "a1", body))
+    assert codes(root, capsys) == expected
