@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import config as config_mod
-from . import discover, migration_check, rules, style
+from . import discover, rules, style
 from .resolve import (
     REGISTRY_FILENAME,
     Coverage,
@@ -564,6 +564,8 @@ def check(
         struct = cache_mod.structure(cfg, scopes, files, dirs)
         fingerprint = cache_mod.fingerprint(struct, stats, started)
         stored = cache_mod.load_result(cfg.root, cfg.cache_dir)
+        from . import migration_check
+
         if stored is not None and migration_check.fresh(cfg) and (
             stored.fingerprint == fingerprint or _refreshed(cfg, stored, struct, fingerprint, stats, opened, started)
         ):

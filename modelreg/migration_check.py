@@ -18,11 +18,13 @@ import marshal
 import os
 import re
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from . import cache as cache_mod
-from .columns import ModelTables, TableOf, read_classes
-from .migrations import History, Schema, build_history, read_revision, revision_files, version_dirs
+
+if TYPE_CHECKING:  # imported where used: a run without an Alembic history never pays for them
+    from .columns import TableOf
+    from .migrations import History, Schema
 
 FACTS_FILE = "schema.marshal"
 FACTS_KEY = "schema-facts-3"
@@ -55,7 +57,17 @@ def _read_bytes(path: str) -> Optional[bytes]:
         return None
 
 
-_READERS = {"rev": read_revision, "cls": read_classes}
+_KINDS = ("rev", "cls")
+
+
+def _reader(kind: str):
+    if kind == "rev":
+        from .migrations import read_revision
+
+        return read_revision
+    from .columns import read_classes
+
+    return read_classes
 _MISSING = object()
 
 
@@ -63,7 +75,7 @@ def _compute(path: str, kind: str):
     data = _read_bytes(path)
     if data is None:
         return (None, (), (), (), (), (1, "cannot read file")) if kind == "rev" else None
-    return _READERS[kind](data)
+    return _reader(kind)(data)
 
 
 # Below this many files to parse, forking costs more than it saves.
@@ -112,7 +124,7 @@ class FactsCache:
             if data is not None and isinstance(data.get("files"), dict) and isinstance(data.get("dirs"), dict):
                 self.files = {
                     p: e for p, e in data["files"].items()
-                    if type(e) is tuple and len(e) == 3 and type(e[0]) is tuple and e[1] in _READERS and type(e[2]) is bytes
+                    if type(e) is tuple and len(e) == 3 and type(e[0]) is tuple and e[1] in _KINDS and type(e[2]) is bytes
                 }
                 self.dirs = dict(data["dirs"])
 
@@ -226,6 +238,9 @@ def _facts_cache(cfg, enabled: bool) -> FactsCache:
 
 def compare(analysis) -> List[Checked]:
     """The histories of the project's Alembic environments beside their models' tables (memoized per analysis)."""
+    from .columns import ModelTables
+    from .migrations import build_history, revision_files, version_dirs
+
     memo = getattr(analysis, "_migration_check", None)
     if memo is not None:
         return memo

@@ -36,7 +36,6 @@ which needs your database. Reported at the model's class name.
 
 from __future__ import annotations
 
-from ..migration_check import compare, revision_hint
 
 CODE = "MR010"
 NAME = "unmigrated-table"
@@ -46,6 +45,8 @@ FIXABLE = False
 
 
 def check(analysis):
+    from ..migration_check import compare, revision_hint
+
     for checked in compare(analysis):
         schema = checked.schema
         if schema is None:

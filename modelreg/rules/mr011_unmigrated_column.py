@@ -31,7 +31,6 @@ Reported at the column's attribute.
 
 from __future__ import annotations
 
-from ..migration_check import compare, revision_hint
 
 CODE = "MR011"
 NAME = "unmigrated-column"
@@ -41,6 +40,8 @@ FIXABLE = False
 
 
 def check(analysis):
+    from ..migration_check import compare, revision_hint
+
     for checked in compare(analysis):
         schema = checked.schema
         if schema is None:

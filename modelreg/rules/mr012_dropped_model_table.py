@@ -29,7 +29,6 @@ once the model is registered.
 
 from __future__ import annotations
 
-from ..migration_check import compare, revision_hint
 
 CODE = "MR012"
 NAME = "dropped-model-table"
@@ -39,6 +38,8 @@ FIXABLE = False
 
 
 def check(analysis):
+    from ..migration_check import compare, revision_hint
+
     for checked in compare(analysis):
         schema = checked.schema
         if schema is None:
