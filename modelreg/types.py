@@ -21,6 +21,7 @@ from typing import NamedTuple, Optional, Tuple
 #   ("call", <expr>, (args...), ((kw, <expr>), ...))
 #   ("str", "text")  ("const", True|False|None|int|float)
 #   ("list", (items...))               list or tuple display
+#   ("sub", <expr>)                    a subscript `X[...]` (a generic base `Base[int]`): X
 #   ("other",)                         anything else
 Expr = tuple
 
@@ -60,6 +61,10 @@ class ClassDef(NamedTuple):
     tablename: Optional[str]  # `__tablename__ = "..."` when a string literal
     extend_existing: bool  # `__table_args__` mentions extend_existing=True
     scope: str
+    # added later (defaults keep older call sites working):
+    declares: bool = True  # the body declares something besides methods, a docstring, `pass` and TYPE_CHECKING blocks
+    schema: Optional[str] = None  # `__table_args__ = {"schema": "..."}` (or a tuple ending with such a dict)
+    metadata: Optional[Expr] = None  # `metadata = <expr>` in the body (a DeclarativeBase on a shared MetaData)
 
 
 class Assign(NamedTuple):
@@ -73,13 +78,15 @@ class Assign(NamedTuple):
 
 
 class Call(NamedTuple):
-    """A call statement modelreg may care about (``create_all``, ``map_imperatively``...)."""
+    """A call statement modelreg may care about (``create_all``, ``map_imperatively``,
+    ``context.configure(target_metadata=...)``)."""
 
     func: Expr
     args: Tuple[Expr, ...]
     line: int
     col: int
     scope: str
+    kwargs: Tuple[Tuple[str, Expr], ...] = ()
 
 
 class DynamicImport(NamedTuple):
@@ -99,6 +106,7 @@ class DynamicImport(NamedTuple):
     line: int
     col: int
     scope: str
+    suffix: str = ""  # "package" loops importing f"{pkg}.{name}.models": ".models"
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,9 @@ class FileFacts:
     called_functions: Tuple[str, ...] = ()  # plain `f()` calls that run at import time
     noqa: Tuple[Tuple[int, Optional[Tuple[str, ...]]], ...] = ()  # line -> codes (None: bare noqa)
     error: Optional[Tuple[int, int, str]] = None  # (line, col, reason): file unreadable/unparsable
+    # classes defined inside a function or nested in a class body (scope "def:<f>" / "class:<Outer>"):
+    # never mapped at import time as module-level models are; judged "cannot verify" when model-like
+    hidden_classes: Tuple[ClassDef, ...] = ()
 
     def noqa_codes(self, line: int):
         """None when the line has no noqa; () for a bare ``# noqa``; else the codes."""
@@ -156,6 +167,8 @@ class ModelInfo:
     abstract: bool
     kind: str = "class"  # "class" | "table" (Core Table) | "imperative" (registry.map_imperatively)
     extend_existing: bool = False
+    schema: Optional[str] = None  # the table's schema, when the model or Table names one
+    adds_nothing: bool = False  # an inheriting subclass with no table and no column of its own (typing only)
 
 
 @dataclass(frozen=True)
