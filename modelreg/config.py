@@ -151,6 +151,8 @@ def parse(table: dict, root: str, where: str) -> Config:
                     "one registry per base"
                 )
             claimed[spec.base] = spec.registry
+    for spec in registries:
+        _check_registry_path(spec.registry, root, where)
     kw["registries"] = tuple(registries)
     if "require" in table:
         kw["require"] = check_require(table["require"], where)
@@ -162,6 +164,14 @@ def parse(table: dict, root: str, where: str) -> Config:
         kw["extend_exclude"] = _strings(table["extend-exclude"], "extend-exclude", where)
     if "ignore" in table:
         kw["ignore"] = tuple(c.upper() for c in _strings(table["ignore"], "ignore", where))
+        from .rules import BY_CODE  # (here: the rules import the resolver, which imports this module)
+
+        unknown_codes = [c for c in kw["ignore"] if c not in BY_CODE]
+        if unknown_codes:
+            raise ConfigError(
+                f"{where}: [tool.modelreg] ignore names an unknown rule code {unknown_codes[0]} "
+                f"(known: {', '.join(sorted(BY_CODE))})"
+            )
     if "roots" in table:
         kw["roots"] = _strings(table["roots"], "roots", where)
     if "respect-gitignore" in table:
@@ -171,6 +181,17 @@ def parse(table: dict, root: str, where: str) -> Config:
     if "cache-dir" in table:
         kw["cache_dir"] = _strings(table["cache-dir"], "cache-dir", where)[0]
     return Config(root=root, config_file=where, **kw)
+
+
+def _check_registry_path(registry: str, root: str, where: str) -> None:
+    """A configured registry must be a `.py` file inside the project root (it may not exist yet)."""
+    path = os.path.normpath(os.path.join(root, registry))
+    if not registry.endswith(".py"):
+        raise ConfigError(f"{where}: registry {registry!r} is not a .py file")
+    if os.path.commonpath([path, os.path.normpath(root)]) != os.path.normpath(root):
+        raise ConfigError(f"{where}: registry {registry!r} is outside the project root {root}")
+    if os.path.isdir(path):
+        raise ConfigError(f"{where}: registry {registry!r} is a directory, not a .py file")
 
 
 def check_require(value, where: str) -> str:

@@ -55,15 +55,28 @@ def check(analysis):
                 registry=reg.path,
             )
             continue
-        why = "configured registry" if reg.source == "config" else "no registry governs their base; expected registry"
+        if reg.source == "config":
+            yield analysis.diagnostic(
+                CODE,
+                f"configured registry {analysis.rel(reg.path)} does not exist: {count}",
+                reg.path,
+                1,
+                0,
+                1,
+                registry=reg.path,
+                fixable=True,
+            )
+            continue
+        # nothing loads this base's metadata (no Alembic env.py targets it, no create_all() is called on
+        # it): a registry created here would be imported by nothing, so it is not created automatically
         yield analysis.diagnostic(
             CODE,
-            f"{why} {analysis.rel(reg.path)} does not exist: {len(models)} model"
-            f"{'s' if len(models) != 1 else ''} not registered ({names})",
+            f"no registry governs their base and nothing loads its metadata (no Alembic env.py targets it, "
+            f"no create_all() is called on it): {count}; create a registry (e.g. {analysis.rel(reg.path)}), "
+            "import it where the metadata is used, and configure it",
             reg.path,
             1,
             0,
             1,
             registry=reg.path,
-            fixable=True,
         )
