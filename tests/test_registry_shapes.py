@@ -526,3 +526,157 @@ def test_module_mode_counts_a_star_import_of_a_package_re_exporting_its_models_t
         root, "app.db.__all_models", ["app.models.user", "app.models.tag"], "app.db.base:Base.metadata", True
     )
     assert codes == ["MR001"]  # Tag only: User is named through the package's __all__
+
+
+# -- 7. the inventory says what each entry is ----------------------------------------------------------------
+
+
+def test_the_inventory_gives_each_entry_its_kind_and_the_table_name_the_library_generates(tmp_path):
+    root = project(tmp_path, {
+        "app/__init__.py": "",
+        "app/__all_models.py": "",
+        "app/base.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+        "app/hero.py": "from typing import Optional\n\nfrom sqlmodel import Field, SQLModel\n\n\n"
+        "class HeroTeam(SQLModel, table=True):\n    id: Optional[int] = Field(default=None, primary_key=True)\n",
+        "app/flask.py": "from flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy()\n\n\nclass AuditLog(db.Model):\n"
+        "    id = db.Column(db.Integer, primary_key=True)\n",
+        "app/core.py": """
+            import sqlalchemy as sa
+            from sqlalchemy.orm import declared_attr
+
+            from app.base import Base
+
+            plain = sa.Table("plain", Base.metadata, sa.Column("id", sa.Integer, primary_key=True), schema="hr")
+
+
+            class Mapped(Base):
+                __table__ = sa.Table("mapped_t", Base.metadata, sa.Column("id", sa.Integer, primary_key=True))
+
+
+            class Declared(Base):
+                id = sa.Column(sa.Integer, primary_key=True)
+
+                @declared_attr
+                def __tablename__(cls):
+                    return "declared_t"
+        """,
+    })
+    _, inventory = modelreg_json(root, "models")
+    got = {m["name"]: (m["kind"], m["table"], m["schema"]) for m in inventory["models"]}
+    assert got == {
+        "HeroTeam": ("class", "heroteam", None),
+        "AuditLog": ("class", "audit_log", None),
+        "plain": ("table", "plain", "hr"),
+        "Mapped": ("class", "mapped_t", None),
+        "Declared": ("class", "declared_t", None),
+    }
+    # the names are the ones the libraries really give
+    import_all = ["app.hero", "app.flask", "app.core"]
+    assert set(loaded_tables(root, import_all, ["sqlmodel:SQLModel.metadata"])["tables"]) >= {"heroteam"}
+    assert loaded_tables(root, import_all, ["app.flask:db.metadata"])["tables"] == ["audit_log"]
+    assert set(loaded_tables(root, import_all, ["app.base:Base.metadata"])["tables"]) == {"hr.plain", "mapped_t", "declared_t"}
+
+
+def test_the_same_table_name_in_other_schemas_is_no_duplicate_but_in_the_same_schema_it_is(tmp_path):
+    model = "import sqlalchemy as sa\nfrom app.base import Base\n\n\nclass {0}(Base):\n    __tablename__ = 'users'\n" \
+        "    __table_args__ = {1}\n    id = sa.Column(sa.Integer, primary_key=True)\n"
+    files = {
+        "app/__init__.py": "",
+        "app/__all_models.py": "import app.sales  # noqa\nimport app.hr  # noqa\nimport app.public  # noqa\n",
+        "app/base.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+        "app/sales.py": model.format("SalesUser", '{"schema": "sales"}'),
+        "app/hr.py": model.format("HrUser", '{"schema": "hr"}'),
+        "app/public.py": model.format("PublicUser", '(sa.UniqueConstraint("id"), {"schema": "public"})'),
+    }
+    root = project(tmp_path, files)
+    assert loaded_tables(root, "app.__all_models", "app.base:Base.metadata") == {
+        "tables": ["hr.users", "public.users", "sales.users"]
+    }
+    assert verdict(root)[1] == []
+    (root / "app/hr.py").write_text(model.format("HrUser", '{"schema": "sales"}'))
+    assert loaded_tables(root, "app.__all_models", "app.base:Base.metadata")["raised"] == "InvalidRequestError"
+    assert verdict(root)[1] == ["MR005"]
+
+
+# -- 1. classes modelreg cannot verify ----------------------------------------------------------------------
+
+
+def test_model_like_classes_in_functions_class_bodies_and_type_calls_are_listed_as_unverifiable(tmp_path):
+    from modelreg import api
+
+    root = project(tmp_path, {
+        "app/__init__.py": "",
+        "app/__all_models.py": "import app.models  # noqa\n",
+        "app/base.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+        "app/models.py": """
+            import sqlalchemy as sa
+
+            from app.base import Base
+
+
+            def make_model(name):
+                class Dynamic(Base):
+                    __tablename__ = name
+                    id = sa.Column(sa.Integer, primary_key=True)
+
+                return Dynamic
+
+
+            class Holder:
+                class Inner(Base):
+                    __tablename__ = "inner"
+                    id = sa.Column(sa.Integer, primary_key=True)
+
+                class Options:  # not model-like: not listed
+                    pass
+
+
+            Made = type("Made", (Base,), {"__tablename__": "made", "id": sa.Column(sa.Integer, primary_key=True)})
+        """,
+    })
+    for full in (False, True):  # the skeleton parse and the full parse agree
+        report = api.check([str(root)], use_cache=False, full=full)
+        found = {(name, reason) for _, name, _, _, reason in report.analysis.project.unverified()}
+        assert found == {
+            ("Dynamic", "defined inside function make_model()"),
+            ("Inner", "nested in class Holder"),
+            ("Made", "created by type(...)"),
+        }
+    # at runtime, importing the registry maps Inner and Made, never Dynamic: none is a module-level model
+    assert loaded_tables(root, "app.__all_models", "app.base:Base.metadata") == {"tables": ["inner", "made"]}
+
+
+# -- 4. configuration errors --------------------------------------------------------------------------------
+
+
+def test_configuration_mistakes_are_one_line_configuration_errors(tmp_path, capsys):
+    from modelreg.cli import main
+
+    files = {
+        "app/__init__.py": "",
+        "app/base.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+        "app/folder/__init__.py": "",
+        "app/notes.txt": "",
+    }
+    cases = {
+        'registry = "app/folder"': "is not a .py file",
+        'registry = "app/folder.py/"': "is not a .py file",
+        'registry = "app/notes.txt"': "is not a .py file",
+        'registry = "../elsewhere.py"': "outside the project root",
+        'ignore = ["MR999"]': "unknown rule code MR999",
+        '[[tool.modelreg.registries]]\nbase = "app.base.Nothing"\nregistry = "app/r.py"': "names no declarative base",
+        '[[tool.modelreg.registries]]\nbase = "app.missing.Base"\nregistry = "app/r.py"': "names no declarative base",
+    }
+    for i, (setting, reason) in enumerate(cases.items()):
+        root = write_tree(tmp_path / f"p{i}", files)
+        (root / "pyproject.toml").write_text(("[tool.modelreg]\n" if not setting.startswith("[[") else "") + setting + "\n")
+        capsys.readouterr()
+        assert main(["--no-cache", str(root)]) == 2, setting
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and reason in err[0], (setting, err)
+    (tmp_path / "dir.py").mkdir()
+    root = write_tree(tmp_path / "p-dir", files)
+    (root / "app/dir.py").mkdir()
+    (root / "pyproject.toml").write_text('[tool.modelreg]\nregistry = "app/dir.py"\n')
+    assert main(["--no-cache", str(root)]) == 2
+    assert "is a directory" in capsys.readouterr().err
