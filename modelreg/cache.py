@@ -17,7 +17,7 @@ from typing import Dict, NamedTuple, Optional, Set
 
 from . import __version__
 
-FORMAT = 7
+FORMAT = 8
 FILENAME = "index.marshal"
 DELTA = "index.delta.marshal"
 WORDS = "words.marshal"

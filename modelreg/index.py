@@ -94,8 +94,35 @@ def index_source(data: bytes, fast: bool = True) -> FileFacts:
     return _facts(text, tree, ())
 
 
+def _first_line(node: ast.stmt) -> int:
+    decorators = getattr(node, "decorator_list", None)
+    return decorators[0].lineno if decorators else node.lineno
+
+
+def _kept_functions(text: str, tree: ast.Module) -> set:
+    """Lines of the module-level functions the skeleton keeps whole (see _interesting): only their
+    `return` is recorded, so that a skeleton parse and a full parse give the same facts."""
+    body = tree.body
+    if not any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in body):
+        return set()
+    offsets = [0]
+    for line in text.splitlines(keepends=True):
+        offsets.append(offsets[-1] + len(line))
+    kept = set()
+    for i, node in enumerate(body):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        start = offsets[_first_line(node) - 1]
+        end = offsets[min(_first_line(body[i + 1]) - 1, len(offsets) - 1)] if i + 1 < len(body) else len(text)
+        if _interesting(text[start:end]):
+            kept.add(node.lineno)
+    return kept
+
+
 def _facts(text: str, tree: ast.Module, def_names=()) -> FileFacts:
     visitor = _Indexer(text)
+    visitor.kept_functions = _kept_functions(text, tree)
+    visitor.module_body = {id(n) for n in tree.body}
     try:
         visitor.visit_body(tree.body, MODULE)
     except RecursionError:
@@ -114,6 +141,7 @@ def _facts(text: str, tree: ast.Module, def_names=()) -> FileFacts:
         called_functions=tuple(sorted(visitor.called_functions)),
         noqa=_noqa_lines(text),
         hidden_classes=tuple(visitor.hidden),
+        returns=tuple(visitor.returns),
     )
 
 
@@ -123,10 +151,10 @@ _new = tuple.__new__  # a NamedTuple from a tuple, without its Python-level cons
 # -- the skeleton: what a full parse would tell us, for a fraction of the parse ----------
 
 _KEEP_IN_BODY = (
-    "import", "create_all", "map_imperatively", "target_metadata",
+    "import", "create_all", "map_imperatively", "target_metadata", "declarative_base", "generate_base",
     "__tablename__", "__abstract__", "__table_args__", "__table__", "metadata",
 )
-_KEEP_IN_DEF = 4  # the first keys keep a whole function
+_KEEP_IN_DEF = 6  # the first keys keep a whole function
 _NESTED_CLASS = re.compile(r"\n[ ]+class\s")  # a class defined inside a function: kept, to be judged
 # class-body statements that declare nothing on the table: methods, docstrings, `pass`, TYPE_CHECKING blocks
 _HARMLESS = re.compile(r"(?:def\s|async\s|@|class\s|pass\b|\.\.\.|[rRbBuUfF]{0,2}['\"]|if\s+(?:\w+\.)*TYPE_CHECKING\s*:)")
@@ -364,6 +392,8 @@ def to_expr(node: Optional[ast.AST], depth: int = 0) -> Expr:
         return ("list", tuple(to_expr(e, depth + 1) for e in node.elts[:64]))
     if isinstance(node, ast.Subscript):
         return ("sub", to_expr(node.value, depth + 1))
+    if isinstance(node, ast.Dict):  # Alembic's multidb template: target_metadata = {"engine1": ..., ...}
+        return ("dict", tuple(to_expr(v, depth + 1) for v in node.values[:64]))
     return OTHER
 
 
@@ -458,6 +488,9 @@ class _Indexer:
         self.all_names: Optional[Tuple[str, ...]] = None
         self._covered: set = set()  # lines of import_module calls inside an understood loop
         self.hidden: List[ClassDef] = []
+        self.returns: List[Tuple[str, Expr]] = []
+        self.kept_functions: set = set()
+        self.module_body: set = set()
         self._outer = ""  # the class whose body is being visited
         # expressions only need walking when the text can contain what we look for
         self._scan_calls = any(k in text for k in _INTERESTING_CALLS) or "import_module" in text or "__import__" in text
@@ -493,6 +526,11 @@ class _Indexer:
             if top:
                 self.defined.add(node.name)
                 self.functions.add(node.name)
+            if top and scope == MODULE and node.body and isinstance(node.body[-1], ast.Return):
+                if node.body[-1].value is not None and (
+                    id(node) not in self.module_body or node.lineno in self.kept_functions
+                ):
+                    self.returns.append((node.name, to_expr(node.body[-1].value)))
             # code in a function body runs when it is called, not on import
             fscope = scope if scope.startswith("def:") else "def:" + node.name
             self.visit_body(node.body, fscope, top=False)
@@ -694,6 +732,8 @@ class _Indexer:
                     if len(items) == len(value.elts):
                         self.all_names = tuple(items)
             self._walrus(value, scope)
+            if isinstance(value, ast.Call) and scope == MODULE and isinstance(value.func, ast.Name):
+                self.called_functions.add(value.func.id)  # `target_metadata = get_metadata()` runs it
         self._scan_expr(value, scope)
 
     def _walrus(self, value, scope: str) -> None:
@@ -737,6 +777,9 @@ class _Indexer:
             )
         elif last == "import_module" or last == "__import__":
             arg = call.args[0] if call.args else None
+            if last == "__import__" and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                self.dynamic.append(DynamicImport("literal", ("str", arg.value), False, call.lineno, call.col_offset, scope))
+                return
             if last == "import_module" and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                 package = None
                 if len(call.args) > 1:
@@ -869,11 +912,12 @@ def facts_to_data(f: FileFacts) -> tuple:
         f.noqa,
         f.error,
         tuple(map(tuple, f.hidden_classes)),
+        f.returns,
     )
 
 
 def facts_from_data(d: tuple) -> FileFacts:
-    imports, classes, assigns, calls, dynamic, defined, all_names, has_getattr, called, noqa, error, hidden = d
+    imports, classes, assigns, calls, dynamic, defined, all_names, has_getattr, called, noqa, error, hidden, returns = d
     for rows, cls in (
         (imports, ImportStmt), (classes, ClassDef), (assigns, Assign), (calls, Call), (dynamic, DynamicImport),
         (hidden, ClassDef),
@@ -894,4 +938,5 @@ def facts_from_data(d: tuple) -> FileFacts:
         noqa=noqa,
         error=error,
         hidden_classes=tuple([_new(ClassDef, r) for r in hidden]),
+        returns=returns,
     )

@@ -451,6 +451,8 @@ class Project:
                 elif asname == name or (asname is None and imported.partition(".")[0] == name):
                     best_line, best = stmt.line, ("import", stmt, imported, asname)
         if best is None:
+            if any(fname == name for fname, _ in facts.returns):  # `def make_base(): return declarative_base()`
+                return ("function", module, name)
             return self._star_lookup(module, name)
         what = best[0]
         if what == "class_def":
@@ -547,6 +549,8 @@ class Project:
             return self.attribute(self.eval_expr(module, expr[1]), expr[2])
         if kind == "call":
             func = self.eval_expr(module, expr[1])
+            if func is not None and func[0] == "function":
+                return self._call_function(func[1], func[2], bind)
             return self._call(module, func, expr[2], dict(expr[3]), bind)
         if kind == "str":
             return expr
@@ -596,6 +600,60 @@ class Project:
             if owner[0] == "db" and name == "Table":
                 return self._table(module, args, self.attribute(owner, "metadata"), flask=True)
         return None
+
+    _calling: Optional[Set[Tuple[str, str]]] = None
+
+    def _call_function(self, module: Module, name: str, bind):
+        """What a project function returns, evaluated in its own scope (its imports first): a base made
+        by `def make_base(): return declarative_base()` is bound to the caller's name."""
+        if self._calling is None:
+            self._calling = set()
+        key = (module.path, name)
+        if key in self._calling:  # recursion: unknown
+            return None
+        expr = next((e for f, e in self.facts(module).returns if f == name), None)
+        if expr is None:
+            return None
+        self._calling.add(key)
+        try:
+            return self._eval_scoped(module, expr, "def:" + name, bind)
+        finally:
+            self._calling.discard(key)
+
+    def _eval_scoped(self, module: Module, expr, scope: str, bind):
+        """eval_expr inside a function: names its own imports bind come first."""
+        kind = expr[0]
+        if kind == "name":
+            first, _, rest = expr[1].partition(".")
+            value = self._scoped_import(module, first, scope)
+            if value is None:
+                return self.eval_expr(module, expr, bind)
+            for attr in rest.split(".") if rest else ():
+                value = self.attribute(value, attr)
+            return value
+        if kind == "attr":
+            return self.attribute(self._eval_scoped(module, expr[1], scope, None), expr[2])
+        if kind == "call":
+            func = self._eval_scoped(module, expr[1], scope, None)
+            if func is not None and func[0] == "function":
+                return self._call_function(func[1], func[2], bind)
+            return self._call(module, func, expr[2], dict(expr[3]), bind)
+        return self.eval_expr(module, expr, bind)
+
+    def _scoped_import(self, module: Module, name: str, scope: str):
+        """The value an import inside the function `scope` binds to `name` (the last one), or None."""
+        found = None
+        for stmt in self.facts(module).imports:
+            if stmt.scope != scope:
+                continue
+            for imported, asname in stmt.names:
+                if stmt.is_from and (asname or imported) == name and imported != "*":
+                    found = self.imported_value(module, stmt, imported)
+                elif not stmt.is_from and (asname == name or (asname is None and imported.partition(".")[0] == name)):
+                    target = imported if asname else imported.partition(".")[0]
+                    mod, is_project = self.find_module(target, module)
+                    found = ("module", mod) if mod is not None else (None if is_project else ("ext", target))
+        return found
 
     def _new_db(self, module: Module, kwargs, key, display, bind, line):
         """A Flask-SQLAlchemy object (an instance of ``SQLAlchemy`` or of a project subclass of it)."""
@@ -806,8 +864,13 @@ class Project:
             kind = a.value[0]
             if kind == "call" and _callee_name(a.value) not in _MODELISH_CALLS:
                 callee = _callee_name(a.value) or ""
-                # `db = AppSQLAlchemy()`: a project subclass of SQLAlchemy, here or imported
-                if not callee.endswith("SQLAlchemy") and all(c.name != callee for c in facts.classes):
+                # `db = AppSQLAlchemy()`: a project subclass of SQLAlchemy, here or imported; `Base =
+                # make_base()`: a project function
+                if (
+                    not callee.endswith("SQLAlchemy")
+                    and all(c.name != callee for c in facts.classes)
+                    and (a.value[1][0] != "name" or (self.lookup(module, callee) or ("",))[0] != "function")
+                ):
                     continue  # `log = logging.getLogger(...)`: cannot make anything model-ish
             if kind not in ("call", "name", "attr"):
                 continue
@@ -1391,7 +1454,7 @@ def _read_env(project: Project, module: Module) -> Optional[AlembicEnv]:
     # `context.configure(..., target_metadata=db.metadata)` inline (warehouse), in any function
     found += [(dict(c.kwargs)["target_metadata"], c.line) for c in facts.calls if dict(c.kwargs).get("target_metadata")]
     for value_expr, line in found:
-        exprs = value_expr[1] if value_expr[0] == "list" else (value_expr,)
+        exprs = value_expr[1] if value_expr[0] in ("list", "dict") else (value_expr,)
         for expr in exprs:
             value = project.eval_expr(module, expr)
             if not value or value[0] != "metadata":

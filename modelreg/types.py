@@ -22,6 +22,7 @@ from typing import NamedTuple, Optional, Tuple
 #   ("str", "text")  ("const", True|False|None|int|float)
 #   ("list", (items...))               list or tuple display
 #   ("sub", <expr>)                    a subscript `X[...]` (a generic base `Base[int]`): X
+#   ("dict", (values...))              a dict display: its values
 #   ("other",)                         anything else
 Expr = tuple
 
@@ -128,6 +129,9 @@ class FileFacts:
     # classes defined inside a function or nested in a class body (scope "def:<f>" / "class:<Outer>"):
     # never mapped at import time as module-level models are; judged "cannot verify" when model-like
     hidden_classes: Tuple[ClassDef, ...] = ()
+    # (name, returned expression) of module-level functions ending with `return <expr>` (a base or a
+    # metadata made by a project function: `Base = make_base()`, `target_metadata = get_metadata()`)
+    returns: Tuple[Tuple[str, Expr], ...] = ()
 
     def noqa_codes(self, line: int):
         """None when the line has no noqa; () for a bare ``# noqa``; else the codes."""

@@ -680,3 +680,62 @@ def test_configuration_mistakes_are_one_line_configuration_errors(tmp_path, caps
     (root / "pyproject.toml").write_text('[tool.modelreg]\nregistry = "app/dir.py"\n')
     assert main(["--no-cache", str(root)]) == 2
     assert "is a directory" in capsys.readouterr().err
+
+
+def test_the_multidb_template_targets_every_metadata_of_its_dict(tmp_path):
+    model = "import sqlalchemy as sa\nfrom app.{0} import Base\n\n\nclass {1}(Base):\n    __tablename__ = '{2}'\n" \
+        "    id = sa.Column(sa.Integer, primary_key=True)\n"
+    root = project(tmp_path, {
+        "alembic.ini": ALEMBIC_INI.format("alembic"),
+        "alembic/env.py": "import app.sales.a  # noqa\nfrom app import hr, sales\n\n"
+        "target_metadata = {'engine1': sales.Base.metadata, 'engine2': hr.Base.metadata}\n",
+        "app/__init__.py": "",
+        "app/sales/__init__.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+        "app/sales/a.py": model.format("sales", "A", "a"),
+        "app/hr/__init__.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+        "app/hr/b.py": model.format("hr", "B", "b"),
+    })
+    codes = assert_agrees_with_runtime(
+        root, "alembic/env.py", ["app.sales.a", "app.hr.b"], ["app.sales:Base.metadata", "app.hr:Base.metadata"], True
+    )
+    assert codes == ["MR001"]
+
+
+def test_a_literal_dunder_import_in_a_registry_is_followed_like_an_import(tmp_path):
+    root = project(tmp_path, {
+        "app/__init__.py": "",
+        "app/__all_models.py": "__import__('app.a')\n",
+        "app/base.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+        "app/a.py": "import sqlalchemy as sa\nfrom app.base import Base\n\n\nclass A(Base):\n"
+        "    __tablename__ = 'a'\n    id = sa.Column(sa.Integer, primary_key=True)\n",
+    })
+    codes = assert_agrees_with_runtime(root, "app.__all_models", ["app.a"], "app.base:Base.metadata", False)
+    assert codes == []
+
+
+def test_a_base_made_by_a_project_function_and_a_target_metadata_returned_by_one_are_followed(tmp_path):
+    model = "import sqlalchemy as sa\nfrom app.base import Base\n\n\nclass {0}(Base):\n    __tablename__ = '{1}'\n" \
+        "    id = sa.Column(sa.Integer, primary_key=True)\n"
+    root = project(tmp_path, {
+        "alembic.ini": ALEMBIC_INI.format("alembic"),
+        "alembic/env.py": """
+            from alembic import context
+
+
+            def get_metadata():
+                import app.a  # noqa: F401
+                from app.base import Base
+
+                return Base.metadata
+
+
+            target_metadata = get_metadata()
+        """,
+        "app/__init__.py": "",
+        "app/factory.py": "from sqlalchemy.orm import declarative_base\n\n\ndef make_base():\n    return declarative_base()\n",
+        "app/base.py": "from app.factory import make_base\n\nBase = make_base()\n",
+        "app/a.py": model.format("A", "a"),
+        "app/b.py": model.format("B", "b"),
+    })
+    codes = assert_agrees_with_runtime(root, "alembic/env.py", ["app.a", "app.b"], "app.base:Base.metadata", True)
+    assert codes == ["MR001"]
