@@ -17,7 +17,7 @@ from typing import Dict, NamedTuple, Optional, Set
 
 from . import __version__
 
-FORMAT = 8
+FORMAT = 9
 FILENAME = "index.marshal"
 DELTA = "index.delta.marshal"
 WORDS = "words.marshal"

@@ -429,6 +429,16 @@ def _schema_keyword(call: ast.Call) -> Optional[str]:
     return None
 
 
+def _schema_literal(value: Optional[ast.AST]) -> bool:
+    """Whether `__table_args__` shows its schema (or its absence): a dict, or a tuple ending with a dict
+    or holding no dict at all. A call or a name computes it."""
+    if isinstance(value, (ast.Tuple, ast.List)):
+        return not value.elts or not isinstance(value.elts[-1], (ast.Call, ast.Name, ast.Attribute)) or all(
+            isinstance(e, ast.Call) for e in value.elts
+        )
+    return isinstance(value, ast.Dict)
+
+
 def _schema_of(value: Optional[ast.AST]) -> Optional[str]:
     """The schema named by `__table_args__`: a dict, or a tuple whose last item is a dict."""
     if isinstance(value, (ast.Tuple, ast.List)) and value.elts:
@@ -641,6 +651,7 @@ class _Indexer:
         extend = False
         declares = False
         schema = None
+        schema_known = True
         metadata = None
         for stmt in node.body:
             if not _declares_nothing(stmt):
@@ -655,6 +666,8 @@ class _Indexer:
                 value = stmt.value
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == "__tablename__":
                 tablename = _returned_literal(stmt) or tablename  # a declared_attr returning a literal
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == "__table_args__":
+                schema_known = False  # computed (indico's `auto_table_args(cls, schema=...)`)
             for t in targets:
                 if t.id == "__abstract__":
                     abstract = _literal_bool(value)
@@ -664,6 +677,7 @@ class _Indexer:
                 elif t.id == "__table_args__":
                     extend = _mentions_extend_existing(value)
                     schema = _schema_of(value) or schema
+                    schema_known = _schema_literal(value)
                 elif t.id == "__table__":
                     # `__table__ = Table("name", metadata, ..., schema="s")`
                     if isinstance(value, ast.Call) and value.args and isinstance(value.args[0], ast.Constant):
@@ -688,6 +702,7 @@ class _Indexer:
             declares,
             schema,
             metadata,
+            schema_known,
         )
 
     def _name_col(self, line: int, byte_col: int, name: str) -> int:

@@ -955,6 +955,7 @@ class Project:
                     schema=cls.schema,
                     # single-table inheritance that adds no table and no column: the metadata is the same
                     adds_nothing=parent_model and cls.tablename is None and not cls.declares,
+                    schema_known=cls.schema_known,
                 )
             )
         for a in facts.assigns:
@@ -1139,13 +1140,15 @@ def _decode(value, by_path: Dict[str, Module]):
 def _model_row(m: ModelInfo) -> tuple:
     return (
         m.name, m.module.path, m.line, m.col, m.table, m.base, m.abstract, m.kind, m.extend_existing, m.schema,
-        m.adds_nothing,
+        m.adds_nothing, m.schema_known,
     )
 
 
 def _model_of(row: tuple, by_path: Dict[str, Module]) -> ModelInfo:
-    name, path, line, col, table, base, abstract, kind, extend, schema, adds_nothing = row
-    return ModelInfo(name, by_path[path], line, col, table, base, abstract, kind, extend, schema, adds_nothing)
+    name, path, line, col, table, base, abstract, kind, extend, schema, adds_nothing, schema_known = row
+    return ModelInfo(
+        name, by_path[path], line, col, table, base, abstract, kind, extend, schema, adds_nothing, schema_known
+    )
 
 
 # -- what a registry registers ---------------------------------------------------
@@ -1547,8 +1550,9 @@ def create_all_registries(project: Project, covered: Set[str]) -> List[Registry]
         if all(m.path != registry.path for m in found):
             found.append(registry)
     out = []
+    root = project.config.root
     for key, mods in per_key.items():
-        app = [m for m in mods if not _is_test_path(m.path)]
+        app = [m for m in mods if not _is_test_path(os.path.relpath(m.path, root))]
         for m in app or mods:
             out.append(Registry(m.path, m, "create_all", (key,)))
     return out

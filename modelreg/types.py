@@ -66,6 +66,7 @@ class ClassDef(NamedTuple):
     declares: bool = True  # the body declares something besides methods, a docstring, `pass` and TYPE_CHECKING blocks
     schema: Optional[str] = None  # `__table_args__ = {"schema": "..."}` (or a tuple ending with such a dict)
     metadata: Optional[Expr] = None  # `metadata = <expr>` in the body (a DeclarativeBase on a shared MetaData)
+    schema_known: bool = True  # False: `__table_args__` is computed (a declared_attr, a call): schema unknown
 
 
 class Assign(NamedTuple):
@@ -173,6 +174,7 @@ class ModelInfo:
     extend_existing: bool = False
     schema: Optional[str] = None  # the table's schema, when the model or Table names one
     adds_nothing: bool = False  # an inheriting subclass with no table and no column of its own (typing only)
+    schema_known: bool = True  # False: the schema is computed (`__table_args__` by a function or a call)
 
 
 @dataclass(frozen=True)

@@ -739,3 +739,24 @@ def test_a_base_made_by_a_project_function_and_a_target_metadata_returned_by_one
     })
     codes = assert_agrees_with_runtime(root, "alembic/env.py", ["app.a", "app.b"], "app.base:Base.metadata", True)
     assert codes == ["MR001"]
+
+
+def test_a_computed_table_args_schema_is_not_compared_and_a_test_modules_model_is_not_the_registrys(tmp_path):
+    model = "import sqlalchemy as sa\nfrom app.base import Base, table_args\n\n\nclass {0}(Base):\n" \
+        "    __tablename__ = 'principals'\n    __table_args__ = table_args('{1}')\n" \
+        "    id = sa.Column(sa.Integer, primary_key=True)\n"
+    root = project(tmp_path, {
+        "app/__init__.py": "",
+        "app/__all_models.py": "import app.events  # noqa\nimport app.categories  # noqa\n",
+        "app/base.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\n\n"
+        "def table_args(schema):\n    return {'schema': schema}\n",
+        "app/events.py": model.format("EventPrincipal", "events"),
+        "app/categories.py": model.format("CategoryPrincipal", "categories"),
+        "tests/__init__.py": "",
+        "tests/test_custom.py": "import sqlalchemy as sa\nfrom app.base import Base\n\n\nclass CustomTestModel(Base):\n"
+        "    __tablename__ = 'custom'\n    id = sa.Column(sa.Integer, primary_key=True)\n",
+    })
+    assert loaded_tables(root, "app.__all_models", "app.base:Base.metadata") == {
+        "tables": ["categories.principals", "events.principals"]
+    }
+    assert verdict(root)[1] == []

@@ -25,9 +25,14 @@ Use instead: add `import pypi_org.data.audit` (in the registry's own style) to
 ## Fix
 `modelreg --fix` adds the import to the registry, in the registry's own style.
 Safe: it only adds an import of a module of your own project that defines a model.
+
+Not reported for a model defined in a test module (`tests/`, `test_*.py`, `conftest.py`) when the
+registry is application code: a test's own model is not the registry's to load.
 """
 
 from __future__ import annotations
+
+from ..resolve import _is_test_path
 
 CODE = "MR001"
 NAME = "unregistered-model"
@@ -63,6 +68,8 @@ def check(analysis):
             continue
         if any(analysis.registers(r, model) for r in regs):
             continue
+        if _is_test_path(analysis.rel(model.module.path)) and not any(_is_test_path(analysis.rel(r.path)) for r in regs):
+            continue  # a model a test defines on the application's base is not the registry's to load
         reg = regs[0]
         stmt = analysis.suggestion(reg, model)
         what = {

@@ -43,6 +43,8 @@ def check(analysis):
     for m in ordered:
         if m.extend_existing:  # redefines on purpose, wherever it comes in import order
             continue
+        if not m.schema_known:  # `__table_args__` computed by a function: its schema cannot be compared
+            continue
         key = (m.base, m.schema, m.table)  # `users` in schemas `sales` and `hr` are two tables
         if key not in first:
             first[key] = m
