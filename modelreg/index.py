@@ -808,9 +808,34 @@ class _Indexer:
             if call.lineno not in self._covered:
                 self.dynamic.append(DynamicImport("unknown", to_expr(arg), False, call.lineno, call.col_offset, scope))
 
+    def _literal_loop(self, node, scope: str) -> None:
+        """``for name in ["app.a", "app.b"]: importlib.import_module(name)`` (or f"app.{name}.models"):
+        one literal import per item."""
+        items = node.iter.elts
+        if not isinstance(node.target, ast.Name) or not items:
+            return
+        if not all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in items):
+            return
+        for stmt in node.body:
+            for sub in ast.walk(stmt):
+                if not isinstance(sub, ast.Call) or not sub.args or sub.keywords:
+                    continue
+                if (dotted(sub.func) or "").rpartition(".")[2] not in ("import_module", "__import__"):
+                    continue
+                around = _loop_name(sub.args[0], node.target.id)
+                if around is None:
+                    continue
+                for e in items:
+                    name = around[0] + e.value + around[1]
+                    self.dynamic.append(DynamicImport("literal", ("str", name), False, sub.lineno, sub.col_offset, scope))
+                self._covered.add(sub.lineno)
+
     def _loop(self, node, scope: str) -> None:
         """``for ... in pkgutil.iter_modules(pkg.__path__): importlib.import_module(...)``."""
         it = node.iter
+        if isinstance(it, (ast.List, ast.Tuple)):
+            self._literal_loop(node, scope)
+            return
         if not isinstance(it, ast.Call):
             return
         fname = dotted(it.func) or ""
@@ -843,6 +868,24 @@ class _Indexer:
         )
         # the import_module calls inside the loop are what this fact describes
         self._covered |= {sub.lineno for stmt in node.body for sub in ast.walk(stmt) if isinstance(sub, ast.Call)}
+
+
+def _loop_name(arg, var: str) -> Optional[Tuple[str, str]]:
+    """(prefix, suffix) when `arg` is the loop variable, or an f-string around it: f"app.{name}.models"."""
+    if isinstance(arg, ast.Name) and arg.id == var:
+        return "", ""
+    if not isinstance(arg, ast.JoinedStr):
+        return None
+    parts = arg.values
+    at = [i for i, p in enumerate(parts) if isinstance(p, ast.FormattedValue)]
+    if len(at) != 1:
+        return None
+    fv = parts[at[0]]
+    if not (isinstance(fv.value, ast.Name) and fv.value.id == var and fv.conversion == -1 and fv.format_spec is None):
+        return None
+    if not all(isinstance(p, ast.Constant) and isinstance(p.value, str) for i, p in enumerate(parts) if i != at[0]):
+        return None
+    return "".join(p.value for p in parts[: at[0]]), "".join(p.value for p in parts[at[0] + 1:])
 
 
 def _loop_suffix(node) -> str:

@@ -760,3 +760,25 @@ def test_a_computed_table_args_schema_is_not_compared_and_a_test_modules_model_i
         "tables": ["categories.principals", "events.principals"]
     }
     assert verdict(root)[1] == []
+
+
+def test_import_module_over_a_literal_list_is_followed_and_a_computed_name_gives_one_mr006(tmp_path):
+    model = "import sqlalchemy as sa\nfrom app.base import Base\n\n\nclass {0}(Base):\n    __tablename__ = '{1}'\n" \
+        "    id = sa.Column(sa.Integer, primary_key=True)\n"
+    files = {
+        "app/__init__.py": "",
+        "app/__all_models.py": "import importlib\n\nfor name in ['a', 'b']:\n    importlib.import_module(f'app.{name}')\n",
+        "app/base.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+        "app/a.py": model.format("A", "a"),
+        "app/b.py": model.format("B", "b"),
+        "app/c.py": model.format("C", "c"),
+    }
+    root = project(tmp_path, files)
+    codes = assert_agrees_with_runtime(root, "app.__all_models", ["app.a", "app.b", "app.c"], "app.base:Base.metadata", True)
+    assert codes == ["MR001"]  # C only
+    (tmp_path / "computed").mkdir()
+    root = project(tmp_path / "computed", dict(
+        files, **{"app/__all_models.py": "import importlib\nimport os\n\nfor name in os.environ['MODELS'].split(','):\n"
+                  "    importlib.import_module(name)\n"}
+    ))
+    assert verdict(root)[1] == ["MR006"]  # one MR006, never one MR001 per model
