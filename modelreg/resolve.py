@@ -1423,8 +1423,9 @@ def _script_location(ini_path: str) -> Optional[str]:
     return os.path.normpath(os.path.join(here, loc))
 
 
-def find_alembic_envs(project: Project) -> List[AlembicEnv]:
-    """env.py files named by alembic.ini's script_location, or sitting beside Alembic's script.py.mako."""
+def _env_paths(project: Project) -> Set[str]:
+    """env.py files named by alembic.ini's script_location, sitting beside Alembic's script.py.mako, or
+    configured as a registry."""
     paths = set()
     ini = os.path.join(project.config.root, "alembic.ini")
     if os.path.isfile(ini):
@@ -1437,8 +1438,13 @@ def find_alembic_envs(project: Project) -> List[AlembicEnv]:
     for spec in project.config.registries:  # a configured registry named env.py is an Alembic env.py
         if os.path.basename(spec.registry) == "env.py":
             paths.add(os.path.normpath(os.path.join(project.config.root, spec.registry)))
+    return paths
+
+
+def find_alembic_envs(project: Project) -> List[AlembicEnv]:
+    """The Alembic env.py files (see _env_paths) that target a metadata modelreg knows."""
     envs = []
-    for path in sorted(paths):
+    for path in sorted(_env_paths(project)):
         module = project.by_path.get(path)
         if module is None:
             continue
@@ -1446,6 +1452,26 @@ def find_alembic_envs(project: Project) -> List[AlembicEnv]:
         if env is not None:
             envs.append(env)
     return envs
+
+
+def _flask_migrate_expr(expr) -> bool:
+    """`current_app.extensions["migrate"].db...`: the metadata Flask-Migrate hands to Alembic."""
+    if expr[0] == "sub" and expr[1][0] == "name" and expr[1][1].rpartition(".")[2] == "extensions":
+        return True
+    return any(_flask_migrate_expr(e) for e in expr[1:] if type(e) is tuple and e and type(e[0]) is str)
+
+
+def flask_migrate_envs(project: Project) -> List[Module]:
+    """Alembic env.py files that take their metadata from the Flask app (Flask-Migrate's template): which
+    models are loaded depends on the app factory, which modelreg does not follow."""
+    out = []
+    for path in sorted(_env_paths(project)):
+        module = project.by_path.get(path)
+        if module is not None and any(
+            a.scope == MODULE and _flask_migrate_expr(a.value) for a in project.facts(module).assigns
+        ):
+            out.append(module)
+    return out
 
 
 def _read_env(project: Project, module: Module) -> Optional[AlembicEnv]:

@@ -782,3 +782,21 @@ def test_import_module_over_a_literal_list_is_followed_and_a_computed_name_gives
                   "    importlib.import_module(name)\n"}
     ))
     assert verdict(root)[1] == ["MR006"]  # one MR006, never one MR001 per model
+
+
+def test_a_flask_migrate_env_py_says_the_app_factory_decides_and_writes_nothing(tmp_path):
+    root = project(tmp_path, {
+        "migrations/env.py": "from alembic import context\nfrom flask import current_app\n\n"
+        "target_metadata = current_app.extensions['migrate'].db.metadata\n",
+        "migrations/script.py.mako": "",
+        "app/__init__.py": "",
+        "app/ext.py": "from flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy()\n",
+        "app/user.py": "from app.ext import db\n\n\nclass User(db.Model):\n    id = db.Column(db.Integer, primary_key=True)\n",
+    })
+    _, report = modelreg_json(root)
+    (d,) = report["diagnostics"]
+    assert (d["code"], d["path"], d["fixable"]) == ("MR004", "migrations/env.py", False)
+    assert "Flask-Migrate" in d["message"] and "1 model not registered (User)" in d["message"]
+    before = snapshot(root)
+    fix(root)
+    assert snapshot(root) == before
