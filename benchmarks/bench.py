@@ -312,7 +312,7 @@ def chain_tree(modules: int) -> Path:
         for i in range(modules):
             parent = "Base" if i == 0 else f"C{i - 1}"
             where = "pkg.base" if i == 0 else f"pkg.m{i - 1:05d}"
-            (root / f"pkg/m{i:05d}.py").write_text(f"from {where} import {parent}\n\n\nclass C{i}({parent}):\n    pass\n")
+            (root / f"pkg/m{i:05d}.py").write_text(f"from {where} import {parent}\n\n\nclass C{i}({parent}):\n    rank = {i}  # declares something: a model, not a typing-only subclass\n")
         (root / "pkg/__all_models.py").write_text("import pkg.m00000\n")
         (root / ".generated").write_text("")
     return root

@@ -21,6 +21,58 @@ from .resolve import (
 from .types import Diagnostic, ModelInfo, Registry
 
 
+def check_configured_bases(project: Project) -> None:
+    """A `base` in [[tool.modelreg.registries]] must name a base, a Flask-SQLAlchemy object, a registry or
+    a MetaData of the project (or something of a library, which modelreg cannot see): else ConfigError."""
+    specs = [spec for spec in project.config.registries if spec.base]
+    if not specs:
+        return
+    by_name = {m.name: m for m in project.modules}
+    for spec in specs:
+        parts = spec.base.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            module = by_name.get(".".join(parts[:i]))
+            if module is not None:
+                value = project.eval_name(module, ".".join(parts[i:]))
+                if value is not None and value[0] in ("base", "db", "registry", "metadata"):
+                    break
+                if value is not None and value[0] == "class" and project.classify(value[1], value[2]).kind == "base":
+                    break
+                raise config_mod.ConfigError(
+                    f"{project.config.config_file}: [[tool.modelreg.registries]] base {spec.base} names no "
+                    "declarative base, Flask-SQLAlchemy object, registry or MetaData of the project"
+                )
+        else:
+            if parts[0] in project.all_tops:
+                raise config_mod.ConfigError(
+                    f"{project.config.config_file}: [[tool.modelreg.registries]] base {spec.base} names no module "
+                    "of the project"
+                )
+
+
+def loaded_registries(project: Project, registries: Sequence[Registry]) -> List[Registry]:
+    """The project modules an env.py or create_all() registry imports directly (mealie's `_all_models.py`
+    behind env.py): one hop behind the registry, checked for stale imports (MR002) but governing no base."""
+    from .resolve import executed_by
+
+    seen = {r.path for r in registries}
+    out: List[Registry] = []
+    for reg in registries:
+        if reg.module is None or reg.source not in ("env.py", "create_all"):
+            continue
+        facts = project.facts(reg.module)
+        if facts.error is not None:
+            continue
+        for stmt in facts.imports:
+            if stmt.scope != "module":
+                continue
+            for mod in executed_by(project, reg.module, stmt):
+                if mod.path not in seen:
+                    seen.add(mod.path)
+                    out.append(Registry(mod.path, mod, "loaded", ()))
+    return out
+
+
 class Analysis:
     """A resolved project plus the per-registry coverage the rules share."""
 
@@ -35,8 +87,10 @@ class Analysis:
             self.models: List[ModelInfo] = self._prefiltered_models()
         else:
             self.models = project.models()
+        check_configured_bases(project)
         self.registries: List[Registry] = project.registries()
         self.registries += self._implied_registries()
+        self.registries += loaded_registries(project, self.registries)
         self._paths = paths_indexed
         self._reach: Dict[str, set] = {}
         self._direct: Dict[str, Coverage] = {}
@@ -82,22 +136,55 @@ class Analysis:
         return project.models()
 
     def _implied_registries(self) -> List[Registry]:
-        """Where a registry should be for each base that has models but none governs it (MR004)."""
-        out: Dict[str, Registry] = {}
+        """Where a registry should be for each base that has models but none governs it (MR004).
+
+        Not for a base whose models all sit in its own module (whoever imports the base has them),
+        nor for one used only by tests."""
+        keys: Dict[str, List[str]] = {}
         for m in self.models:
-            if m.abstract or any(self.project.governs(r, m.base, m.module.root) for r in self.registries):
+            if m.abstract or self.self_registered(m):
+                continue
+            if any(self.project.governs(r, m.base, m.module.root) for r in self.registries):
                 continue
             info = self.project.bases.get(m.base)
             anchor = info.module if info is not None and info.module is not None else m.module
             path = os.path.join(os.path.dirname(anchor.path), REGISTRY_FILENAME)
-            out.setdefault(path, Registry(path, None, "missing"))
-        return list(out.values())
+            found = keys.setdefault(path, [])
+            if m.base not in found:
+                found.append(m.base)
+        out = []
+        for path, bases in keys.items():
+            if all(self._test_only(key) for key in bases):
+                continue
+            out.append(Registry(path, None, "missing", tuple(bases)))
+        return out
+
+    def _test_only(self, base_key: str) -> bool:
+        """The base and all its models live in test modules."""
+        from .resolve import _is_test_path
+
+        info = self.project.bases.get(base_key)
+        paths = [m.module.path for m in self.models if m.base == base_key]
+        if info is not None and info.module is not None:
+            paths.append(info.module.path)
+        return bool(paths) and all(_is_test_path(os.path.relpath(p, self.config.root)) for p in paths)
+
+    def self_registered(self, model: ModelInfo) -> bool:
+        """A model defined in its base's own module (whoever imports the base has it), or a subclass that
+        adds no table and no column (single-table inheritance for typing: the metadata is the same)."""
+        if model.adds_nothing:
+            return True
+        info = self.project.bases.get(model.base)
+        return info is not None and info.module is not None and info.module.path == model.module.path
 
     def missing_registry_models(self, registry_path: str) -> List[ModelInfo]:
         reg = next((r for r in self.registries if r.path == registry_path), None)
         if reg is None:
             return []
-        return [m for m in self.models if not m.abstract and self.project.governs(reg, m.base, m.module.root)]
+        return [
+            m for m in self.models
+            if not m.abstract and not self.self_registered(m) and self.project.governs(reg, m.base, m.module.root)
+        ]
 
     def rel(self, path: str) -> str:
         return os.path.relpath(path, self.config.root).replace(os.sep, "/")
@@ -151,6 +238,8 @@ class Analysis:
     def registers(self, reg: Registry, model: ModelInfo) -> bool:
         if reg.module is None:
             return False
+        if self.self_registered(model):
+            return True
         reach = self.reach(reg) if self.require == "reachable" else set()
         return is_registered(model, self.require, reach, self.direct(reg))
 
@@ -700,6 +789,8 @@ def inventory(report: Report) -> dict:
                 "path": rel(m.module.path),
                 "line": m.line,
                 "table": m.table,
+                "schema": m.schema,
+                "kind": m.kind,
                 "base": base.name if base else m.base,
                 "abstract": m.abstract,
                 "registered": bool(regs) and any(analysis.registers(r, m) for r in regs),
@@ -709,6 +800,7 @@ def inventory(report: Report) -> dict:
     registries = [
         {"path": rel(r.path), "module": r.module.name if r.module else None, "source": r.source}
         for r in report.registries
+        if r.source != "loaded"
     ]
     return {"root": report.root, "models": models, "registries": registries}
 

@@ -261,6 +261,8 @@ def parse(table: dict, root: str, where: str) -> Config:
                     "one registry per base"
                 )
             claimed[spec.base] = spec.registry
+    for spec in registries:
+        _check_registry_path(spec.registry, root, where)
     kw["registries"] = tuple(registries)
     if "require" in table:
         kw["require"] = check_require(table["require"], where)
@@ -297,6 +299,17 @@ def _per_file_ignores(value, where: str) -> Tuple[Tuple[str, Tuple[str, ...]], .
         key = f"per-file-ignores {pattern!r}"
         out.append((pattern, rule_codes(_strings(codes, key, where), f"{where}: [tool.modelreg] {key}")))
     return tuple(out)
+
+
+def _check_registry_path(registry: str, root: str, where: str) -> None:
+    """A configured registry must be a `.py` file inside the project root (it may not exist yet)."""
+    path = os.path.normpath(os.path.join(root, registry))
+    if not registry.endswith(".py"):
+        raise ConfigError(f"{where}: registry {registry!r} is not a .py file")
+    if os.path.commonpath([path, os.path.normpath(root)]) != os.path.normpath(root):
+        raise ConfigError(f"{where}: registry {registry!r} is outside the project root {root}")
+    if os.path.isdir(path):
+        raise ConfigError(f"{where}: registry {registry!r} is a directory, not a .py file")
 
 
 def check_require(value, where: str) -> str:

@@ -38,7 +38,7 @@ _NOQA_RE = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9
 _MAX_DEPTH = 8
 
 # Calls recorded as facts wherever they occur (the last attribute of the callee).
-_INTERESTING_CALLS = frozenset({"create_all", "map_imperatively"})
+_INTERESTING_CALLS = frozenset({"create_all", "map_imperatively", "configure"})
 
 
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+", re.M)
@@ -190,8 +190,35 @@ def _parse_newer_syntax(text: str, reason: str) -> Optional[ast.Module]:
         return None
 
 
+def _first_line(node: ast.stmt) -> int:
+    decorators = getattr(node, "decorator_list", None)
+    return decorators[0].lineno if decorators else node.lineno
+
+
+def _kept_functions(text: str, tree: ast.Module) -> set:
+    """Lines of the module-level functions the skeleton keeps whole (see _interesting): only their
+    `return` is recorded, so that a skeleton parse and a full parse give the same facts."""
+    body = tree.body
+    if not any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in body):
+        return set()
+    offsets = [0]
+    for line in text.splitlines(keepends=True):
+        offsets.append(offsets[-1] + len(line))
+    kept = set()
+    for i, node in enumerate(body):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        start = offsets[_first_line(node) - 1]
+        end = offsets[min(_first_line(body[i + 1]) - 1, len(offsets) - 1)] if i + 1 < len(body) else len(text)
+        if _interesting(text[start:end]):
+            kept.add(node.lineno)
+    return kept
+
+
 def _facts(text: str, tree: ast.Module, def_names=()) -> FileFacts:
     visitor = _Indexer(text)
+    visitor.kept_functions = _kept_functions(text, tree)
+    visitor.module_body = {id(n) for n in tree.body}
     try:
         visitor.visit_body(tree.body, MODULE)
     except RecursionError:
@@ -210,6 +237,8 @@ def _facts(text: str, tree: ast.Module, def_names=()) -> FileFacts:
         called_functions=tuple(sorted(visitor.called_functions)),
         noqa=_noqa_lines(text),
         guarded=tuple(visitor.guarded),
+        hidden_classes=tuple(visitor.hidden),
+        returns=tuple(visitor.returns),
     )
 
 
@@ -218,7 +247,15 @@ _new = tuple.__new__  # a NamedTuple from a tuple, without its Python-level cons
 
 # -- the skeleton: what a full parse would tell us, for a fraction of the parse ----------
 
-_KEEP_IN_BODY = ("import", "create_all", "map_imperatively", "__tablename__", "__abstract__", "__table_args__")
+_KEEP_IN_BODY = (
+    "import", "create_all", "map_imperatively", "target_metadata", "declarative_base", "generate_base",
+    "__tablename__", "__abstract__", "__table_args__", "__table__", "metadata",
+)
+_KEEP_IN_DEF = 6  # the first keys keep a whole function
+_NESTED_CLASS = re.compile(r"\n[ ]+class\s")  # a class defined inside a function: kept, to be judged
+# class-body statements that declare nothing on the table: methods, docstrings, `pass`, TYPE_CHECKING blocks
+_HARMLESS = re.compile(r"(?:def\s|async\s|@|class\s|pass\b|\.\.\.|[rRbBuUfF]{0,2}['\"]|if\s+(?:\w+\.)*TYPE_CHECKING\s*:)")
+DECLARES_MARK = "__modelreg_declares__"
 _CONTINUATION = ("else", "elif", "except", "finally")
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _DEF_RE = re.compile(r"(?:async\s+)?def\s+(\w+)")
@@ -240,7 +277,7 @@ def _balanced_quotes(piece: str) -> bool:
 
 
 def _interesting(piece: str) -> bool:
-    return any(k in piece for k in _KEEP_IN_BODY[:3])
+    return any(k in piece for k in _KEEP_IN_BODY[:_KEEP_IN_DEF]) or _NESTED_CLASS.search(piece) is not None
 
 
 # Line patterns start with the newline before the line (much faster than `^` in MULTILINE mode).
@@ -341,18 +378,42 @@ def _blank_class_body(text: str, head: int, end: int):
             kept.add(bisect.bisect_right(stmt_starts, at) - 1)
             at = text.find(key, at + len(key), end)
     kept.discard(-1)  # (a key before the first statement: in a comment line)
+    for m in _NESTED_CLASS.finditer(text, body - 1, end):  # nested classes are judged (cannot verify when model-like)
+        kept.add(bisect.bisect_right(stmt_starts, m.start() + 1) - 1)
+    kept.discard(-1)
     bounds = stmt_starts + [end]
     out = []
     previous = -1  # index of the last kept statement
     for k in sorted(kept) + [len(stmt_starts)]:
         if k > previous + 1:  # statements previous+1 .. k-1 are blanked
             a, b = bounds[previous + 1], bounds[k]
-            out.append((a, b, "\n" * text.count("\n", a, b)))
+            blank = "\n" * text.count("\n", a, b)
+            # whether the class declares anything (a column...) survives as one marker assignment
+            if _declares(text, bounds, previous + 1, k, indent):
+                blank = " " * indent + DECLARES_MARK + " = 0" + blank
+            out.append((a, b, blank))
         previous = k
     if not kept:
         a, b, blank = out[0]
-        out[0] = (a, b, " " * indent + "pass" + blank)
+        if not blank.startswith(" "):
+            out[0] = (a, b, " " * indent + "pass" + blank)
     return out
+
+
+def _declares(text: str, bounds: List[int], first: int, stop: int, indent: int) -> bool:
+    """Whether the class-body statements first..stop-1 declare anything (see _declares_nothing).
+
+    A line at the body's indent inside a string or brackets is not a statement: a start
+    counts only when the text since the last one has even triple quotes and balanced brackets."""
+    last = bounds[first]
+    for i in range(first, stop):
+        at = bounds[i]
+        if i > first and not _balanced_quotes(text[last:at]):
+            continue
+        last = at
+        if not _HARMLESS.match(text, at + indent):
+            return True
+    return False
 
 
 _BODY_PATTERNS: Dict[int, tuple] = {}
@@ -444,7 +505,70 @@ def to_expr(node: Optional[ast.AST], depth: int = 0) -> Expr:
         return OTHER
     if isinstance(node, (ast.List, ast.Tuple)):
         return ("list", tuple(to_expr(e, depth + 1) for e in node.elts[:64]))
+    if isinstance(node, ast.Subscript):
+        return ("sub", to_expr(node.value, depth + 1))
+    if isinstance(node, ast.Dict):  # Alembic's multidb template: target_metadata = {"engine1": ..., ...}
+        return ("dict", tuple(to_expr(v, depth + 1) for v in node.values[:64]))
     return OTHER
+
+
+def _declares_nothing(stmt: ast.stmt) -> bool:
+    """A class-body statement that adds nothing to the table: a method, a nested class, a docstring,
+    `pass`, `...`, an `if TYPE_CHECKING:` block (annotations for type checkers only)."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Pass)):
+        return True
+    if isinstance(stmt, ast.Expr):
+        v = stmt.value
+        return isinstance(v, ast.JoinedStr) or (
+            isinstance(v, ast.Constant) and (isinstance(v.value, (str, bytes)) or v.value is Ellipsis)
+        )
+    if isinstance(stmt, ast.If):
+        return not stmt.orelse and _is_type_checking(stmt.test)
+    return False
+
+
+def _returned_literal(func) -> Optional[str]:
+    """`def __tablename__(cls): return "name"` (a declared_attr): the literal."""
+    body = [s for s in func.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    if len(body) == 1 and isinstance(body[0], ast.Return):
+        v = body[0].value
+        if isinstance(v, ast.Constant) and isinstance(v.value, str):
+            return v.value
+    return None
+
+
+def _schema_keyword(call: ast.Call) -> Optional[str]:
+    for kw in call.keywords:
+        if kw.arg == "schema" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+            return kw.value.value
+    return None
+
+
+def _schema_literal(value: Optional[ast.AST]) -> bool:
+    """Whether `__table_args__` shows its schema (or its absence): a dict, or a tuple ending with a dict
+    or holding no dict at all. A call or a name computes it."""
+    if isinstance(value, (ast.Tuple, ast.List)):
+        return not value.elts or not isinstance(value.elts[-1], (ast.Call, ast.Name, ast.Attribute)) or all(
+            isinstance(e, ast.Call) for e in value.elts
+        )
+    return isinstance(value, ast.Dict)
+
+
+def _schema_of(value: Optional[ast.AST]) -> Optional[str]:
+    """The schema named by `__table_args__`: a dict, or a tuple whose last item is a dict."""
+    if isinstance(value, (ast.Tuple, ast.List)) and value.elts:
+        value = value.elts[-1]
+    if isinstance(value, ast.Dict):
+        for k, v in zip(value.keys, value.values):
+            if isinstance(k, ast.Constant) and k.value == "schema" and isinstance(v, ast.Constant):
+                if isinstance(v.value, str):
+                    return v.value
+    return None
+
+
+def _is_type_checking(test: ast.AST) -> bool:
+    """`if TYPE_CHECKING:` (also `typing.TYPE_CHECKING`): a block for type checkers only."""
+    return _when(test, ()) == _TYPE_CHECKER_ONLY
 
 
 _MODELISH_MARKERS = ("__tablename__", "__table__", "Mapped[", "mapped_column(", "Column(", "relationship(")
@@ -580,6 +704,12 @@ class _Indexer:
         self.guarded: List[int] = []  # lines of imports under `try:` ... `except ImportError:`
         self._guard = 0  # depth of such `try:` bodies around the statement being visited
         self.type_checking_names: set = set()  # `from typing import TYPE_CHECKING as TC`: TC
+        self._walrus_in_text = ":=" in text  # (once: asked for every assignment)
+        self.hidden: List[ClassDef] = []
+        self.returns: List[Tuple[str, Expr]] = []
+        self.kept_functions: set = set()
+        self.module_body: set = set()
+        self._outer = ""  # the class whose body is being visited
         # expressions only need walking when the text can contain what we look for
         self._scan_calls = (
             any(k in text for k in _INTERESTING_CALLS)
@@ -609,12 +739,21 @@ class _Indexer:
             if top:
                 self.defined.add(node.name)
                 self._class(node, scope)
+            else:
+                self.hidden.append(self._class_def(node, scope if scope.startswith("def:") else "class:" + self._outer))
             # class bodies run at import time: their imports count
+            outer, self._outer = self._outer, node.name
             self.visit_body(node.body, scope, top=False)
+            self._outer = outer
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if top:
                 self.defined.add(node.name)
                 self.functions.add(node.name)
+            if top and scope == MODULE and node.body and isinstance(node.body[-1], ast.Return):
+                if node.body[-1].value is not None and (
+                    id(node) not in self.module_body or node.lineno in self.kept_functions
+                ):
+                    self.returns.append((node.name, to_expr(node.body[-1].value)))
             # code in a function body runs when it is called, not on import
             fscope = scope if scope.startswith("def:") else "def:" + node.name
             self.visit_body(node.body, fscope, top=False)
@@ -736,10 +875,19 @@ class _Indexer:
         return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
 
     def _class(self, node: ast.ClassDef, scope: str) -> None:
+        self.classes.append(self._class_def(node, scope))
+
+    def _class_def(self, node: ast.ClassDef, scope: str) -> ClassDef:
         abstract = False
         tablename = None
         extend = False
+        declares = False
+        schema = None
+        schema_known = True
+        metadata = None
         for stmt in node.body:
+            if not _declares_nothing(stmt):
+                declares = True
             targets = []
             value = None
             if isinstance(stmt, ast.Assign):
@@ -748,6 +896,10 @@ class _Indexer:
             elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                 targets = [stmt.target]
                 value = stmt.value
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == "__tablename__":
+                tablename = _returned_literal(stmt) or tablename  # a declared_attr returning a literal
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == "__table_args__":
+                schema_known = False  # computed (indico's `auto_table_args(cls, schema=...)`)
             for t in targets:
                 if t.id == "__abstract__":
                     abstract = _literal_bool(value)
@@ -756,22 +908,34 @@ class _Indexer:
                         tablename = value.value
                 elif t.id == "__table_args__":
                     extend = _mentions_extend_existing(value)
+                    schema = _schema_of(value) or schema
+                    schema_known = _schema_literal(value)
+                elif t.id == "__table__":
+                    # `__table__ = Table("name", metadata, ..., schema="s")`
+                    if isinstance(value, ast.Call) and value.args and isinstance(value.args[0], ast.Constant):
+                        if isinstance(value.args[0].value, str):
+                            tablename = value.args[0].value
+                            schema = _schema_keyword(value) or schema
+                elif t.id == "metadata" and value is not None:
+                    metadata = to_expr(value)
         line = node.lineno
         col = self._name_col(line, node.col_offset, node.name)
-        self.classes.append(
-            ClassDef(
-                name=node.name,
-                line=line,
-                col=col,
-                bases=tuple(to_expr(b) for b in node.bases),
-                keywords=tuple((k.arg, to_expr(k.value)) for k in node.keywords if k.arg),
-                decorators=tuple(to_expr(d) for d in node.decorator_list),
-                abstract=abstract,
-                tablename=tablename,
-                extend_existing=extend,
-                scope=scope,
-                modelish=tablename is not None or self._modelish_body(line, node.col_offset),
-            )
+        return ClassDef(
+            node.name,
+            line,
+            col,
+            tuple(to_expr(b) for b in node.bases),
+            tuple((k.arg, to_expr(k.value)) for k in node.keywords if k.arg),
+            tuple(to_expr(d) for d in node.decorator_list),
+            abstract,
+            tablename,
+            extend,
+            scope,
+            declares,
+            schema,
+            metadata,
+            schema_known,
+            tablename is not None or self._modelish_body(line, node.col_offset),
         )
 
     def _modelish_body(self, line: int, indent: int) -> bool:
@@ -818,14 +982,34 @@ class _Indexer:
             names = tuple(t.id for t in raw_targets if isinstance(t, ast.Name))
             if names and value is not None:
                 self.assigns.append(Assign(names, to_expr(value), node.lineno, node.col_offset, scope))
+            for t in raw_targets:  # `Base, meta = declarative_base(), MetaData()`: one binding per item
+                if isinstance(t, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)):
+                    if len(t.elts) == len(value.elts):
+                        for te, ve in zip(t.elts, value.elts):
+                            if isinstance(te, ast.Name):
+                                self.assigns.append(Assign((te.id,), to_expr(ve), node.lineno, node.col_offset, scope))
                 if "__all__" in names and isinstance(value, (ast.List, ast.Tuple)):
                     items = [e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
                     if len(items) == len(value.elts):
                         self.all_names = tuple(items)
+            self._walrus(value, scope)
+            if isinstance(value, ast.Call) and scope == MODULE and isinstance(value.func, ast.Name):
+                self.called_functions.add(value.func.id)  # `target_metadata = get_metadata()` runs it
         self._scan_expr(value, scope)
+
+    def _walrus(self, value, scope: str) -> None:
+        """`(Base := declarative_base())` at module level binds Base."""
+        if value is None or not self._walrus_in_text:
+            return
+        for sub in ast.walk(value):
+            if isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name):
+                self.defined.add(sub.target.id)
+                self.assigns.append(Assign((sub.target.id,), to_expr(sub.value), sub.lineno, sub.col_offset, scope))
 
     def _expr_stmt(self, node: ast.Expr, scope: str, top: bool) -> None:
         value = node.value
+        if top:
+            self._walrus(value, scope)
         if isinstance(value, ast.Call) and scope == MODULE and isinstance(value.func, ast.Name):
             self.called_functions.add(value.func.id)
         self._scan_expr(value, scope)
@@ -844,8 +1028,13 @@ class _Indexer:
         func = call.func
         last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
         if last in _INTERESTING_CALLS:
+            kwargs = ()
+            if last == "configure":  # only Alembic's context.configure(target_metadata=...) matters
+                kwargs = tuple((k.arg, to_expr(k.value)) for k in call.keywords if k.arg == "target_metadata")
+                if not kwargs:
+                    return
             self.calls.append(
-                Call(to_expr(func), tuple(to_expr(a) for a in call.args[:4]), call.lineno, call.col_offset, scope)
+                Call(to_expr(func), tuple(to_expr(a) for a in call.args[:4]), call.lineno, call.col_offset, scope, kwargs)
             )
         elif last in ("exec", "eval") and isinstance(func, ast.Name) and call.args:
             # `exec("import app.models")`: imports made by code in a string - unknown to a static reader
@@ -854,6 +1043,9 @@ class _Indexer:
                 self.dynamic.append(DynamicImport("unknown", ("str", arg.value), False, call.lineno, call.col_offset, scope))
         elif last == "import_module" or last == "__import__":
             arg = call.args[0] if call.args else None
+            if last == "__import__" and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                self.dynamic.append(DynamicImport("literal", ("str", arg.value), False, call.lineno, call.col_offset, scope))
+                return
             if last == "import_module" and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                 package = None
                 if len(call.args) > 1:
@@ -867,9 +1059,34 @@ class _Indexer:
             if call.lineno not in self._covered:
                 self.dynamic.append(DynamicImport("unknown", to_expr(arg), False, call.lineno, call.col_offset, scope))
 
+    def _literal_loop(self, node, scope: str) -> None:
+        """``for name in ["app.a", "app.b"]: importlib.import_module(name)`` (or f"app.{name}.models"):
+        one literal import per item."""
+        items = node.iter.elts
+        if not isinstance(node.target, ast.Name) or not items:
+            return
+        if not all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in items):
+            return
+        for stmt in node.body:
+            for sub in ast.walk(stmt):
+                if not isinstance(sub, ast.Call) or not sub.args or sub.keywords:
+                    continue
+                if (dotted(sub.func) or "").rpartition(".")[2] not in ("import_module", "__import__"):
+                    continue
+                around = _loop_name(sub.args[0], node.target.id)
+                if around is None:
+                    continue
+                for e in items:
+                    name = around[0] + e.value + around[1]
+                    self.dynamic.append(DynamicImport("literal", ("str", name), False, sub.lineno, sub.col_offset, scope))
+                self._covered.add(sub.lineno)
+
     def _loop(self, node, scope: str) -> None:
         """``for ... in pkgutil.iter_modules(pkg.__path__): importlib.import_module(...)``."""
         it = node.iter
+        if isinstance(it, (ast.List, ast.Tuple)):
+            self._literal_loop(node, scope)
+            return
         if not isinstance(it, ast.Call):
             return
         fname = dotted(it.func) or ""
@@ -896,10 +1113,48 @@ class _Indexer:
             elif any(isinstance(s, ast.Name) and s.id == "__file__" for s in ast.walk(arg)):
                 target = ("name", "__path__")  # the directory of this very module
         self.dynamic.append(
-            DynamicImport("package", target, last == "walk_packages", node.lineno, node.col_offset, scope)
+            DynamicImport(
+                "package", target, last == "walk_packages", node.lineno, node.col_offset, scope, _loop_suffix(node)
+            )
         )
         # the import_module calls inside the loop are what this fact describes
         self._covered |= {sub.lineno for stmt in node.body for sub in ast.walk(stmt) if isinstance(sub, ast.Call)}
+
+
+def _loop_name(arg, var: str) -> Optional[Tuple[str, str]]:
+    """(prefix, suffix) when `arg` is the loop variable, or an f-string around it: f"app.{name}.models"."""
+    if isinstance(arg, ast.Name) and arg.id == var:
+        return "", ""
+    if not isinstance(arg, ast.JoinedStr):
+        return None
+    parts = arg.values
+    at = [i for i, p in enumerate(parts) if isinstance(p, ast.FormattedValue)]
+    if len(at) != 1:
+        return None
+    fv = parts[at[0]]
+    if not (isinstance(fv.value, ast.Name) and fv.value.id == var and fv.conversion == -1 and fv.format_spec is None):
+        return None
+    if not all(isinstance(p, ast.Constant) and isinstance(p.value, str) for i, p in enumerate(parts) if i != at[0]):
+        return None
+    return "".join(p.value for p in parts[: at[0]]), "".join(p.value for p in parts[at[0] + 1:])
+
+
+def _loop_suffix(node) -> str:
+    """`import_module(f"plugins.{name}.models")` in the loop body: ".models" (what follows the loop's name)."""
+    for stmt in node.body:
+        for sub in ast.walk(stmt):
+            if not (isinstance(sub, ast.Call) and (dotted(sub.func) or "").rpartition(".")[2] == "import_module"):
+                continue
+            arg = sub.args[0] if sub.args else None
+            if isinstance(arg, ast.JoinedStr) and arg.values and isinstance(arg.values[-1], ast.Constant):
+                tail = arg.values[-1].value
+                if isinstance(tail, str) and tail.startswith(".") and isinstance(arg.values[-2], ast.FormattedValue):
+                    return tail
+            if isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Add) and isinstance(arg.right, ast.Constant):
+                tail = arg.right.value
+                if isinstance(tail, str) and tail.startswith("."):
+                    return tail
+    return ""
 
 
 # -- the textual prefilter ---------------------------------------------------------------
@@ -983,12 +1238,17 @@ def facts_to_data(f: FileFacts) -> tuple:
         f.noqa,
         f.error,
         f.guarded,
+        tuple(map(tuple, f.hidden_classes)),
+        f.returns,
     )
 
 
 def facts_from_data(d: tuple) -> FileFacts:
-    imports, classes, assigns, calls, dynamic, defined, all_names, has_getattr, called, noqa, error, guarded = d
-    for rows, cls in ((imports, ImportStmt), (classes, ClassDef), (assigns, Assign), (calls, Call), (dynamic, DynamicImport)):
+    imports, classes, assigns, calls, dynamic, defined, all_names, has_getattr, called, noqa, error, guarded, hidden, returns = d
+    for rows, cls in (
+        (imports, ImportStmt), (classes, ClassDef), (assigns, Assign), (calls, Call), (dynamic, DynamicImport),
+        (hidden, ClassDef),
+    ):
         for row in rows:
             if type(row) is not tuple or len(row) != len(cls._fields):
                 raise ValueError("not the facts modelreg writes")
@@ -1005,4 +1265,6 @@ def facts_from_data(d: tuple) -> FileFacts:
         noqa=noqa,
         error=error,
         guarded=guarded,
+        hidden_classes=tuple([_new(ClassDef, r) for r in hidden]),
+        returns=returns,
     )

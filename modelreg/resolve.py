@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .config import Config
+from .bases import _extends_flask_sqlalchemy, camel_to_snake_case, unverifiable_classes
 from .imports import ModuleGraph, infer_roots
 from .types import MODULE, Assign, Call, ClassDef, FileFacts, ImportStmt, ModelInfo, Module, Registry
 
@@ -111,6 +112,7 @@ class Project:
         self._class_cache: Dict[Tuple[str, str], ClassKind] = {}
         self._class_index: Dict[str, tuple] = {}  # path -> (its facts, {name: last module-level ClassDef})
         self._bindings_index: Dict[str, tuple] = {}  # path -> (its facts, _module_bindings)
+        self._table_memo: Dict[Tuple[str, str, Optional[str]], bool] = {}  # (path, class, base) -> has a table
         self._settling = False  # classifying a deep chain's ancestors first (see classify)
         self._settling_names = False  # looking a deep chain of re-exports up from its far end (see lookup)
         self.bases: Dict[str, BaseInfo] = {}
@@ -303,8 +305,9 @@ class Project:
                     tuple(_model_row(m) for m in found),
                     tuple(tuple(a) for a in tables),
                     tuple((tuple(call), key) for call, key in creates),
+                    tuple(tuple(u) for u in unverified),
                 )
-                for p, (found, tables, creates) in self._module_models.items()
+                for p, (found, tables, creates, unverified) in self._module_models.items()
             },
             "bases": {k: (b.name, b.module.path if b.module else None, b.line, b.how) for k, b in self.bases.items()},
             "db_model_class": {k: (m.path, e) for k, (m, e) in self._db_model_class.items()},
@@ -330,8 +333,9 @@ class Project:
                 [_model_of(row, by_path) for row in found],
                 [Assign(*a) for a in tables],
                 [(Call(*call), key) for call, key in creates],
+                list(unverified),
             )
-            for p, (found, tables, creates) in state["models"].items()
+            for p, (found, tables, creates, unverified) in state["models"].items()
             if keep(p)
         }
         self.bases = {
@@ -437,12 +441,17 @@ class Project:
         found = self._module_bindings(module).get(name)
         best = found[1] if found is not None else None
         if best is None:
+            if any(fname == name for fname, _ in self.facts(module).returns):  # `def make_base(): return declarative_base()`
+                return ("function", module, name)
             return self._star_lookup(module, name)
         what = best[0]
         if what == "class_def":
             return ("class", module, name)
         if what == "assign":
             if f"{module.name}.{name}" in self._config_bases:  # e.g. `Base = make_base()` named in config
+                value = self.eval_expr(module, best[1].value, bind=(module, name))
+                if value is not None and value[0] in ("db", "base", "metadata", "registry"):
+                    return value  # already understood (`db = AppSQLAlchemy()` named in config too)
                 key, display = f"{module.path}::{name}", f"{module.name}.{name}"
                 return self._new_base(key, display, (module, name), best[1].line, "config base")
             return self.eval_expr(module, best[1].value, bind=(module, name))
@@ -532,11 +541,15 @@ class Project:
             return self.attribute(self.eval_expr(module, expr[1]), expr[2])
         if kind == "call":
             func = self.eval_expr(module, expr[1])
+            if func is not None and func[0] == "function":
+                return self._call_function(func[1], func[2], bind)
             return self._call(module, func, expr[2], dict(expr[3]), bind)
         if kind == "str":
             return expr
         if kind == "list":
             return ("list", tuple(self.eval_expr(module, e) for e in expr[1]))
+        if kind == "sub":  # `Base[int]`: a generic base is its origin
+            return self.eval_expr(module, expr[1])
         return None
 
     def _call(self, module: Module, func, args, kwargs, bind):
@@ -552,6 +565,9 @@ class Project:
             if _is_sqlalchemy(dotted, "declarative_base"):
                 return self._new_base(key, display, bind, line, "declarative_base()") if key else None
             if _is_sqlalchemy(dotted, "registry"):
+                shared = self._shared_metadata(module, kwargs.get("metadata"))
+                if shared is not None:  # registry(metadata=md): its classes land on md
+                    return ("registry", shared)
                 if key:
                     self._new_base(key, display, bind, line, "registry()")
                 return ("registry", key or "anonymous")
@@ -562,21 +578,91 @@ class Project:
             if _is_sqlalchemy(dotted, "Table"):
                 return self._table(module, args, None)
             if dotted.startswith("flask_sqlalchemy.") and dotted.endswith(".SQLAlchemy"):
-                if not key:
-                    return None
-                model_class = kwargs.get("model_class")
-                if model_class is not None:
-                    self._db_model_class[key] = (module, model_class)
-                self._db_lines[key] = (bind[0], display, line)
-                return ("db", key)
+                return self._new_db(module, kwargs, key, display, bind, line)
             return None
+        if kind == "class" and _extends_flask_sqlalchemy(self, func[1], func[2]):
+            # `db = AppSQLAlchemy()` with `class AppSQLAlchemy(SQLAlchemy)` (redash, lemur, indico)
+            return self._new_db(module, kwargs, key, display, bind, line)
         if kind == "method":
             owner, name = func[1], func[2]
             if owner[0] == "registry" and name == "generate_base":
+                if owner[1] in self.bases and self.bases[owner[1]].how == "MetaData()":
+                    return ("base", owner[1])  # a registry on a shared MetaData: the same tables
                 return self._new_base(key, display, bind, line, "registry().generate_base()") if key else None
             if owner[0] == "db" and name == "Table":
                 return self._table(module, args, self.attribute(owner, "metadata"), flask=True)
         return None
+
+    _calling: Optional[Set[Tuple[str, str]]] = None
+
+    def _call_function(self, module: Module, name: str, bind):
+        """What a project function returns, evaluated in its own scope (its imports first): a base made
+        by `def make_base(): return declarative_base()` is bound to the caller's name."""
+        if self._calling is None:
+            self._calling = set()
+        key = (module.path, name)
+        if key in self._calling:  # recursion: unknown
+            return None
+        expr = next((e for f, e in self.facts(module).returns if f == name), None)
+        if expr is None:
+            return None
+        self._calling.add(key)
+        try:
+            return self._eval_scoped(module, expr, "def:" + name, bind)
+        finally:
+            self._calling.discard(key)
+
+    def _eval_scoped(self, module: Module, expr, scope: str, bind):
+        """eval_expr inside a function: names its own imports bind come first."""
+        kind = expr[0]
+        if kind == "name":
+            first, _, rest = expr[1].partition(".")
+            value = self._scoped_import(module, first, scope)
+            if value is None:
+                return self.eval_expr(module, expr, bind)
+            for attr in rest.split(".") if rest else ():
+                value = self.attribute(value, attr)
+            return value
+        if kind == "attr":
+            return self.attribute(self._eval_scoped(module, expr[1], scope, None), expr[2])
+        if kind == "call":
+            func = self._eval_scoped(module, expr[1], scope, None)
+            if func is not None and func[0] == "function":
+                return self._call_function(func[1], func[2], bind)
+            return self._call(module, func, expr[2], dict(expr[3]), bind)
+        return self.eval_expr(module, expr, bind)
+
+    def _scoped_import(self, module: Module, name: str, scope: str):
+        """The value an import inside the function `scope` binds to `name` (the last one), or None."""
+        found = None
+        for stmt in self.facts(module).imports:
+            if stmt.scope != scope:
+                continue
+            for imported, asname in stmt.names:
+                if stmt.is_from and (asname or imported) == name and imported != "*":
+                    found = self.imported_value(module, stmt, imported)
+                elif not stmt.is_from and (asname == name or (asname is None and imported.partition(".")[0] == name)):
+                    target = imported if asname else imported.partition(".")[0]
+                    mod, is_project = self.find_module(target, module)
+                    found = ("module", mod) if mod is not None else (None if is_project else ("ext", target))
+        return found
+
+    def _new_db(self, module: Module, kwargs, key, display, bind, line):
+        """A Flask-SQLAlchemy object (an instance of ``SQLAlchemy`` or of a project subclass of it)."""
+        if not key:
+            return None
+        model_class = kwargs.get("model_class")
+        if model_class is not None:
+            self._db_model_class[key] = (module, model_class)
+        self._db_lines[key] = (bind[0], display, line)
+        return ("db", key)
+
+    def _shared_metadata(self, module: Module, expr) -> Optional[str]:
+        """The key of the MetaData `expr` names (`registry(metadata=md)`, `metadata = md` in a base)."""
+        if expr is None:
+            return None
+        value = self.eval_expr(module, expr)
+        return value[1] if value is not None and value[0] == "metadata" else None
 
     def _table(self, module: Module, args, metadata, flask: bool = False):
         """``Table("name", metadata, ...)`` (or Flask-SQLAlchemy's ``db.Table("name", ...)``)."""
@@ -688,6 +774,9 @@ class Project:
             self._settling = False
 
     def _root_base(self, module: Module, cls: ClassDef, how: str) -> ClassKind:
+        shared = self._shared_metadata(module, cls.metadata)
+        if shared is not None:  # `class Base(DeclarativeBase): metadata = md`: the tables land on md
+            return ClassKind("base", shared)
         key = f"{module.path}::{cls.name}"
         if key not in self.bases:
             self.bases[key] = BaseInfo(key, f"{module.name}.{cls.name}", module, cls.line, how)
@@ -808,7 +897,15 @@ class Project:
                 continue
             kind = a.value[0]
             if kind == "call" and _callee_name(a.value) not in _MODELISH_CALLS:
-                continue  # `log = logging.getLogger(...)`: cannot make anything model-ish
+                callee = _callee_name(a.value) or ""
+                # `db = AppSQLAlchemy()`: a project subclass of SQLAlchemy, here or imported; `Base =
+                # make_base()`: a project function
+                if (
+                    not callee.endswith("SQLAlchemy")
+                    and all(c.name != callee for c in facts.classes)
+                    and (a.value[1][0] != "name" or (self.lookup(module, callee) or ("",))[0] != "function")
+                ):
+                    continue  # `log = logging.getLogger(...)`: cannot make anything model-ish
             if kind not in ("call", "name", "attr"):
                 continue
             for target in a.targets:
@@ -841,10 +938,12 @@ class Project:
                 targets = self.metadata_targets() if targets is None else targets
                 if info.key not in targets:
                     continue
+            schema = dict(a.value[3]).get("schema") if a.value[0] == "call" else None
             out.append(
                 ModelInfo(
                     name=a.targets[0], module=module, line=a.line, col=a.col, table=value[1], base=info.key,
                     abstract=False, kind="table", extend_existing=("extend_existing", ("const", True)) in a.value[3],
+                    schema=schema[1] if schema and schema[0] == "str" else None,
                 )
             )
         return out
@@ -861,7 +960,8 @@ class Project:
 
     def _models_of(self, module: Module) -> tuple:
         """(mapped classes and imperative mappings, `Table(...)` assignments, (call, metadata key) of each
-        `X.metadata.create_all(...)`) of one module."""
+        `X.metadata.create_all(...)`, (name, line, col, reason) of each model-like class modelreg cannot
+        verify) of one module."""
         out = []
         tables = []
         creates = []
@@ -872,16 +972,24 @@ class Project:
             ck = self.classify(module, cls.name)
             if ck.kind not in ("model", "abstract"):
                 continue
+            parent_table, parent_model = self._inherited(module, cls, ck.base)
+            table = cls.tablename
+            if table is None and ck.kind == "model" and not parent_table:
+                table = self._generated_table_name(cls, ck.base)
             out.append(
                 ModelInfo(
                     name=cls.name,
                     module=module,
                     line=cls.line,
                     col=cls.col,
-                    table=cls.tablename,
+                    table=table,
                     base=ck.base,
                     abstract=ck.kind == "abstract",
                     extend_existing=cls.extend_existing,
+                    schema=cls.schema,
+                    # single-table inheritance that adds no table and no column: the metadata is the same
+                    adds_nothing=parent_model and cls.tablename is None and not cls.declares,
+                    schema_known=cls.schema_known,
                 )
             )
         for a in facts.assigns:
@@ -895,9 +1003,68 @@ class Project:
         for call in facts.calls:
             if _callee_name(("call", call.func)) == "create_all":
                 func = self.eval_expr(module, call.func)
-                if func and func[0] == "method" and func[1][0] == "metadata" and func[2] == "create_all":
+                if not (func and func[0] == "method" and func[2] == "create_all"):
+                    continue
+                if func[1][0] == "db":  # Flask-SQLAlchemy's db.create_all()
+                    md = self.attribute(func[1], "metadata")
+                    if md is not None and md[0] == "metadata":
+                        creates.append((call, md[1]))
+                elif func[1][0] == "metadata":
                     creates.append((call, func[1][1]))
-        return out, tables, creates
+        return out, tables, creates, unverifiable_classes(self, module, facts)
+
+    def _mapped_parents(self, module: Module, cls: ClassDef, base: Optional[str]):
+        """(module, ClassDef, ClassKind) of the class's direct bases that are models or abstract classes of `base`."""
+        out = []
+        for base_expr in cls.bases:
+            v = self.eval_expr(module, base_expr)
+            if v is None or v[0] != "class":
+                continue
+            parent = self.classify(v[1], v[2])
+            if parent.kind in ("model", "abstract") and parent.base == base:
+                pcls = self.find_class(v[1], v[2])
+                if pcls is not None:
+                    out.append((v[1], pcls, parent))
+        return out
+
+    def _inherited(self, module: Module, cls: ClassDef, base: Optional[str]) -> Tuple[bool, bool]:
+        """(a parent model has a table, a parent is a mapped model) among the class's direct bases."""
+        parents = self._mapped_parents(module, cls, base)
+        has_model = any(kind.kind == "model" for _, _, kind in parents)
+        return any(self._has_table(m, c, k, base) for m, c, k in parents), has_model
+
+    def _has_table(self, module: Module, cls: ClassDef, kind: ClassKind, base: Optional[str]) -> bool:
+        """Whether a mapped class has a table: its own `__tablename__`, the name its library generates,
+        or one of its mapped ancestors'. A walk up the chain, not a recursion (1,200-deep chains exist)."""
+        memo = self._table_memo
+        start = (module.path, cls.name, base)
+        stack = [(module, cls, kind, False)]
+        while stack:
+            m, c, k, expanded = stack.pop()
+            key = (m.path, c.name, base)
+            if key in memo and not expanded:
+                continue
+            own = c.tablename is not None or (k.kind == "model" and bool(self._generated_table_name(c, base)))
+            if own:
+                memo[key] = True
+                continue
+            parents = self._mapped_parents(m, c, base)
+            if expanded:
+                memo[key] = any(memo.get((pm.path, pc.name, base), False) for pm, pc, _ in parents)
+                continue
+            memo[key] = False  # cycle guard while its ancestors are walked
+            stack.append((m, c, k, True))
+            stack.extend((pm, pc, pk, False) for pm, pc, pk in parents if (pm.path, pc.name, base) not in memo)
+        return memo[start]
+
+    def _generated_table_name(self, cls: ClassDef, base: Optional[str]) -> Optional[str]:
+        """The name SQLModel (the lower-cased class name) or Flask-SQLAlchemy (snake_case) gives a table."""
+        if base == _SQLMODEL_BASE:
+            return cls.name.lower()
+        info = self.bases.get(base) if base else None
+        if info is not None and info.how == "Flask-SQLAlchemy db.Model":
+            return camel_to_snake_case(cls.name)
+        return None
 
     def _imperative(self, module: Module, call) -> Optional[ModelInfo]:
         """``reg.map_imperatively(Cls, table)``: the module making the call must be registered."""
@@ -929,7 +1096,18 @@ class Project:
             out.extend((module, call, key) for call, key in self._module_results(module)[2])
         return out
 
+    def unverified(self) -> List[Tuple[Module, str, int, int, str]]:
+        """(module, class name, line, col, reason) of every model-like class modelreg cannot verify: defined
+        inside a function, nested in a class body, or made by `type(...)` (never mapped by importing a
+        registry the way module-level classes are)."""
+        out = []
+        for module in self.scan_modules():
+            out.extend((module,) + tuple(row) for row in self._module_results(module)[3])
+        return out
+
     # -- Alembic --------------------------------------------------------------------
+
+    _configured: Optional[List[Registry]] = None
 
     def alembic_envs(self) -> List["AlembicEnv"]:
         if self._envs is None:
@@ -952,6 +1130,7 @@ class Project:
         for env in self.alembic_envs():
             for key, registry in env.registries():
                 out.append(Registry(registry.path, registry, "env.py", (key,)))
+        out += create_all_registries(self, {key for r in out for key in r.bases or ()})
         return out
 
     def registry_root(self, reg: Registry) -> Optional[str]:
@@ -966,10 +1145,22 @@ class Project:
         if info is None:
             return False
         if reg.bases is not None:
-            return info.name in reg.bases or info.key in reg.bases
+            # a Flask-SQLAlchemy base is named by its object: base = "app.extensions.db"
+            return info.name in reg.bases or info.key in reg.bases or info.name.rpartition(".Model")[0] in reg.bases
         # a library-provided base (SQLModel) is shared: the registries of the model's own import root govern it
         root = info.module.root if info.module is not None else model_root
-        return root is not None and self.registry_root(reg) == root
+        if root is not None and self.registry_root(reg) == root:
+            return True
+        # a configured registry is honoured for every base, wherever its own file sits (an env.py in a
+        # folder without __init__.py, a registry not created yet), unless another one sits in that root
+        return reg.source == "config" and not any(
+            r.bases is None and self.registry_root(r) == root for r in self.configured_registries()
+        )
+
+    def configured_registries(self) -> List[Registry]:
+        if self._configured is None:
+            self._configured = [r for r in self.registries() if r.source == "config"] if self.config.registries else []
+        return self._configured
 
 
 def _closure(changed: Iterable[str], used_by: Dict[str, Set[str]]) -> Set[str]:
@@ -1007,12 +1198,17 @@ def _decode(value, by_path: Dict[str, Module]):
 
 
 def _model_row(m: ModelInfo) -> tuple:
-    return (m.name, m.module.path, m.line, m.col, m.table, m.base, m.abstract, m.kind, m.extend_existing)
+    return (
+        m.name, m.module.path, m.line, m.col, m.table, m.base, m.abstract, m.kind, m.extend_existing, m.schema,
+        m.adds_nothing, m.schema_known,
+    )
 
 
 def _model_of(row: tuple, by_path: Dict[str, Module]) -> ModelInfo:
-    name, path, line, col, table, base, abstract, kind, extend = row
-    return ModelInfo(name, by_path[path], line, col, table, base, abstract, kind, extend)
+    name, path, line, col, table, base, abstract, kind, extend, schema, adds_nothing, schema_known = row
+    return ModelInfo(
+        name, by_path[path], line, col, table, base, abstract, kind, extend, schema, adds_nothing, schema_known
+    )
 
 
 # -- what a registry registers ---------------------------------------------------
@@ -1086,6 +1282,12 @@ def dynamic_targets(project: Project, module: Module, facts: FileFacts, scopes: 
                 unknown.append((d.line, d.col))
                 continue
             for sub in project.submodules(pkg, d.recursive):
+                if d.suffix:  # import_module(f"plugins.{name}.models"): the suffix module of each one
+                    if not sub.is_package:
+                        continue
+                    sub, _ = project.find_module(sub.name + d.suffix, module)
+                    if sub is None:
+                        continue
                 mods.extend(project.parents(sub))
                 mods.append(sub)
         elif d.kind == "literal":
@@ -1147,6 +1349,11 @@ def direct_coverage(project: Project, registry: Module) -> Coverage:
                         sub = project.child(pkg, n)
                         if sub is not None:
                             whole(sub)
+                            continue
+                        value = project.lookup(pkg, n)  # a model the package re-exports through __all__
+                        if value is not None and value[0] == "class":
+                            modules.add(value[1].path)
+                            classes.add((value[1].path, value[2]))
                 continue
             value = project.imported_value(registry, stmt, name)
             if value is None:
@@ -1277,8 +1484,9 @@ def _script_location(ini_path: str) -> Optional[str]:
     return os.path.normpath(os.path.join(here, loc))
 
 
-def find_alembic_envs(project: Project) -> List[AlembicEnv]:
-    """env.py files named by alembic.ini's script_location, or sitting beside Alembic's script.py.mako."""
+def _env_paths(project: Project) -> Set[str]:
+    """env.py files named by alembic.ini's script_location, sitting beside Alembic's script.py.mako, or
+    configured as a registry."""
     paths = set()
     ini = os.path.join(project.config.root, "alembic.ini")
     if os.path.isfile(ini):
@@ -1288,8 +1496,16 @@ def find_alembic_envs(project: Project) -> List[AlembicEnv]:
     for m in project.named("env.py"):
         if os.path.isfile(os.path.join(os.path.dirname(m.path), "script.py.mako")):
             paths.add(m.path)
+    for spec in project.config.registries:  # a configured registry named env.py is an Alembic env.py
+        if os.path.basename(spec.registry) == "env.py":
+            paths.add(os.path.normpath(os.path.join(project.config.root, spec.registry)))
+    return paths
+
+
+def find_alembic_envs(project: Project) -> List[AlembicEnv]:
+    """The Alembic env.py files (see _env_paths) that target a metadata modelreg knows."""
     envs = []
-    for path in sorted(paths):
+    for path in sorted(_env_paths(project)):
         module = project.by_path.get(path)
         if module is None:
             continue
@@ -1299,26 +1515,78 @@ def find_alembic_envs(project: Project) -> List[AlembicEnv]:
     return envs
 
 
+def _flask_migrate_expr(expr) -> bool:
+    """`current_app.extensions["migrate"].db...`: the metadata Flask-Migrate hands to Alembic."""
+    if expr[0] == "sub" and expr[1][0] == "name" and expr[1][1].rpartition(".")[2] == "extensions":
+        return True
+    return any(_flask_migrate_expr(e) for e in expr[1:] if type(e) is tuple and e and type(e[0]) is str)
+
+
+def flask_migrate_envs(project: Project) -> List[Module]:
+    """Alembic env.py files that take their metadata from the Flask app (Flask-Migrate's template): which
+    models are loaded depends on the app factory, which modelreg does not follow."""
+    out = []
+    for path in sorted(_env_paths(project)):
+        module = project.by_path.get(path)
+        if module is not None and any(
+            a.scope == MODULE and _flask_migrate_expr(a.value) for a in project.facts(module).assigns
+        ):
+            out.append(module)
+    return out
+
+
 def _read_env(project: Project, module: Module) -> Optional[AlembicEnv]:
     facts = project.facts(module)
     targets: List[Tuple[str, int]] = []
     sources: Dict[str, Optional[Module]] = {}
     import_lines: Dict[str, int] = {}
-    for a in facts.assigns:
-        if "target_metadata" not in a.targets or a.scope != MODULE:
-            continue
-        exprs = a.value[1] if a.value[0] == "list" else (a.value,)
+    found = [(a.value, a.line) for a in facts.assigns if "target_metadata" in a.targets and a.scope == MODULE]
+    # `context.configure(..., target_metadata=db.metadata)` inline (warehouse), in any function
+    found += [(dict(c.kwargs)["target_metadata"], c.line) for c in facts.calls if dict(c.kwargs).get("target_metadata")]
+    for value_expr, line in found:
+        exprs = value_expr[1] if value_expr[0] in ("list", "dict") else (value_expr,)
         for expr in exprs:
             value = project.eval_expr(module, expr)
             if not value or value[0] != "metadata":
                 continue
             key = value[1]
-            targets.append((key, a.line))
+            if key in sources:
+                continue
+            targets.append((key, line))
             stmt = _binding_import(project, module, expr)
-            sources[key] = _reexporting_source(project, module, stmt, key) if stmt else None
+            sources[key] = metadata_source(project, module, expr, key)
             if stmt is not None:
                 import_lines[key] = stmt.line
     return AlembicEnv(project, module, targets, sources, import_lines) if targets else None
+
+
+def metadata_source(project: Project, user: Module, expr, key: str) -> Optional[Module]:
+    """The module `user` (env.py, a create_all() site) takes the base or metadata of `expr` from, when
+    that module only re-exports it (FastAPI's `from app.db.base import Base`); None when it takes it
+    from where it is defined (then `user`'s own imports are what load the models).
+
+    `from myapp import models` + `models.Base.metadata` takes it from `myapp.models` (the chain of
+    attribute accesses is followed through modules), not from the package `myapp`."""
+    if expr[0] != "name":
+        return None
+    parts = expr[1].split(".")
+    info = project.bases.get(key)
+    defining = info.module if info else None
+    stmt = _binding_import(project, user, expr)
+    source: Optional[Module] = None
+    value = project.lookup(user, parts[0])
+    if value is not None and value[0] == "module":
+        source = value[1]
+        for attr in parts[1:]:
+            value = project.attribute(value, attr)
+            if value is None or value[0] != "module":
+                break
+            source = value[1]
+    elif stmt is not None and stmt.is_from:
+        _, source, _ = project.from_source(user, stmt)
+    if source is not None and (defining is None or source.path != defining.path):
+        return source
+    return None
 
 
 def _binding_import(project: Project, env: Module, expr) -> Optional[ImportStmt]:
@@ -1337,13 +1605,41 @@ def _binding_import(project: Project, env: Module, expr) -> Optional[ImportStmt]
     return found
 
 
-def _reexporting_source(project: Project, env: Module, stmt: ImportStmt, key: str) -> Optional[Module]:
-    """The module env.py imports the base from, when it is not where the base is defined."""
-    if not stmt.is_from:
-        return None
-    _, source, _ = project.from_source(env, stmt)
-    info = project.bases.get(key)
-    defining = info.module if info else None
-    if source is not None and (defining is None or source.path != defining.path):
-        return source
-    return None
+# -- create_all() call sites as registry evidence -----------------------------------------------
+
+
+def _is_test_path(path: str) -> bool:
+    """A module of a test suite: under a `tests`/`test` folder, or named test_*.py, *_test.py, conftest.py."""
+    parts = path.split(os.sep)
+    name = parts[-1]
+    return (
+        any(p in ("tests", "test", "testing") for p in parts[:-1])
+        or name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+    )
+
+
+def create_all_registries(project: Project, covered: Set[str]) -> List[Registry]:
+    """A registry per base that `X.metadata.create_all()` (or Flask's `db.create_all()`) is called on and
+    no env.py targets: like env.py, the module the call site imports the base from when that module
+    only re-exports it (the FastAPI template's `app/db/base.py`), else the call site's module itself.
+    Call sites in tests count only for bases no application code creates."""
+    envs = {e.module.path for e in project.alembic_envs()}
+    per_key: Dict[str, List[Module]] = {}
+    for module, call, key in project.create_all_calls():
+        if key in covered or module.path in envs:
+            continue
+        owner = call.func[1].rpartition(".")[0] if call.func[0] == "name" else ""
+        source = metadata_source(project, module, ("name", owner), key) if owner else None
+        registry = source if source is not None else module
+        found = per_key.setdefault(key, [])
+        if all(m.path != registry.path for m in found):
+            found.append(registry)
+    out = []
+    root = project.config.root
+    for key, mods in per_key.items():
+        app = [m for m in mods if not _is_test_path(os.path.relpath(m.path, root))]
+        for m in app or mods:
+            out.append(Registry(m.path, m, "create_all", (key,)))
+    return out

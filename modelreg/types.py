@@ -21,6 +21,8 @@ from typing import NamedTuple, Optional, Tuple
 #   ("call", <expr>, (args...), ((kw, <expr>), ...))
 #   ("str", "text")  ("const", True|False|None|int|float)
 #   ("list", (items...))               list or tuple display
+#   ("sub", <expr>)                    a subscript `X[...]` (a generic base `Base[int]`): X
+#   ("dict", (values...))              a dict display: its values
 #   ("other",)                         anything else
 Expr = tuple
 
@@ -61,6 +63,11 @@ class ClassDef(NamedTuple):
     tablename: Optional[str]  # `__tablename__ = "..."` when a string literal
     extend_existing: bool  # `__table_args__` mentions extend_existing=True
     scope: str
+    # added later (defaults keep older call sites working):
+    declares: bool = True  # the body declares something besides methods, a docstring, `pass` and TYPE_CHECKING blocks
+    schema: Optional[str] = None  # `__table_args__ = {"schema": "..."}` (or a tuple ending with such a dict)
+    metadata: Optional[Expr] = None  # `metadata = <expr>` in the body (a DeclarativeBase on a shared MetaData)
+    schema_known: bool = True  # False: `__table_args__` is computed (a declared_attr, a call): schema unknown
     # the body looks like a mapped class (`__tablename__`, `__table__`, `Mapped[`, `mapped_column(`,
     # `Column(`, `relationship(`): a class modelreg cannot classify is then said, not skipped (MR007)
     modelish: bool = False
@@ -77,13 +84,15 @@ class Assign(NamedTuple):
 
 
 class Call(NamedTuple):
-    """A call statement modelreg may care about (``create_all``, ``map_imperatively``...)."""
+    """A call statement modelreg may care about (``create_all``, ``map_imperatively``,
+    ``context.configure(target_metadata=...)``)."""
 
     func: Expr
     args: Tuple[Expr, ...]
     line: int
     col: int
     scope: str
+    kwargs: Tuple[Tuple[str, Expr], ...] = ()
 
 
 class DynamicImport(NamedTuple):
@@ -103,6 +112,7 @@ class DynamicImport(NamedTuple):
     line: int
     col: int
     scope: str
+    suffix: str = ""  # "package" loops importing f"{pkg}.{name}.models": ".models"
 
 
 @dataclass(frozen=True)
@@ -123,6 +133,12 @@ class FileFacts:
     error: Optional[Tuple[int, int, str]] = None  # (line, col, reason): file unreadable/unparsable
     # lines of import statements inside `try:` blocks whose handlers catch ImportError: optional imports
     guarded: Tuple[int, ...] = ()
+    # classes defined inside a function or nested in a class body (scope "def:<f>" / "class:<Outer>"):
+    # never mapped at import time as module-level models are; judged "cannot verify" when model-like
+    hidden_classes: Tuple[ClassDef, ...] = ()
+    # (name, returned expression) of module-level functions ending with `return <expr>` (a base or a
+    # metadata made by a project function: `Base = make_base()`, `target_metadata = get_metadata()`)
+    returns: Tuple[Tuple[str, Expr], ...] = ()
 
     def noqa_codes(self, line: int):
         """None when the line has no noqa; () for a bare ``# noqa``; else the codes."""
@@ -162,6 +178,9 @@ class ModelInfo:
     abstract: bool
     kind: str = "class"  # "class" | "table" (Core Table) | "imperative" (registry.map_imperatively)
     extend_existing: bool = False
+    schema: Optional[str] = None  # the table's schema, when the model or Table names one
+    adds_nothing: bool = False  # an inheriting subclass with no table and no column of its own (typing only)
+    schema_known: bool = True  # False: the schema is computed (`__table_args__` by a function or a call)
 
 
 @dataclass(frozen=True)

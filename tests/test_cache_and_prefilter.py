@@ -449,7 +449,7 @@ SOMETHING_READ_CHANGED = {
     "a model's base changed": (_replace("pkg/legacy.py", "class Old(Base)", "class Old(object)"), ""),
     "a model's line moved": (_replace("pkg/legacy.py", "\n\n\nclass", "\n\n\n\nclass"), "pkg/legacy.py:5:7: MR001 "),
     "a plain module subclasses a model": (
-        _append("pkg/util.py", "\nfrom pkg.users import User\n\n\nclass Admin(User):\n    pass\n"),
+        _append("pkg/util.py", "\nfrom pkg.users import User\n\n\nclass Admin(User):\n    level = 1\n"),
         "pkg/legacy.py:4:7: MR001 |pkg/util.py:8:7: MR001 ",
     ),
     "a plain module starts using SQLAlchemy": (
@@ -476,7 +476,7 @@ def test_an_edit_that_changes_what_modelreg_reads_is_analyzed_again(tree, run, e
 def test_a_new_model_name_finds_its_subclasses_in_unread_files_through_the_words_file(tree, run, opened_files):
     # notes.py subclasses a name nothing defines yet: no model-ish word in it, so it is no candidate
     files = dict(PROJECT)
-    files["pkg/notes.py"] = "from pkg.legacy import Newer\n\n\nclass Note(Newer):\n    pass\n"
+    files["pkg/notes.py"] = "from pkg.legacy import Newer\n\n\nclass Note(Newer):\n    level = 1\n"
     files["pkg/plain.py"] = "VALUE = 1\n"
     root = tree(files)
     assert warm(run, root).startswith(LEGACY_MR001)
@@ -498,7 +498,7 @@ def test_a_new_model_name_finds_its_subclasses_in_unread_files_through_the_words
 @pytest.mark.parametrize("damage", ["missing", "stale"])
 def test_a_missing_or_stale_words_file_means_reading_the_files_again(tree, run, damage):
     files = dict(PROJECT)
-    files["pkg/notes.py"] = "from pkg.legacy import Newer\n\n\nclass Note(Newer):\n    pass\n"
+    files["pkg/notes.py"] = "from pkg.legacy import Newer\n\n\nclass Note(Newer):\n    level = 1\n"
     root = tree(files)
     assert warm(run, root).startswith(LEGACY_MR001)
     if damage == "missing":
@@ -578,8 +578,8 @@ LAYOUTS["subclasses in files that never mention sqlalchemy"] = (
         "pkg/__init__.py": "",
         "pkg/db.py": DB,
         "pkg/users.py": model("User", "users") + "    type = None\n    __mapper_args__ = {'polymorphic_on': type}\n",
-        "pkg/admin.py": "from pkg.users import User\n\n\nclass Admin(User):\n    pass\n",
-        "pkg/guest.py": "from pkg import admin\n\n\nclass Guest(admin.Admin):\n    pass\n",
+        "pkg/admin.py": "from pkg.users import User\n\n\nclass Admin(User):\n    level = 1\n",
+        "pkg/guest.py": "from pkg import admin\n\n\nclass Guest(admin.Admin):\n    level = 1\n",
         "pkg/plain.py": "class Admin:\n    pass\n\n\nclass NotAModel(Admin):\n    pass\n",
         "pkg/__all_models.py": "import pkg.users\n",
     },
@@ -608,10 +608,10 @@ LAYOUTS["re-exports through __init__, renamed and starred"] = (
         "pkg/models/__init__.py": "from .user import User as Member\nfrom .role import *\n",
         "pkg/models/user.py": model("User", "users"),
         "pkg/models/role.py": model("Role", "roles") + "\n\nclass Permission(Base):\n    __tablename__ = 'perms'\n",
-        "pkg/staff.py": "from pkg.models import Member, Permission\n\n\nclass Staff(Member):\n    pass\n\n\n"
-                        "class Grant(Permission):\n    pass\n",
+        "pkg/staff.py": "from pkg.models import Member, Permission\n\n\nclass Staff(Member):\n    level = 1\n\n\n"
+                        "class Grant(Permission):\n    level = 1\n",
         "pkg/reexport.py": "from pkg.staff import Staff as Employee  # noqa\n",
-        "pkg/contractor.py": "from pkg.reexport import Employee\n\n\nclass Contractor(Employee):\n    pass\n",
+        "pkg/contractor.py": "from pkg.reexport import Employee\n\n\nclass Contractor(Employee):\n    level = 1\n",
         "pkg/__all_models.py": "import pkg.models\n",
     },
     "",
@@ -638,7 +638,7 @@ LAYOUTS["multi-line class headers with comments between the bases"] = (
             "from pkg import audit\n\n\nclass Event(\n"
             "    audit.Audit\n"
             "    # single-table inheritance\n"
-            "):\n    pass\n"
+            "):\n    level = 1\n"
         ),
         "pkg/__all_models.py": "",
     },
@@ -774,7 +774,7 @@ LAYOUTS["CRLF line endings"] = (
             "pkg/__init__.py": "from pkg.users import User as Member\n",
             "pkg/db.py": DB,
             "pkg/users.py": model("User", "users") + "\n    def name(self):\n        return 'x'\n",
-            "pkg/admin.py": '"""\nclass Fake(Base):\n"""\nfrom pkg import Member\n\n\nclass Admin(\n    Member,\n):\n    pass\n',
+            "pkg/admin.py": '"""\nclass Fake(Base):\n"""\nfrom pkg import Member\n\n\nclass Admin(\n    Member,\n):\n    level = 1\n',
             "pkg/__all_models.py": "import pkg.users\n",
         }
     ),
@@ -788,7 +788,7 @@ LAYOUTS["tab indentation"] = (
             "pkg/__init__.py": "",
             "pkg/db.py": DB,
             "pkg/users.py": model("User", "users") + "\n    def name(self):\n        return 'x'\n",
-            "pkg/admin.py": "import sys\n\nif sys:\n    from pkg.users import User\n\n\nclass Admin(User):\n    def f(self):\n        pass\n",
+            "pkg/admin.py": "import sys\n\nif sys:\n    from pkg.users import User\n\n\nclass Admin(User):\n    level = 1\n\n    def f(self):\n        pass\n",
             "pkg/__all_models.py": "if True:\n    import pkg.users\n",
         }
     ),
@@ -802,13 +802,13 @@ LAYOUTS["several registries in several import roots and by config"] = (
         "pkg/db.py": DB,
         "pkg/users.py": model("User", "users"),
         "pkg/billing/__init__.py": "",
-        "pkg/billing/invoice.py": "from pkg.users import User\n\n\nclass Invoice(User):\n    pass\n",
+        "pkg/billing/invoice.py": "from pkg.users import User\n\n\nclass Invoice(User):\n    level = 1\n",
         "pkg/reg_a.py": "import pkg.users\n",
         "pkg/reg_b.py": "from pkg.billing import invoice  # noqa\n",
         "tools/other/__init__.py": "",
         "tools/other/db.py": DB,
         "tools/other/thing.py": model("Thing", "things", "from other.db import Base"),
-        "tools/other/sub.py": "from other.thing import Thing\n\n\nclass SubThing(Thing):\n    pass\n",
+        "tools/other/sub.py": "from other.thing import Thing\n\n\nclass SubThing(Thing):\n    level = 1\n",
         "tools/other/__all_models.py": "import other.thing\n",
     },
     '[tool.modelreg]\nregistry = ["pkg/reg_a.py", "pkg/reg_b.py", "tools/other/__all_models.py"]\n',
@@ -849,7 +849,7 @@ LAYOUTS["a renaming re-export continued with a backslash"] = (
         "pkg/__init__.py": "from pkg.models import \\\n    User as Member\n",
         "pkg/db.py": DB,
         "pkg/models.py": model("User", "users"),
-        "pkg/admin.py": "from pkg import Member\n\n\nclass Admin(Member):\n    pass\n",
+        "pkg/admin.py": "from pkg import Member\n\n\nclass Admin(Member):\n    level = 1\n",
         "pkg/__all_models.py": "import pkg.models\n",
     },
     "",
@@ -901,7 +901,7 @@ LAYOUTS["a class header longer than 400 bytes"] = (
         "pkg/models.py": model("User", "users"),
         "pkg/admin.py": (
             "import pkg.models as m\n\n\nclass Admin(  # " + "why this subclass exists, at length. " * 12 + "\n"
-            "    m.User,\n):\n    pass\n"
+            "    m.User,\n):\n    level = 1\n"
         ),
         "pkg/__all_models.py": "import pkg.models\n",
     },
@@ -1032,7 +1032,7 @@ def big_project() -> Dict[str, str]:
     files = {"pkg/__init__.py": "", "pkg/db.py": DB, "pkg/__all_models.py": ""}
     for i in range(12):
         files[f"pkg/models/m{i:02d}.py"] = model(f"Model{i}", f"t{i}")
-        files[f"pkg/sub/s{i:02d}.py"] = f"from pkg.models.m{i:02d} import Model{i}\n\n\nclass Sub{i}(Model{i}):\n    pass\n"
+        files[f"pkg/sub/s{i:02d}.py"] = f"from pkg.models.m{i:02d} import Model{i}\n\n\nclass Sub{i}(Model{i}):\n    level = 1\n"
     for i in range(36):
         files[f"pkg/plain/p{i:02d}.py"] = f"import os\n\n\ndef f{i}():\n    return os.sep\n"
     files["pkg/models/__init__.py"] = files["pkg/sub/__init__.py"] = files["pkg/plain/__init__.py"] = ""
@@ -1156,7 +1156,7 @@ def test_each_analysis_of_a_session_reports_what_a_fresh_analysis_reports(tree, 
 def test_a_session_takes_over_the_results_an_edit_cannot_change(tree):
     files = dict(PROJECT)
     files["pkg/orders.py"] = model("Order", "orders")
-    files["pkg/special.py"] = "from pkg.legacy import Old\n\n\nclass Special(Old):\n    pass\n"
+    files["pkg/special.py"] = "from pkg.legacy import Old\n\n\nclass Special(Old):\n    level = 1\n"
     root = str(tree(files))
     session, overlay = _session_for(root)
     session.analyze()

@@ -376,7 +376,7 @@ def test_two_configured_registries_claiming_one_base_are_a_configuration_error(t
         assert snapshot(root) == before
 
 
-def test_a_configured_registry_path_that_is_a_directory_is_said_to_be_one_and_nothing_is_written_over_it(tree, run):
+def test_a_configured_registry_path_that_is_a_directory_is_a_configuration_error_and_nothing_is_written(tree, run):
     # two databases, so that the other one's unregistered model shows the rest is still checked
     config = """
     [[tool.modelreg.registries]]
@@ -397,25 +397,15 @@ def test_a_configured_registry_path_that_is_a_directory_is_said_to_be_one_and_no
     root = tree(files, pyproject=config)
     (root / "pkg/data/registry.py").mkdir()
     before = snapshot(root)
-    other_mr001 = "pkg/other.py:9:7: MR001 model Event (pkg.other) is not registered"
 
-    check = run(["."], cwd=root)
-    assert_no_crash(check)
-    assert snapshot(root) == before
-    (line,) = lines_naming(check.out + check.err, "pkg/data/registry.py")
-    assert "directory" in line and "does not exist" not in line, line
-    assert any(x.startswith(other_mr001) for x in check.out.splitlines()), check.out
-    assert check.exit_code == 1
-
-    fix = run(["--fix", "."], cwd=root)
-    assert_no_crash(fix)
-    # the other database's registry gets its import; the directory cannot be fixed: it stays reported (exit 1)
-    registered = b'"""The other database."""\n\nimport pkg.other  # noqa: F401\n'
-    assert snapshot(root) == with_registry(before, registered, "pkg/other_models.py")
-    (line,) = lines_naming(fix.out + fix.err, "pkg/data/registry.py")
-    assert "directory" in line and "does not exist" not in line and "cannot write" not in line, line
-    assert fix.exit_code == 1
-    assert_fix_runs(root, "pkg.other_models", "pkg.other:OtherBase.metadata", ["pkg.other"], ["events"])
+    # a registry that is a directory is a configuration mistake: one line naming it, exit 2 (issue 13)
+    for args in (["."], ["--fix", "."]):
+        result = run(args, cwd=root)
+        assert_no_crash(result)
+        assert snapshot(root) == before
+        (line,) = lines_naming(result.out + result.err, "pkg/data/registry.py")
+        assert "is a directory" in line, line
+        assert result.exit_code == 2
 
 
 # -- 2. Bad-input corpus: odd files that are valid Python and must simply work ---------------------

@@ -252,7 +252,7 @@ def chain_files(n: int, registered: int = 1) -> Dict[str, str]:
     }
     for i in range(n):
         parent, where = ("Base", "pkg.base") if i == n - 1 else (f"C{i + 1}", f"pkg.m{i + 1:05d}")
-        files[f"pkg/m{i:05d}.py"] = f"from {where} import {parent}\n\n\nclass C{i}({parent}):\n    pass\n"
+        files[f"pkg/m{i:05d}.py"] = f"from {where} import {parent}\n\n\nclass C{i}({parent}):\n    rank = {i}  # declares something: a model, not a typing-only subclass\n"
     return files
 
 
@@ -265,7 +265,7 @@ def forward_chain_files(n: int) -> Dict[str, str]:
     }
     for i in range(n):
         parent, where = ("Base", "pkg.base") if i == 0 else (f"C{i - 1}", f"pkg.m{i - 1:05d}")
-        files[f"pkg/m{i:05d}.py"] = f"from {where} import {parent}\n\n\nclass C{i}({parent}):\n    pass\n"
+        files[f"pkg/m{i:05d}.py"] = f"from {where} import {parent}\n\n\nclass C{i}({parent}):\n    rank = {i}  # declares something: a model, not a typing-only subclass\n"
     return files
 
 

@@ -30,11 +30,15 @@ own style (README: "Fixing"). It only adds an import of a module of your own
 project that defines a model. Not offered when no statement in the registry can
 import the module under the name modelreg found for it (the message then says
 so instead of proposing one).
+
+Not reported for a model defined in a test module (`tests/`, `test_*.py`, `conftest.py`) when the
+registry is application code: a test's own model is not the registry's to load.
 """
 
 from __future__ import annotations
 
 from .. import style
+from ..resolve import _is_test_path
 
 CODE = "MR001"
 NAME = "unregistered-model"
@@ -72,6 +76,8 @@ def check(analysis):
             continue
         if analysis.full_parse_error(model.module) is not None:
             continue  # Python cannot import its file: MR100 says so, and registering it would break the registry
+        if _is_test_path(analysis.rel(model.module.path)) and not any(_is_test_path(analysis.rel(r.path)) for r in regs):
+            continue  # a model a test defines on the application's base is not the registry's to load
         reg = regs[0]
         stmt = analysis.suggestion(reg, model)
         fixable = style.resolves(analysis.project, reg.module, model.module, stmt)

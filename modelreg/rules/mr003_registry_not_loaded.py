@@ -41,11 +41,16 @@ FIX_TITLE = "Import the registry"
 
 def check(analysis):
     project = analysis.project
+    envs = {env.module.path for env in project.alembic_envs()}
     for env in project.alembic_envs():
         reach = None
         for key, line in env.targets:
             regs = [r for r in analysis.registries if r.module is not None and project.governs(r, key, env.module.root)]
             if not regs or any(r.module.path == env.module.path for r in regs):
+                continue
+            if any(r.module.path in envs for r in regs):
+                # the registry is another env.py (a plugin's env.py next to the core one): importing it
+                # would run the other migrations; each env.py loads its own tables
                 continue
             reach = reachable(project, env.module) if reach is None else reach
             if any(r.module.path in reach for r in regs):
@@ -73,7 +78,6 @@ def check(analysis):
                 fixable=importable,
                 fix=("env-import", env.import_lines.get(key), f"import {reg.module.name}") if importable else None,
             )
-    envs = {env.module.path for env in project.alembic_envs()}
     for module, call, key in project.create_all_calls():
         # Alembic's env.py as the registry cannot be imported by application code: nothing to ask for
         regs = [

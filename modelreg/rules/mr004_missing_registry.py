@@ -2,8 +2,11 @@
 
 ## What it finds
 A base that has models but no registry module: either the configured
-`registry = "path"` does not exist, or no `__all_models.py` (or configured
-registry) governs the base at all.
+`registry = "path"` does not exist, or nothing governs the base at all (no
+configured registry, no `__all_models.py`, no Alembic env.py targeting its
+metadata, no `create_all()` on it). When Alembic's env.py takes the metadata
+from the Flask app (Flask-Migrate), it is reported there: the app factory
+decides what is loaded, and modelreg does not follow it.
 
 ## Why it matters
 Without a registry nothing guarantees that every model module is imported
@@ -27,6 +30,8 @@ file of imports.
 from __future__ import annotations
 
 import os
+
+from ..resolve import flask_migrate_envs
 
 CODE = "MR004"
 NAME = "missing-registry"
@@ -57,15 +62,43 @@ def check(analysis):
                 registry=reg.path,
             )
             continue
-        why = "configured registry" if reg.source == "config" else "no registry governs their base; expected registry"
+        if reg.source == "config":
+            yield analysis.diagnostic(
+                CODE,
+                f"configured registry {analysis.rel(reg.path)} does not exist: {count}",
+                reg.path,
+                1,
+                0,
+                1,
+                registry=reg.path,
+                fixable=True,
+            )
+            continue
+        # nothing loads this base's metadata (no Alembic env.py targets it, no create_all() is called on
+        # it): a registry created here would be imported by nothing, so it is not created automatically
+        flask_envs = flask_migrate_envs(analysis.project)
+        if flask_envs:
+            yield analysis.diagnostic(
+                CODE,
+                f"{analysis.rel(flask_envs[0].path)} takes its metadata from the Flask app (Flask-Migrate's "
+                "`current_app.extensions['migrate'].db`): which models it loads depends on the app factory, "
+                f"which modelreg does not follow: {count}; configure the module that imports every model as "
+                "`registry` in [tool.modelreg]",
+                flask_envs[0].path,
+                1,
+                0,
+                1,
+                registry=reg.path,
+            )
+            continue
         yield analysis.diagnostic(
             CODE,
-            f"{why} {analysis.rel(reg.path)} does not exist: {len(models)} model"
-            f"{'s' if len(models) != 1 else ''} not registered ({names})",
+            f"no registry governs their base and nothing loads its metadata (no Alembic env.py targets it, "
+            f"no create_all() is called on it): {count}; create a registry (e.g. {analysis.rel(reg.path)}), "
+            "import it where the metadata is used, and configure it",
             reg.path,
             1,
             0,
             1,
             registry=reg.path,
-            fixable=True,
         )

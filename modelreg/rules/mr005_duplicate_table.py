@@ -1,7 +1,8 @@
 """MR005 duplicate-table
 
 ## What it finds
-Two models (or Core tables) on one base with the same table name, unless the
+Two models (or Core tables) on one base with the same table name in the same
+schema (`__table_args__ = {"schema": ...}`, `Table(..., schema=...)`), unless the
 later one sets `extend_existing` in `__table_args__`. Reported at each later
 definition, naming the table and the first definition.
 
@@ -42,15 +43,18 @@ def check(analysis):
     for m in ordered:
         if m.extend_existing:  # redefines on purpose, wherever it comes in import order
             continue
-        key = (m.base, m.table)
+        if not m.schema_known:  # `__table_args__` computed by a function: its schema cannot be compared
+            continue
+        key = (m.base, m.schema, m.table)  # `users` in schemas `sales` and `hr` are two tables
         if key not in first:
             first[key] = m
             continue
         f = first[key]
+        name = f"{m.schema}.{m.table}" if m.schema else m.table
         yield analysis.diagnostic(
             CODE,
-            f"table {m.table!r} is already defined by {f.name} ({analysis.rel(f.module.path)}:{f.line}) "
-            f"on the same base: SQLAlchemy raises 'Table {m.table!r} is already defined'",
+            f"table {name!r} is already defined by {f.name} ({analysis.rel(f.module.path)}:{f.line}) "
+            f"on the same base: SQLAlchemy raises 'Table {name!r} is already defined'",
             m.module.path,
             m.line,
             m.col,

@@ -2,6 +2,8 @@
 
 ## What it finds
 What modelreg could not follow, said instead of passed over:
+- a model-like class defined inside a function, nested in a class body, or made by `type(...)`:
+  nothing maps it when a registry is imported the way module-level classes are;
 - a class whose body looks like a mapped class (`__tablename__`, `__table__`, `Mapped[...]`,
   `mapped_column(...)`, `Column(...)`, `relationship(...)`) but whose base modelreg cannot trace to a
   declarative base: a base imported from a module it cannot find, an object it does not understand
@@ -69,6 +71,18 @@ def check(analysis):
                 len(cls.name),
                 model=f"{module.name}.{cls.name}",
             )
+    for module, name, line, col, reason in project.unverified():
+        yield analysis.diagnostic(
+            CODE,
+            f"cannot verify class {name} ({module.name}), which looks like a model: it is {reason}, so no "
+            "registry import maps it the way it maps a module-level class; move it to module level, or add "
+            "`# noqa: MR007` if it is no SQLAlchemy model",
+            module.path,
+            line,
+            col,
+            len(name),
+            model=f"{module.name}.{name}",
+        )
     yield from _unnamed_models(analysis)
     seen = set()
     for reg in analysis.registries:
