@@ -110,7 +110,7 @@ def verify(
     python = _interpreter(python or project_python(report.root))
     result = VerifyResult()
     for reg in analysis.registries:
-        if reg.module is None:
+        if reg.module is None or reg.bases == ():  # (a module a registry loads: it governs no base)
             continue
         models = [
             m for m in analysis.models if not m.abstract and m in analysis.missing_registry_models(reg.path)

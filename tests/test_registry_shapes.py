@@ -800,3 +800,24 @@ def test_a_flask_migrate_env_py_says_the_app_factory_decides_and_writes_nothing(
     before = snapshot(root)
     fix(root)
     assert snapshot(root) == before
+
+
+def test_modelreg_verify_agrees_with_the_static_verdict_on_a_create_all_registry(tmp_path, capsys):
+    from modelreg.cli import main
+
+    model = "import sqlalchemy as sa\nfrom app.db.base_class import Base\n\n\nclass {0}(Base):\n" \
+        "    __tablename__ = '{1}'\n    id = sa.Column(sa.Integer, primary_key=True)\n"
+    root = project(tmp_path, {
+        "app/__init__.py": "",
+        "app/db/__init__.py": "",
+        "app/db/base_class.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+        "app/db/base.py": "from app.db.base_class import Base  # noqa\nfrom app.models.user import User  # noqa\n",
+        "app/db/init_db.py": "from app.db.base import Base\n\n\ndef init_db(engine):\n    Base.metadata.create_all(engine)\n",
+        "app/models/__init__.py": "",
+        "app/models/user.py": model.format("User", "users"),
+        "app/models/item.py": model.format("Item", "items"),
+    })
+    capsys.readouterr()
+    assert main(["verify", str(root)]) == 0  # Item: unregistered for both views, User: registered for both
+    out = capsys.readouterr()
+    assert "verified 1 registry: 2 models agree, 0 differences" in out.out + out.err
