@@ -281,5 +281,21 @@ def compare(analysis) -> List[Checked]:
     return out
 
 
+def checked_tables(analysis):
+    """(checked history, its schema, model table, (schema, name) key) for every model table of every
+    history that could be read for certain: what MR010-MR012 each judge."""
+    for checked in compare(analysis):
+        if checked.schema is None:
+            continue
+        for t in checked.tables:
+            yield checked, checked.schema, t, (t.schema, t.name)
+
+
+def table_label(t) -> str:
+    """`table 'x'` for a Core table, `model X's table 'x'` for a mapped class."""
+    m = t.model
+    return f"table {t.name!r}" if m.kind == "table" else f"model {m.name}'s table {t.name!r}"
+
+
 def revision_hint(message: str) -> str:
     return f'alembic revision --autogenerate -m "{message}"'

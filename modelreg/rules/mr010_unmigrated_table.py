@@ -45,26 +45,19 @@ FIXABLE = False
 
 
 def check(analysis):
-    from ..migration_check import compare, revision_hint
+    from ..migration_check import checked_tables, revision_hint, table_label
 
-    for checked in compare(analysis):
-        schema = checked.schema
-        if schema is None:
+    for checked, schema, t, key in checked_tables(analysis):
+        if schema.state(key) != "absent" or key in schema.gone:
             continue
-        where = analysis.rel(checked.history.script_dir)
-        for t in checked.tables:
-            key = (t.schema, t.name)
-            if schema.state(key) != "absent" or key in schema.gone:
-                continue
-            m = t.model
-            what = f"table {t.name!r}" if m.kind == "table" else f"model {m.name}'s table {t.name!r}"
-            yield analysis.diagnostic(
-                CODE,
-                f"{what} is created by no migration of {where}: run "
-                f"`{revision_hint('add ' + t.name)}` and commit the revision",
-                m.module.path,
-                m.line,
-                m.col,
-                len(m.name),
-                model=f"{m.module.name}.{m.name}",
-            )
+        m = t.model
+        yield analysis.diagnostic(
+            CODE,
+            f"{table_label(t)} is created by no migration of {analysis.rel(checked.history.script_dir)}: run "
+            f"`{revision_hint('add ' + t.name)}` and commit the revision",
+            m.module.path,
+            m.line,
+            m.col,
+            len(m.name),
+            model=f"{m.module.name}.{m.name}",
+        )

@@ -40,34 +40,28 @@ FIXABLE = False
 
 
 def check(analysis):
-    from ..migration_check import compare, revision_hint
+    from ..migration_check import checked_tables, revision_hint
 
-    for checked in compare(analysis):
-        schema = checked.schema
-        if schema is None:
+    for checked, schema, t, key in checked_tables(analysis):
+        cols = schema.state(key)
+        if t.columns is None or not isinstance(cols, frozenset):
             continue
-        where = analysis.rel(checked.history.script_dir)
-        for t in checked.tables:
-            key = (t.schema, t.name)
-            cols = schema.state(key)
-            if t.columns is None or not isinstance(cols, frozenset):
+        m = t.model
+        for c in t.columns:
+            if c.name in cols:
                 continue
-            m = t.model
-            for c in t.columns:
-                if c.name in cols:
-                    continue
-                gone = schema.dropped_columns.get((key, c.name))
-                if gone:
-                    what = f"is dropped or renamed by {analysis.rel(gone[0])}:{gone[1]}, but the model still has it"
-                else:
-                    what = f"is added by no migration of {where}"
-                yield analysis.diagnostic(
-                    CODE,
-                    f"column {t.name}.{c.name} (model {m.name}) {what}; run "
-                    f"`{revision_hint('add ' + t.name + '.' + c.name)}` and commit the revision",
-                    c.path,
-                    c.line,
-                    c.col,
-                    c.length,
-                    model=f"{m.module.name}.{m.name}",
-                )
+            gone = schema.dropped_columns.get((key, c.name))
+            if gone:
+                what = f"is dropped or renamed by {analysis.rel(gone[0])}:{gone[1]}, but the model still has it"
+            else:
+                what = f"is added by no migration of {analysis.rel(checked.history.script_dir)}"
+            yield analysis.diagnostic(
+                CODE,
+                f"column {t.name}.{c.name} (model {m.name}) {what}; run "
+                f"`{revision_hint('add ' + t.name + '.' + c.name)}` and commit the revision",
+                c.path,
+                c.line,
+                c.col,
+                c.length,
+                model=f"{m.module.name}.{m.name}",
+            )

@@ -38,28 +38,22 @@ FIXABLE = False
 
 
 def check(analysis):
-    from ..migration_check import compare, revision_hint
+    from ..migration_check import checked_tables, revision_hint, table_label
 
-    for checked in compare(analysis):
-        schema = checked.schema
-        if schema is None:
+    for _, schema, t, key in checked_tables(analysis):
+        gone = schema.gone.get(key)
+        if gone is None or schema.state(key) != "absent":
             continue
-        for t in checked.tables:
-            key = (t.schema, t.name)
-            gone = schema.gone.get(key)
-            if gone is None or schema.state(key) != "absent":
-                continue
-            m = t.model
-            did = "drops it" if gone.kind == "drop" else f"renames it to {gone.new_name!r}"
-            what = f"table {t.name!r}" if m.kind == "table" else f"model {m.name}'s table {t.name!r}"
-            yield analysis.diagnostic(
-                CODE,
-                f"{what} is not in the schema the migrations build: {analysis.rel(gone.path)}:{gone.line} "
-                f"{did}, but the model still exists; remove that operation "
-                f"or run `{revision_hint('create ' + t.name)}`",
-                m.module.path,
-                m.line,
-                m.col,
-                len(m.name),
-                model=f"{m.module.name}.{m.name}",
-            )
+        m = t.model
+        did = "drops it" if gone.kind == "drop" else f"renames it to {gone.new_name!r}"
+        yield analysis.diagnostic(
+            CODE,
+            f"{table_label(t)} is not in the schema the migrations build: {analysis.rel(gone.path)}:{gone.line} "
+            f"{did}, but the model still exists; remove that operation "
+            f"or run `{revision_hint('create ' + t.name)}`",
+            m.module.path,
+            m.line,
+            m.col,
+            len(m.name),
+            model=f"{m.module.name}.{m.name}",
+        )
