@@ -98,7 +98,9 @@ class Analysis:
         self._opaque: Dict[str, List[Tuple[str, int, int]]] = {}
         self._styles: Dict[str, "style.Style"] = {}
         self._late_errors: Dict[str, Optional[Tuple[int, int, str]]] = {}
-        self.read = _read_source  # the language server reads its unsaved buffers instead
+        from .store import read_bytes
+
+        self.read = read_bytes  # the language server reads its unsaved buffers instead
         self.unnamed: Sequence[str] = ()  # files of the project whose path is no importable module name
         self._reach_memo: Dict[str, dict] = {}  # registry path -> module path -> runs that registry
 
@@ -330,14 +332,6 @@ class Report:
     @property
     def exit_code(self) -> int:
         return 1 if self.diagnostics else 0
-
-
-def _read_source(path: str) -> Optional[bytes]:
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError:
-        return None
 
 
 def load_config(

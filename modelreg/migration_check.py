@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from . import cache as cache_mod
+from .store import read_bytes, stat_key
 
 if TYPE_CHECKING:  # imported where used: a run without an Alembic history never pays for them
     from .columns import TableOf
@@ -41,22 +42,6 @@ class Checked:
     tables: Tuple[TableOf, ...]
 
 
-def _stat(path: str) -> tuple:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return (-1, -1)
-    return (st.st_size, st.st_mtime_ns)
-
-
-def _read_bytes(path: str) -> Optional[bytes]:
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError:
-        return None
-
-
 _KINDS = ("rev", "cls")
 
 
@@ -72,7 +57,7 @@ _MISSING = object()
 
 
 def _compute(path: str, kind: str):
-    data = _read_bytes(path)
+    data = read_bytes(path)
     if data is None:
         return (None, (), (), (), (), (1, "cannot read file")) if kind == "rev" else None
     return _reader(kind)(data)
@@ -133,7 +118,7 @@ class FactsCache:
         if memo is not None:
             return memo[0]
         self.used.add(path)
-        key = self._keys[path] if path in self._keys else _stat(path)
+        key = self._keys[path] if path in self._keys else stat_key(path)
         entry = self.files.get(path)
         value = _MISSING
         if entry is not None and entry[0] == key and entry[1] == kind:
@@ -160,7 +145,7 @@ class FactsCache:
         stale = []
         for path, kind in items:
             entry = self.files.get(path)
-            key = self._keys[path] = _stat(path)
+            key = self._keys[path] = stat_key(path)
             if entry is None or entry[0] != key or entry[1] != kind:
                 stale.append((path, kind, key))
         if not stale:
@@ -205,7 +190,7 @@ def fresh(cfg) -> bool:
             return False
     changed = False
     for path, (key, kind, blob) in list(fc.files.items()):
-        now = _stat(path)
+        now = stat_key(path)
         if now == key:
             continue
         if marshal.dumps(_compute(path, kind)) != blob:
@@ -250,7 +235,7 @@ def compare(analysis) -> List[Checked]:
     facts = _facts_cache(cfg, store is not None and store.cache is not None)
     found = []
     for env in project.alembic_envs():
-        source = _read_bytes(env.module.path) or b""
+        source = read_bytes(env.module.path) or b""
         if _FILTERS.search(source):
             continue
         script_dir = os.path.dirname(env.module.path)

@@ -50,6 +50,12 @@ def _read_all(fd: int) -> bytes:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
+def read_bytes(path: str) -> Optional[bytes]:
+    """A file's bytes, or None when it cannot be read."""
+    data, _ = _read(path)
+    return data
+
+
 def stat_key(path: str) -> Tuple[int, int]:
     """(size, mtime_ns): what says a file is unchanged; (-1, -1) when it cannot be stat'ed."""
     try:
