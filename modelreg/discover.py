@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 
 from .config import Config
@@ -268,12 +268,3 @@ def import_root_of(directory: str) -> Tuple[str, Tuple[str, ...]]:
         directory = parent
     return directory, parts
 
-
-def iter_parents(name: str) -> Iterator[str]:
-    """'a.b.c' -> 'a', 'a.b'."""
-    parts = name.split(".")
-    for i in range(1, len(parts)):
-        yield ".".join(parts[:i])
-
-
-ModuleTable = Dict[str, Dict[str, Module]]  # import root -> dotted name -> module

@@ -72,7 +72,7 @@ class Root:
 # -- 1. roots ---------------------------------------------------------------------------------------
 
 
-def infer_roots(config: Config, paths: Sequence[str], shared_only: bool = False) -> List[Root]:
+def infer_roots(config: Config, paths: Sequence[str], shared_only: bool = False, dirs: Optional[List[str]] = None) -> List[Root]:
     """The project's import roots, declared ones first, each once. ``shared_only``: only the roots every
     module sees (explicit and implicit), without walking the file list for packages and entry points."""
     root = config.root
@@ -97,7 +97,7 @@ def infer_roots(config: Config, paths: Sequence[str], shared_only: bool = False)
             add(src, "src layout", "implicit")
         add(root, "project directory", "implicit")
         return list(found.values())
-    dirs = _dirs(paths)
+    dirs = _dirs(paths) if dirs is None else dirs
     tops: Dict[str, Optional[str]] = {}
     for d in dirs:
         top = _chain_top(d, tops)
@@ -317,7 +317,8 @@ class Naming:
 
     def __init__(self, config: Config, paths: Sequence[str], read: Optional[Callable[[str], Optional[bytes]]] = None):
         self.config = config
-        self.roots = infer_roots(config, paths)
+        dirs = _dirs(paths)
+        self.roots = infer_roots(config, paths, dirs=dirs)
         self.declared = [r.path for r in self.roots if r.declared]
         self._configured = [os.path.normpath(os.path.join(config.root, r)) for r in config.roots]
         self.all_roots = [r.path for r in self.roots]
@@ -326,7 +327,6 @@ class Naming:
         self._tops: Dict[str, Optional[str]] = {}
         self._dir_info: Dict[str, Tuple[str, Tuple[str, ...], bool]] = {}
         self._votes: Dict[str, Counter] = {}
-        dirs = _dirs(paths)
         undeclared = [r.path for r in self.roots if not r.declared]
         # a directory some entry point's folder contains besides another root: the imports decide
         ambiguous = [
@@ -347,7 +347,9 @@ class Naming:
         ]
         wanted = set(ambiguous) | set(loose)
         if wanted:
-            self._collect(wanted, paths, read or _read_bytes)
+            if read is None:
+                from .store import read_bytes as read
+            self._collect(wanted, paths, read)
 
     def _collect(self, wanted: Set[str], paths: Sequence[str], read) -> None:
         """Votes of the project's absolute imports: (directory they resolve into, root). An import that
@@ -504,14 +506,6 @@ def make_module(path: str, root: Optional[str]) -> Optional[Module]:
     if is_package and not parts:
         return None
     return Module(path, ".".join(parts + (() if is_package else (stem,))), root, is_package)
-
-
-def _read_bytes(path: str) -> Optional[bytes]:
-    try:
-        with open(path, "rb") as f:
-            return f.read(1 << 20)
-    except OSError:
-        return None
 
 
 def name_modules(paths: Sequence[str], config: Config, read=None) -> Tuple[List[Module], List[str], Naming]:
