@@ -487,7 +487,7 @@ class Session:
         project = Project(self.cfg, self.modules, self.facts_of, previous=last)
         if last is not None:
             facts_of = self.facts_of
-            changed = [p for p, f in last._facts.items() if (now := facts_of(last.by_path[p])) is not f and now != f]
+            changed = [p for p, f in last.loaded_facts().items() if (now := facts_of(last.by_path[p])) is not f and now != f]
             project.inherit(last, changed)
         self.last = project
         analysis = Analysis(project, [m.path for m in self.modules], self.store, extra_candidates=extra_candidates)

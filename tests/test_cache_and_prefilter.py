@@ -1167,10 +1167,10 @@ def test_a_session_takes_over_the_results_an_edit_cannot_change(tree):
     second = session.last
     # users.py and orders.py do not read legacy.py: their results were taken over, not recomputed
     for name in ("users", "orders"):
-        assert second._module_models[path[name]] is first._module_models[path[name]]
+        assert second.state.module_models[path[name]] is first.state.module_models[path[name]]
     # legacy.py changed, and special.py's class derives from one of it: both recomputed
     for name in ("legacy", "special"):
-        assert second._module_models[path[name]] is not first._module_models[path[name]]
+        assert second.state.module_models[path[name]] is not first.state.module_models[path[name]]
     assert path["special"] in first.used_by[path["legacy"]]
 
 

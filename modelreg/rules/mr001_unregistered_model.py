@@ -38,7 +38,7 @@ registry is application code: a test's own model is not the registry's to load.
 from __future__ import annotations
 
 from .. import style
-from ..resolve import _is_test_path
+from ..registries import is_test_path
 
 CODE = "MR001"
 NAME = "unregistered-model"
@@ -76,7 +76,7 @@ def check(analysis):
             continue
         if analysis.full_parse_error(model.module) is not None:
             continue  # Python cannot import its file: MR100 says so, and registering it would break the registry
-        if _is_test_path(analysis.rel(model.module.path)) and not any(_is_test_path(analysis.rel(r.path)) for r in regs):
+        if is_test_path(analysis.rel(model.module.path)) and not any(is_test_path(analysis.rel(r.path)) for r in regs):
             continue  # a model a test defines on the application's base is not the registry's to load
         reg = regs[0]
         stmt = analysis.suggestion(reg, model)

@@ -1,0 +1,148 @@
+"""What a registry registers, and which of its imports must fail.
+
+`direct_coverage`: the modules and classes a registry's own statements name (the `module` and
+`class` modes of `require`); the `reachable` mode is modelreg.reach's closure. `stale_imports`:
+the registry imports that would raise at run time (a module that exists in no form, a name its
+module cannot provide), judged only for the project's own modules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, List, Set, Tuple
+
+from .reach import dynamic_targets, run_scopes
+from .types import MODULE, ImportStmt, ModelInfo, Module
+
+
+@dataclass
+class Coverage:
+    """What importing one registry registers, under each `require` mode."""
+
+    modules: Set[str]  # paths of modules registered
+    classes: Set[Tuple[str, str]]  # (path, class name) named by the registry
+    unknown_dynamic: List[Tuple[int, int]]  # positions of imports modelreg cannot follow
+
+
+def direct_coverage(project, registry: Module) -> Coverage:
+    """What the registry's own statements name: modules (`module` mode) and classes (`class` mode)."""
+    facts = project.facts(registry)
+    scopes = run_scopes(facts)
+    modules: Set[str] = set()
+    classes: Set[Tuple[str, str]] = set()
+
+    def whole(mod: Module) -> None:  # a module imported as a whole registers all its classes
+        modules.add(mod.path)
+        classes.add(("*", mod.path))
+
+    for stmt in facts.imports:
+        if stmt.scope not in scopes:
+            continue
+        if not stmt.is_from:
+            for name, _ in stmt.names:
+                mod, _ = project.find_module(name, registry)
+                if mod is not None:
+                    whole(mod)
+            continue
+        _, pkg, _ = project.from_source(registry, stmt)
+        if pkg is not None:
+            modules.add(pkg.path)  # `from m import X` imports m with a statement of its own
+        for name, _ in stmt.names:
+            if name == "*":
+                if pkg is not None:
+                    whole(pkg)
+                    for n in project.facts(pkg).all_names or ():
+                        sub = project.child(pkg, n)
+                        if sub is not None:
+                            whole(sub)
+                            continue
+                        value = project.lookup(pkg, n)  # a model the package re-exports through __all__
+                        if value is not None and value[0] == "class":
+                            modules.add(value[1].path)
+                            classes.add((value[1].path, value[2]))
+                continue
+            value = project.imported_value(registry, stmt, name)
+            if value is None:
+                continue
+            if value[0] == "module":
+                whole(value[1])
+            elif value[0] == "class":  # also through re-exports: the defining module counts
+                modules.add(value[1].path)
+                classes.add((value[1].path, value[2]))
+    dyn, unknown = dynamic_targets(project, registry, facts, scopes)
+    for m in dyn:
+        whole(m)
+    return Coverage(modules, classes, unknown)
+
+
+def is_registered(model: ModelInfo, mode: str, reach: Set[str], direct: Coverage) -> bool:
+    path = model.module.path
+    if mode == "reachable":
+        return path in reach
+    if mode == "module":
+        return path in direct.modules
+    return (path, model.name) in direct.classes or ("*", path) in direct.classes
+
+
+def stale_imports(project, registry: Module) -> Iterable[Tuple[ImportStmt, int, str]]:
+    """(statement, alias index or -1 for the whole statement, reason) for each registry import that must fail.
+
+    Only project modules and names are judged; a third-party import is never stale.
+    """
+    facts = project.facts(registry)
+    guarded = set(facts.guarded)
+    for stmt in facts.imports:
+        if stmt.scope in ("typing", "dead") or stmt.line in guarded:  # never runs, or optional: cannot fail
+            continue
+        if not stmt.is_from:
+            for i, (name, _) in enumerate(stmt.names):
+                mod, is_project = project.find_module(name, registry)
+                if mod is None and is_project and not _on_disk(project, name, registry):
+                    yield stmt, i, f"module {name} does not exist"
+            continue
+        target, pkg, is_project = project.from_source(registry, stmt)
+        if target is None:
+            yield stmt, -1, "relative import beyond the top-level package"
+            continue
+        if pkg is None:
+            if (
+                is_project
+                and not any(project.find_module(f"{target}.{n}", registry)[0] for n, _ in stmt.names)
+                and not _on_disk(project, target, registry)
+            ):
+                yield stmt, -1, f"module {target} does not exist"
+            continue
+        for i, (name, _) in enumerate(stmt.names):
+            if name != "*" and not _may_provide(project, pkg, name, set()) and not _on_disk(
+                project, f"{target}.{name}", registry
+            ):
+                yield stmt, i, f"{target} has no name or submodule {name}"
+
+
+def _on_disk(project, name: str, near: Module) -> bool:
+    """Whether Python would find module `name` from `near` in any form, analyzed or not (see
+    :meth:`ModuleGraph.exists`): importing it is not stale."""
+    return project.graph.exists(name, near)
+
+
+def _may_provide(project, mod: Module, name: str, seen: Set[str]) -> bool:
+    """Could `from mod import name` succeed? False only when modelreg can see it cannot."""
+    if mod.path in seen:
+        return False
+    seen.add(mod.path)
+    facts = project.facts(mod)
+    if facts.error is not None or facts.has_getattr or name in facts.defined or project.child(mod, name):
+        return True
+    for s in facts.imports:
+        if not (s.is_from and s.names == (("*", None),) and s.scope == MODULE):
+            continue
+        target, src, is_project = project.from_source(mod, s)
+        if src is None:
+            if not is_project:
+                return True  # a star import from a library may provide anything
+            continue
+        f = project.facts(src)
+        if (f.all_names is None and not name.startswith("_")) or (f.all_names is not None and name in f.all_names):
+            if _may_provide(project, src, name, seen):
+                return True
+    return False

@@ -1,0 +1,131 @@
+"""Where the project's registries are: the modules whose import must register every model.
+
+In order: the configured registries (they replace discovery); else every `__all_models.py`; else
+what each Alembic env.py targets (modelreg.alembic_envs) and the `create_all()` call sites of the
+bases no env.py targets. `governs` says which registry answers for a model of a given base.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Dict, List, Optional, Set
+
+from .alembic_envs import AlembicEnv, find_alembic_envs, metadata_source
+from .types import Module, Registry
+
+REGISTRY_FILENAME = "__all_models.py"
+
+
+class Registries:
+    """The registries of one project, found once (see the module docstring)."""
+
+    def __init__(self, project, previous: Optional["Registries"] = None):
+        self.project = project
+        self._envs: Optional[List[AlembicEnv]] = None
+        self._configured: Optional[List[Registry]] = None
+        # modules by file name: depends on the module list only, so a project of the same modules shares it
+        self._by_filename: Dict[str, List[Module]] = previous._by_filename if previous is not None else {}
+
+    def named(self, filename: str) -> List[Module]:
+        """The modules whose file has this name (`__all_models.py`, `env.py`)."""
+        found = self._by_filename.get(filename)
+        if found is None:
+            tail = os.sep + filename
+            found = self._by_filename[filename] = [m for m in self.project.modules if m.path.endswith(tail)]
+        return found
+
+    def alembic_envs(self) -> List[AlembicEnv]:
+        if self._envs is None:
+            self._envs = find_alembic_envs(self.project)
+        return self._envs
+
+    def registries(self) -> List[Registry]:
+        """Configured registries (they replace discovery), else every __all_models.py, else env.py and
+        create_all() registries."""
+        config = self.project.config
+        if config.registries:
+            out = []
+            for spec in config.registries:
+                path = os.path.normpath(os.path.join(config.root, spec.registry))
+                bases = (spec.base,) if spec.base else None
+                out.append(Registry(path, self.project.by_path.get(path), "config", bases))
+            return out
+        found = [Registry(m.path, m, "file name") for m in self.named(REGISTRY_FILENAME)]
+        if found:
+            return found
+        out: List[Registry] = []
+        for env in self.alembic_envs():
+            for key, registry in env.registries():
+                out.append(Registry(registry.path, registry, "env.py", (key,)))
+        out += create_all_registries(self.project, {key for r in out for key in r.bases or ()})
+        return out
+
+    def registry_root(self, reg: Registry) -> Optional[str]:
+        if reg.module is not None:
+            return reg.module.root
+        mod = self.project.graph.name_for(reg.path)
+        return mod.root if mod else None
+
+    def governs(self, reg: Registry, base_key: str, model_root: Optional[str] = None) -> bool:
+        """Whether `reg` is the registry for models of this base (defined under `model_root`)."""
+        info = self.project.bases.get(base_key)
+        if info is None:
+            return False
+        if reg.bases is not None:
+            # a Flask-SQLAlchemy base is named by its object: base = "app.extensions.db"
+            return info.name in reg.bases or info.key in reg.bases or info.name.rpartition(".Model")[0] in reg.bases
+        # a library-provided base (SQLModel) is shared: the registries of the model's own import root govern it
+        root = info.module.root if info.module is not None else model_root
+        if root is not None and self.registry_root(reg) == root:
+            return True
+        # a configured registry is honoured for every base, wherever its own file sits (an env.py in a
+        # folder without __init__.py, a registry not created yet), unless another one sits in that root
+        return reg.source == "config" and not any(
+            r.bases is None and self.registry_root(r) == root for r in self.configured_registries()
+        )
+
+    def configured_registries(self) -> List[Registry]:
+        if self._configured is None:
+            config = self.project.config
+            self._configured = [r for r in self.registries() if r.source == "config"] if config.registries else []
+        return self._configured
+
+
+# -- create_all() call sites as registry evidence -----------------------------------------------
+
+
+def is_test_path(path: str) -> bool:
+    """A module of a test suite: under a `tests`/`test` folder, or named test_*.py, *_test.py, conftest.py."""
+    parts = path.split(os.sep)
+    name = parts[-1]
+    return (
+        any(p in ("tests", "test", "testing") for p in parts[:-1])
+        or name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+    )
+
+
+def create_all_registries(project, covered: Set[str]) -> List[Registry]:
+    """A registry per base that `X.metadata.create_all()` (or Flask's `db.create_all()`) is called on and
+    no env.py targets: like env.py, the module the call site imports the base from when that module
+    only re-exports it (the FastAPI template's `app/db/base.py`), else the call site's module itself.
+    Call sites in tests count only for bases no application code creates."""
+    envs = {e.module.path for e in project.alembic_envs()}
+    per_key: Dict[str, List[Module]] = {}
+    for module, call, key in project.create_all_calls():
+        if key in covered or module.path in envs:
+            continue
+        owner = call.func[1].rpartition(".")[0] if call.func[0] == "name" else ""
+        source = metadata_source(project, module, ("name", owner), key) if owner else None
+        registry = source if source is not None else module
+        found = per_key.setdefault(key, [])
+        if all(m.path != registry.path for m in found):
+            found.append(registry)
+    out = []
+    root = project.config.root
+    for key, mods in per_key.items():
+        app = [m for m in mods if not is_test_path(os.path.relpath(m.path, root))]
+        for m in app or mods:
+            out.append(Registry(m.path, m, "create_all", (key,)))
+    return out
