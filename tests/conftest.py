@@ -240,3 +240,21 @@ def unreadable_for_this_process() -> None:
     for cap in (_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH):
         if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
             raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed: cannot drop root's file access override")
+
+
+# -- the resolver's stages, one at a time (tests/test_evaluate.py, test_classify.py, ...) -------------
+
+
+def resolved(root: Path):
+    """The resolved project (modelreg.resolve.Project) of the tree at `root`: every file parsed, no cache."""
+    from modelreg import api
+
+    cfg = api.load_config([str(root)])
+    return api.analyze(cfg, full=True, use_cache=False).project
+
+
+def module_of(project, dotted: str):
+    """The project module named `dotted`."""
+    found = [m for m in project.modules if m.name == dotted]
+    assert found, f"no module {dotted} among {sorted(m.name for m in project.modules)}"
+    return found[0]
