@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Set, Tuple
 
+from .bindings import winning_bindings
 from .objects import SQLMODEL, STAR_LIBRARIES
 from .state import MISSING
 from .types import MODULE, ImportStmt, Module
@@ -97,37 +98,12 @@ class Evaluator:
             self._settling = False
 
     def module_bindings(self, module: Module) -> Dict[str, tuple]:
-        """name -> (line, binding) of the module-level binding that wins for each name (the last
-        one: a class, then an assignment, then an import on a later line), built once per module's
-        facts: a module of 33,000 classes is not scanned once per name looked up."""
+        """name -> (line, binding) of each module-level name (modelreg.bindings), once per module's facts."""
         facts = self.facts(module)
         cached = self._bindings_index.get(module.path)
         if cached is not None and cached[0] is facts:
             return cached[1]
-        best: Dict[str, tuple] = {}
-        for cls in facts.classes:
-            if cls.scope == MODULE and cls.line > best.get(cls.name, (-1,))[0]:
-                best[cls.name] = (cls.line, ("class_def", cls))
-        for a in facts.assigns:
-            if a.scope == MODULE:
-                for name in a.targets:
-                    if a.line > best.get(name, (-1,))[0]:
-                        best[name] = (a.line, ("assign", a))
-        for stmt in facts.imports:
-            if stmt.scope != MODULE:
-                continue
-            bound_here: Set[str] = set()  # a later name of the same statement binding it again wins
-            for imported, asname in stmt.names:
-                if stmt.is_from:
-                    if imported == "*":
-                        continue
-                    name, binding = asname or imported, ("from", stmt, imported)
-                else:
-                    name = asname if asname is not None else imported.partition(".")[0]
-                    binding = ("import", stmt, imported, asname)
-                if name in bound_here or stmt.line > best.get(name, (-1,))[0]:
-                    best[name] = (stmt.line, binding)
-                    bound_here.add(name)
+        best = winning_bindings(facts)
         self._bindings_index[module.path] = (facts, best)
         return best
 
