@@ -253,7 +253,7 @@ def resolved(root: Path):
     return api.analyze(cfg, full=True, use_cache=False).project
 
 
-def module_of(project, dotted: str):
+def project_module(project, dotted: str):
     """The project module named `dotted`."""
     found = [m for m in project.modules if m.name == dotted]
     assert found, f"no module {dotted} among {sorted(m.name for m in project.modules)}"

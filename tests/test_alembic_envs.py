@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import module_of, resolved, tables_after_importing
+from conftest import project_module, resolved, tables_after_importing
 
 MODELS = {
     "app/__init__.py": "",
@@ -29,10 +29,10 @@ def test_env_py_targets_the_metadata_of_the_base_it_imports_through_a_re_exporti
     assert tables_after_importing(root, ["alembic/env.py"], "app.db.base_class:Base.metadata") == ["users"]
     project = resolved(root)
     (env,) = project.alembic_envs()
-    base_key = f"{module_of(project, 'app.db.base_class').path}::Base"
+    base_key = f"{project_module(project, 'app.db.base_class').path}::Base"
     assert [key for key, _ in env.targets] == [base_key]
     # the module env.py takes the base from only re-exports it: that module is the registry
-    assert env.registries() == [(base_key, module_of(project, "app.db.base"))]
+    assert env.registries() == [(base_key, project_module(project, "app.db.base"))]
 
 
 def test_inline_configure_and_a_list_of_metadata_are_targets_too(tree):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import import_in_subprocess, module_of, resolved
+from conftest import import_in_subprocess, project_module, resolved
 
 SHAPES = {
     "pkg/__init__.py": "",
@@ -80,7 +80,7 @@ def test_a_class_is_a_model_exactly_when_sqlalchemy_maps_it(tree):
     root = tree(SHAPES)
     mapped = json.loads(import_in_subprocess(root, "pkg.shapes", _RUNTIME))
     project = resolved(root)
-    shapes = module_of(project, "pkg.shapes")
+    shapes = project_module(project, "pkg.shapes")
     kinds = {name: project.classify(shapes, name).kind for name in mapped}
     assert {name for name, kind in kinds.items() if kind == "model"} == {n for n, m in mapped.items() if m}
     assert kinds == {
@@ -100,7 +100,7 @@ def test_a_class_is_a_model_exactly_when_sqlalchemy_maps_it(tree):
 
 def test_bases_are_recorded_with_what_made_them_a_base(tree):
     project = resolved(tree(SHAPES))
-    db = module_of(project, "pkg.db")
+    db = project_module(project, "pkg.db")
     assert project.classify(db, "Base").kind == "base"
     assert project.classify(db, "Decorated").kind == "base"
     hows = {info.name: info.how for info in project.bases.values()}
@@ -110,7 +110,7 @@ def test_bases_are_recorded_with_what_made_them_a_base(tree):
 
 def test_a_model_is_classified_under_the_base_whose_metadata_receives_its_table(tree):
     project = resolved(tree(SHAPES))
-    shapes, db = module_of(project, "pkg.shapes"), module_of(project, "pkg.db")
+    shapes, db = project_module(project, "pkg.shapes"), project_module(project, "pkg.db")
     assert project.classify(shapes, "Thing").base == f"{db.path}::Base"
     assert project.classify(shapes, "Old").base == f"{db.path}::Legacy"
     assert project.classify(shapes, "Mapped1").base == f"{db.path}::reg"
@@ -122,11 +122,11 @@ def test_a_1200_deep_inheritance_chain_is_classified_without_exhausting_the_stac
     for i in range(1, 1200):
         lines += [f"class C{i}(C{i - 1}):", "    pass"]
     project = resolved(tree({"pkg/__init__.py": "", "pkg/chain.py": "\n".join(lines) + "\n"}))
-    chain = module_of(project, "pkg.chain")
+    chain = project_module(project, "pkg.chain")
     assert project.classify(chain, "C1199").kind == "model"
 
 
 def test_a_class_inheriting_from_itself_through_a_cycle_is_plain(tree):
     root = tree({"pkg/__init__.py": "", "pkg/a.py": "from pkg.b import B\nclass A(B): pass\n", "pkg/b.py": "from pkg.a import A\nclass B(A): pass\n"})
     project = resolved(root)
-    assert project.classify(module_of(project, "pkg.a"), "A").kind == "plain"
+    assert project.classify(project_module(project, "pkg.a"), "A").kind == "plain"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import module_of, resolved
+from conftest import project_module, resolved
 from modelreg.coverage import direct_coverage, stale_imports
 
 FILES = {
@@ -21,8 +21,8 @@ FILES = {
 def test_a_module_import_registers_the_whole_module_and_a_name_import_that_class(tree):
     root = tree(dict(FILES, **{"app/registry.py": "import app.models.user\nfrom app.models.order import Order\nfrom app.models import Tag\n"}))
     project = resolved(root)
-    paths = {name: module_of(project, name).path for name in ("app.models.user", "app.models.order", "app.models.reexported")}
-    cov = direct_coverage(project, module_of(project, "app.registry"))
+    paths = {name: project_module(project, name).path for name in ("app.models.user", "app.models.order", "app.models.reexported")}
+    cov = direct_coverage(project, project_module(project, "app.registry"))
     assert paths["app.models.user"] in cov.modules and ("*", paths["app.models.user"]) in cov.classes
     assert (paths["app.models.order"], "Order") in cov.classes
     # a class re-exported by a package counts for the module that defines it
@@ -43,7 +43,7 @@ def test_stale_imports_are_exactly_the_registry_lines_that_raise_at_import_time(
     )
     root = tree(dict(FILES, **{"app/registry.py": registry}))
     project = resolved(root)
-    found = [(stmt.line, i, why) for stmt, i, why in stale_imports(project, module_of(project, "app.registry"))]
+    found = [(stmt.line, i, why) for stmt, i, why in stale_imports(project, project_module(project, "app.registry"))]
     assert found == [
         (2, 0, "module app.models.gone does not exist"),
         (3, 1, "app.models.order has no name or submodule Missing"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import module_of, resolved, tables_after_importing
+from conftest import project_module, resolved, tables_after_importing
 
 
 def test_the_inventory_lists_the_tables_importing_the_modules_puts_on_the_metadata(tree):
@@ -81,7 +81,7 @@ def test_create_all_calls_and_imperative_mappings_are_found_with_their_metadata(
         }
     )
     project = resolved(root)
-    db = module_of(project, "pkg.db")
+    db = project_module(project, "pkg.db")
     (imperative,) = [m for m in project.models() if m.kind == "imperative"]
     assert (imperative.name, imperative.table, imperative.base) == ("User", "users", f"{db.path}::reg")
     assert [(m.name, key) for m, _, key in project.create_all_calls()] == [("pkg.db", f"{db.path}::reg")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import module_of, resolved
+from conftest import project_module, resolved
 
 
 def test_each_sqlalchemy_factory_call_records_a_base_named_after_the_name_it_is_bound_to(tree):
@@ -20,7 +20,7 @@ def test_each_sqlalchemy_factory_call_records_a_base_named_after_the_name_it_is_
         }
     )
     project = resolved(root)
-    db = module_of(project, "pkg.db")
+    db = project_module(project, "pkg.db")
     for name in ("Base", "reg", "Other", "md"):
         project.lookup(db, name)
     hows = {info.name: (info.how, info.line) for info in project.bases.values()}
@@ -47,7 +47,7 @@ def test_a_registry_and_a_table_on_a_shared_metadata_are_that_metadata(tree):
         }
     )
     project = resolved(root)
-    db = module_of(project, "pkg.db")
+    db = project_module(project, "pkg.db")
     md = f"{db.path}::md"
     assert project.lookup(db, "reg") == ("registry", md)
     assert project.lookup(db, "Base") == ("base", md)
@@ -69,7 +69,7 @@ def test_a_flask_sqlalchemy_db_and_a_project_subclass_of_it_give_a_model_base_an
         }
     )
     project = resolved(root)
-    ext = module_of(project, "app.ext")
+    ext = project_module(project, "app.ext")
     db_key = f"{ext.path}::db"
     assert project.lookup(ext, "db") == ("db", db_key)
     assert project.lookup(ext, "plain") == ("db", f"{ext.path}::plain")
@@ -81,12 +81,12 @@ def test_a_flask_sqlalchemy_db_and_a_project_subclass_of_it_give_a_model_base_an
 def test_sqlmodel_metadata_is_one_shared_base(tree):
     root = tree({"app/__init__.py": "", "app/env.py": "from sqlmodel import SQLModel\ntarget = SQLModel.metadata\n"})
     project = resolved(root)
-    assert project.lookup(module_of(project, "app.env"), "target") == ("metadata", "ext:sqlmodel.SQLModel")
+    assert project.lookup(project_module(project, "app.env"), "target") == ("metadata", "ext:sqlmodel.SQLModel")
     assert project.bases["ext:sqlmodel.SQLModel"].how == "SQLModel, table=True"
 
 
 def test_an_unrelated_call_creates_nothing(tree):
     root = tree({"pkg/__init__.py": "", "pkg/a.py": "import logging\nlog = logging.getLogger(__name__)\n"})
     project = resolved(root)
-    assert project.lookup(module_of(project, "pkg.a"), "log") is None
+    assert project.lookup(project_module(project, "pkg.a"), "log") is None
     assert project.bases == {}

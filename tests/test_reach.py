@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import import_in_subprocess, module_of, resolved
+from conftest import import_in_subprocess, project_module, resolved
 from modelreg.reach import reachable
 
 FILES = {
@@ -48,7 +48,7 @@ def test_what_importing_a_module_runs_is_what_python_loads(tree):
         import_in_subprocess(root, "app.registry", "import json, sys\nprint(json.dumps(sorted(m for m in sys.modules if m.startswith('app'))))")
     )
     project = resolved(root)
-    reach = reachable(project, module_of(project, "app.registry"))
+    reach = reachable(project, project_module(project, "app.registry"))
     assert sorted(m.name for m in project.modules if m.path in reach) == loaded
     assert "app.models.typing_only" not in loaded and "app.models.late_import" not in loaded
     assert "app.models.setup_time" in loaded and "app.plugins.alpha" in loaded
@@ -56,10 +56,10 @@ def test_what_importing_a_module_runs_is_what_python_loads(tree):
 
 def test_runs_lists_a_modules_own_imports_parents_first(tree):
     project = resolved(tree(FILES))
-    names = [m.name for m in project.runs(module_of(project, "app.models.user"))]
+    names = [m.name for m in project.runs(project_module(project, "app.models.user"))]
     assert names == ["app", "app.util"]
 
 
 def test_a_module_with_a_syntax_error_runs_nothing_modelreg_could_know(tree):
     project = resolved(tree({"app/__init__.py": "", "app/broken.py": "import app.x\ndef (:\n", "app/x.py": ""}))
-    assert project.runs(module_of(project, "app.broken")) == []
+    assert project.runs(project_module(project, "app.broken")) == []

@@ -6,7 +6,7 @@ import marshal
 
 import pytest
 
-from conftest import module_of, resolved
+from conftest import project_module, resolved
 from modelreg.resolve import Project
 
 FILES = {
@@ -40,13 +40,13 @@ def test_a_saved_state_survives_marshal_and_gives_the_same_inventory_without_rec
 def test_an_edit_drops_the_results_of_the_edited_file_and_of_every_module_that_read_it(tree):
     first = resolved(tree(FILES))
     first.models()
-    db = module_of(first, "pkg.db").path
+    db = project_module(first, "pkg.db").path
     second = _fresh_like(first)
     dropped = second.inherit(first, changed=[db])
-    names = {module_of(first, n).path: n for n in ("pkg.db", "pkg.users", "pkg.orders", "pkg.legacy")}
+    names = {project_module(first, n).path: n for n in ("pkg.db", "pkg.users", "pkg.orders", "pkg.legacy")}
     assert {names[p] for p in dropped if p in names} == {"pkg.db", "pkg.users", "pkg.orders"}
     # legacy.py never read db.py: its results are taken over as they are
-    legacy = names and module_of(first, "pkg.legacy").path
+    legacy = names and project_module(first, "pkg.legacy").path
     assert second.state.module_models[legacy] is first.state.module_models[legacy]
     assert _inventory(second) == _inventory(first)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import module_of, resolved
+from conftest import project_module, resolved
 
 
 def test_model_ish_names_are_bases_models_dbs_registries_metadata_and_their_aliases(tree):
@@ -33,7 +33,7 @@ def test_model_ish_names_are_bases_models_dbs_registries_metadata_and_their_alia
         }
     )
     project = resolved(root)
-    db, use = module_of(project, "app.db"), module_of(project, "app.use")
+    db, use = project_module(project, "app.db"), project_module(project, "app.use")
     assert project.modelish_names([db], set()) == {"Base", "reg", "md", "db", "Model", "User"}
     # `as` names count only for names already known to be model-ish
     assert project.modelish_names([use], {"Base"}) == {"B"}
