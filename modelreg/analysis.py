@@ -77,6 +77,86 @@ def loaded_registries(project: Project, registries: Sequence[Registry]) -> List[
     return out
 
 
+def prefiltered_models(project: Project, store, extra_candidates=()) -> Tuple[List[ModelInfo], set]:
+    """The models of the files that may define one, and the model-ish vocabulary grown to a fixpoint:
+    a file is read only once a name it spells (a base, a model-ish class of a file read) makes it a
+    candidate. ``extra_candidates``: paths read whatever they spell (the language server's buffers)."""
+    from .index import LIBRARY_NAMES
+
+    names = set(LIBRARY_NAMES) | {b.rpartition(".")[2] for b in project.config.bases}
+    by_path = project.by_path
+    # the fixpoint, semi-naively: each round reads only the candidates the last one's new names
+    # added (a chain of subclasses across 3,000 modules is 3,000 rounds)
+    candidates = set(store.candidates(names)) | (set(extra_candidates) & set(by_path))
+    fresh = sorted(candidates)
+    aliases: Dict[str, set] = {}  # `from x import NAME as ALIAS` in the candidates: NAME -> aliases
+    new_names = names
+    while True:
+        modules = [by_path[p] for p in fresh]
+        found = project.modelish_names(modules, names)  # (their aliases of any known name included)
+        for module in modules:
+            for stmt in project.facts(module).imports:
+                if stmt.is_from:
+                    for name, asname in stmt.names:
+                        if asname:
+                            aliases.setdefault(name, set()).add(asname)
+        for name in new_names:  # older candidates' aliases of the names found last round
+            found |= aliases.get(name, set())
+        new_names = found - names
+        if not new_names:
+            break
+        names |= new_names
+        fresh = sorted(p for p in store.more_candidates(names, new_names) if p not in candidates)
+        candidates.update(fresh)
+    project.candidates = candidates
+    return project.models(), names
+
+
+def self_registered(project: Project, model: ModelInfo) -> bool:
+    """A model defined in its base's own module (whoever imports the base has it), or a subclass that
+    adds no table and no column (single-table inheritance for typing: the metadata is the same)."""
+    if model.adds_nothing:
+        return True
+    info = project.bases.get(model.base)
+    return info is not None and info.module is not None and info.module.path == model.module.path
+
+
+def implied_registries(project: Project, models: Sequence[ModelInfo], registries: Sequence[Registry]) -> List[Registry]:
+    """Where a registry should be for each base that has models but none governs it (MR004).
+
+    Not for a base whose models all sit in its own module (whoever imports the base has them),
+    nor for one used only by tests."""
+    keys: Dict[str, List[str]] = {}
+    for m in models:
+        if m.abstract or self_registered(project, m):
+            continue
+        if any(project.governs(r, m.base, m.module.root) for r in registries):
+            continue
+        info = project.bases.get(m.base)
+        anchor = info.module if info is not None and info.module is not None else m.module
+        path = os.path.join(os.path.dirname(anchor.path), REGISTRY_FILENAME)
+        found = keys.setdefault(path, [])
+        if m.base not in found:
+            found.append(m.base)
+    out = []
+    for path, bases in keys.items():
+        if all(_test_only(project, models, key) for key in bases):
+            continue
+        out.append(Registry(path, None, "missing", tuple(bases)))
+    return out
+
+
+def _test_only(project: Project, models: Sequence[ModelInfo], base_key: str) -> bool:
+    """The base and all its models live in test modules."""
+    from .resolve import _is_test_path
+
+    info = project.bases.get(base_key)
+    paths = [m.module.path for m in models if m.base == base_key]
+    if info is not None and info.module is not None:
+        paths.append(info.module.path)
+    return bool(paths) and all(_is_test_path(os.path.relpath(p, project.config.root)) for p in paths)
+
+
 class Analysis:
     """A resolved project plus the per-registry coverage the rules share."""
 
@@ -86,14 +166,14 @@ class Analysis:
         self.require = project.config.require
         self.store = store
         self.extra_candidates = set(extra_candidates)  # e.g. the language server's open buffers
-        self.names: set = set()
+        self.names: set = set()  # the model-ish names the prefilter grew (see prefiltered_models)
         if store is not None and not store.full:
-            self.models: List[ModelInfo] = self._prefiltered_models()
+            self.models, self.names = prefiltered_models(project, store, self.extra_candidates)
         else:
             self.models = project.models()
         check_configured_bases(project)
         self.registries: List[Registry] = project.registries()
-        self.registries += self._implied_registries()
+        self.registries += implied_registries(project, self.models, self.registries)
         self.registries += loaded_registries(project, self.registries)
         self._paths = paths_indexed
         self._reach: Dict[str, set] = {}
@@ -108,80 +188,8 @@ class Analysis:
         self.unnamed: Sequence[str] = ()  # files of the project whose path is no importable module name
         self._reach_memo: Dict[str, dict] = {}  # registry path -> module path -> runs that registry
 
-    def _prefiltered_models(self) -> List[ModelInfo]:
-        """Models of the files that may define one, growing the model-ish vocabulary to a fixpoint."""
-        from .index import LIBRARY_NAMES
-
-        names = set(LIBRARY_NAMES) | {b.rpartition(".")[2] for b in self.config.bases}
-        project, by_path = self.project, self.project.by_path
-        # the fixpoint, semi-naively: each round reads only the candidates the last one's new names
-        # added (a chain of subclasses across 3,000 modules is 3,000 rounds)
-        candidates = set(self.store.candidates(names)) | (self.extra_candidates & set(by_path))
-        fresh = sorted(candidates)
-        aliases: Dict[str, set] = {}  # `from x import NAME as ALIAS` in the candidates: NAME -> aliases
-        new_names = names
-        while True:
-            modules = [by_path[p] for p in fresh]
-            found = project.modelish_names(modules, names)  # (their aliases of any known name included)
-            for module in modules:
-                for stmt in project.facts(module).imports:
-                    if stmt.is_from:
-                        for name, asname in stmt.names:
-                            if asname:
-                                aliases.setdefault(name, set()).add(asname)
-            for name in new_names:  # older candidates' aliases of the names found last round
-                found |= aliases.get(name, set())
-            new_names = found - names
-            if not new_names:
-                break
-            names |= new_names
-            fresh = sorted(p for p in self.store.more_candidates(names, new_names) if p not in candidates)
-            candidates.update(fresh)
-        project.candidates = candidates
-        self.names = names
-        return project.models()
-
-    def _implied_registries(self) -> List[Registry]:
-        """Where a registry should be for each base that has models but none governs it (MR004).
-
-        Not for a base whose models all sit in its own module (whoever imports the base has them),
-        nor for one used only by tests."""
-        keys: Dict[str, List[str]] = {}
-        for m in self.models:
-            if m.abstract or self.self_registered(m):
-                continue
-            if any(self.project.governs(r, m.base, m.module.root) for r in self.registries):
-                continue
-            info = self.project.bases.get(m.base)
-            anchor = info.module if info is not None and info.module is not None else m.module
-            path = os.path.join(os.path.dirname(anchor.path), REGISTRY_FILENAME)
-            found = keys.setdefault(path, [])
-            if m.base not in found:
-                found.append(m.base)
-        out = []
-        for path, bases in keys.items():
-            if all(self._test_only(key) for key in bases):
-                continue
-            out.append(Registry(path, None, "missing", tuple(bases)))
-        return out
-
-    def _test_only(self, base_key: str) -> bool:
-        """The base and all its models live in test modules."""
-        from .resolve import _is_test_path
-
-        info = self.project.bases.get(base_key)
-        paths = [m.module.path for m in self.models if m.base == base_key]
-        if info is not None and info.module is not None:
-            paths.append(info.module.path)
-        return bool(paths) and all(_is_test_path(os.path.relpath(p, self.config.root)) for p in paths)
-
     def self_registered(self, model: ModelInfo) -> bool:
-        """A model defined in its base's own module (whoever imports the base has it), or a subclass that
-        adds no table and no column (single-table inheritance for typing: the metadata is the same)."""
-        if model.adds_nothing:
-            return True
-        info = self.project.bases.get(model.base)
-        return info is not None and info.module is not None and info.module.path == model.module.path
+        return self_registered(self.project, model)
 
     def missing_registry_models(self, registry_path: str) -> List[ModelInfo]:
         reg = next((r for r in self.registries if r.path == registry_path), None)
