@@ -224,71 +224,91 @@ def fix(
     import contextlib
 
     from . import fix as fix_mod
-    from .index import index_source
 
     paths = list(paths) or ["."]
     cfg = load_config(paths, config_file, options, require=require)
     lock = contextlib.nullcontext() if dry_run else fix_mod.project_lock(cfg.root)
     with lock:
         before = check(paths, config_file=config_file, require=require, use_cache=use_cache, options=options)
-        analysis, diagnostics = before.analysis, before.diagnostics
-        scopes = scopes_of(paths, cfg)
-        overlay: Dict[str, bytes] = {}  # path -> text after the passes so far
-        originals: Dict[str, Optional[bytes]] = {}
-        done: Dict[str, "fix_mod.FileFix"] = {}
-        errors: List[Tuple[str, str]] = []
-
-        def read(path: str) -> bytes:
-            return overlay[path] if path in overlay else fix_mod.read_file(path)
-
-        for _ in range(MAX_FIX_PASSES):
-            fixes, pass_errors = fix_mod.plan(analysis, diagnostics, read=read)
-            errors.extend(e for e in pass_errors if e not in errors)
-            fixes = [fx for fx in fixes if overlay.get(fx.path) != fx.new]
-            if not fixes:
-                break
-            for fx in fixes:
-                originals.setdefault(fx.path, fx.old)
-                overlay[fx.path] = fx.new
-                previous = done.get(fx.path)
-                if previous is None:
-                    done[fx.path] = fx
-                else:
-                    previous.new = fx.new
-                    previous.added += fx.added
-                    previous.removed += fx.removed
-                    previous.fixed += fx.fixed
-            used_by = analysis.project.used_by
-            if not any(fx.removed for fx in fixes) and not any(used_by.get(fx.path, set()) - {fx.path} for fx in fixes):
-                # only additions, to files no other module's analysis read: they register models, and
-                # cannot unregister, break or reveal anything (a model whose base a registry re-exports,
-                # `from app.models import User`, appears only once the registry binds User: next pass)
-                break
-            store = analysis.store  # check() always analyzes through a store
-            mods = analysis.project.modules
-
-            def facts_of(m, store=store):
-                return index_source(overlay[m.path]) if m.path in overlay else store.facts(m)
-
-            analysis = Analysis(Project(cfg, mods, facts_of), [m.path for m in mods], store)
-            diagnostics = run_rules(analysis, scopes)
-        fixes = [fx for fx in done.values() if fx.new != originals[fx.path]]
-        for fx in fixes:
-            fx.old = originals[fx.path]
+        fixes, errors = _fix_passes(cfg, scopes_of(paths, cfg), before.analysis, before.diagnostics)
         if dry_run or not fixes:
             return FixOutcome(fixes, errors, before, written=False)
-        written = []
-        for fx in fixes:
-            try:
-                fix_mod.write(fx, cfg.root)
-                written.append(fx)
-            except fix_mod.FixError as exc:
-                errors.append((fx.path, str(exc)))
-            except OSError as exc:
-                errors.append((fx.path, f"cannot write: {exc.strerror or exc}; the file is unchanged"))
+        written = _write_fixes(fixes, cfg.root, errors)
         after = check(paths, config_file=config_file, require=require, use_cache=use_cache, options=options) if written else before
         return FixOutcome(written, errors, after, written=bool(written))
 
+
+def _fix_passes(cfg: config_mod.Config, scopes: Sequence[str], analysis: Analysis, diagnostics: List[Diagnostic]):
+    """(fixes, errors) of passes over the edited text, held in memory, until a pass changes nothing:
+    one FileFix per file, from its bytes on disk to its text after the last pass."""
+    from . import fix as fix_mod
+
+    overlay: Dict[str, bytes] = {}  # path -> text after the passes so far
+    originals: Dict[str, Optional[bytes]] = {}
+    done: Dict[str, "fix_mod.FileFix"] = {}
+    errors: List[Tuple[str, str]] = []
+
+    def read(path: str) -> bytes:
+        return overlay[path] if path in overlay else fix_mod.read_file(path)
+
+    for _ in range(MAX_FIX_PASSES):
+        fixes, pass_errors = fix_mod.plan(analysis, diagnostics, read=read)
+        errors.extend(e for e in pass_errors if e not in errors)
+        fixes = [fx for fx in fixes if overlay.get(fx.path) != fx.new]
+        if not fixes:
+            break
+        for fx in fixes:
+            originals.setdefault(fx.path, fx.old)
+            overlay[fx.path] = fx.new
+            previous = done.get(fx.path)
+            if previous is None:
+                done[fx.path] = fx
+            else:
+                previous.new = fx.new
+                previous.added += fx.added
+                previous.removed += fx.removed
+                previous.fixed += fx.fixed
+        used_by = analysis.project.used_by
+        if not any(fx.removed for fx in fixes) and not any(used_by.get(fx.path, set()) - {fx.path} for fx in fixes):
+            # only additions, to files no other module's analysis read: they register models, and
+            # cannot unregister, break or reveal anything (a model whose base a registry re-exports,
+            # `from app.models import User`, appears only once the registry binds User: next pass)
+            break
+        analysis = _overlaid(cfg, analysis, overlay)
+        diagnostics = run_rules(analysis, scopes)
+    fixes = [fx for fx in done.values() if fx.new != originals[fx.path]]
+    for fx in fixes:
+        fx.old = originals[fx.path]
+    return fixes, errors
+
+
+def _overlaid(cfg: config_mod.Config, analysis: Analysis, overlay: Dict[str, bytes]) -> Analysis:
+    """The analysis of the project with the texts of ``overlay`` standing for those files."""
+    from .index import index_source
+
+    store = analysis.store  # check() always analyzes through a store
+    mods = analysis.project.modules
+
+    def facts_of(m):
+        return index_source(overlay[m.path]) if m.path in overlay else store.facts(m)
+
+    return Analysis(Project(cfg, mods, facts_of), [m.path for m in mods], store)
+
+
+def _write_fixes(fixes: list, root: str, errors: List[Tuple[str, str]]) -> list:
+    """Write each fix (atomically); the ones that could not be written go to ``errors``."""
+    from . import fix as fix_mod
+
+    written = []
+    for fx in fixes:
+        try:
+            fix_mod.write(fx, root)
+            written.append(fx)
+        except fix_mod.FixError as exc:
+            errors.append((fx.path, str(exc)))
+        except OSError as exc:
+            errors.append((fx.path, f"cannot write: {exc.strerror or exc}; the file is unchanged"))
+    return written
 
 
 class Session:
