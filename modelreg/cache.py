@@ -331,6 +331,16 @@ def _write_gitignore(directory: str) -> None:
     _atomic_write(directory, gi, GITIGNORE.encode())
 
 
+def cache_key(cfg) -> str:
+    """What, besides a file's bytes, its cached index depends on."""
+    return "bases=" + ",".join(sorted(cfg.bases))
+
+
+def open_index(cfg) -> IndexCache:
+    """The index cache of the project ``cfg`` configures, for its settings."""
+    return open_cache(cfg.root, cfg.cache_dir, cache_key(cfg))
+
+
 def open_cache(root: str, cache_dir: Optional[str], key: str) -> IndexCache:
     """The index cache; ConfigError when the cache directory is not modelreg's (see claim)."""
     return IndexCache(claim(root, cache_dir), key)

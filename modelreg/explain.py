@@ -76,9 +76,9 @@ def explain(analysis, model: ModelInfo) -> str:
 
 
 def explain_all(analysis, scopes=()) -> Iterator[str]:
-    from .api import _under
+    from .runner import under
 
     for model in sorted(analysis.models, key=lambda m: (m.module.path, m.line)):
-        if scopes and not _under(model.module.path, scopes):
+        if scopes and not under(model.module.path, scopes):
             continue
         yield explain(analysis, model)

@@ -65,13 +65,13 @@ class ModelregServer(LanguageServer):
 
     def rescan(self) -> None:
         """(Re)discover the files and index them from disk (through the cache)."""
-        from .cache import open_cache
+        from .cache import open_index
         from .store import FactStore
 
         files = discover.walk(self.cfg)
         self.modules, _ = discover.modules(files, self.cfg)
         try:
-            cache = open_cache(self.cfg.root, self.cfg.cache_dir, api.cache_key(self.cfg))
+            cache = open_index(self.cfg)
         except config_mod.ConfigError as exc:  # e.g. a cache-dir holding the user's files: work without it
             cache = None
             self.window_show_message(

@@ -106,6 +106,14 @@ def import_in_subprocess(root: Path, module: str, code: str) -> str:
     return proc.stdout
 
 
+def analysis_of(root, use_cache: bool = False):
+    """The analysis `modelreg check ROOT` runs the rules over (discover, index, resolve), without the cache."""
+    from modelreg.analysis import analyze
+    from modelreg.api import load_config
+
+    return analyze(load_config([str(root)]), use_cache=use_cache)
+
+
 # -- proof by running the result (issue 14, point 7) ------------------------------------------------
 
 _PROOF_SCRIPT = r"""

@@ -9,8 +9,7 @@ import textwrap
 
 import sqlalchemy as sa
 
-from conftest import write_tree
-from modelreg import api
+from conftest import analysis_of, write_tree
 from modelreg.cli import main
 from modelreg.migration_check import compare
 
@@ -117,7 +116,7 @@ def reflected(root):
 
 def static(root):
     """(schema the history builds at head, tables the models define) as modelreg computes them statically."""
-    analysis = api.analyze(api.load_config([str(root)]), use_cache=False)
+    analysis = analysis_of(root)
     (checked,) = compare(analysis)
     schema = checked.schema
     assert schema is not None and not schema.wild

@@ -7,15 +7,14 @@ import sys
 
 import pytest
 
-from conftest import write_tree
-from modelreg import api
+from conftest import analysis_of, write_tree
 from modelreg.cli import main
 from modelreg.columns import ModelTables, read_classes
 
 
 def static_tables(root):
     """{table: sorted columns or None} for every table the project's models define, computed statically."""
-    analysis = api.analyze(api.load_config([str(root)]), use_cache=False)
+    analysis = analysis_of(root)
 
     def classes_of(path):
         with open(path, "rb") as f:

@@ -1,0 +1,353 @@
+"""The per-run view the rules read: a resolved project plus the registries that govern each model,
+what each registry reaches and covers, and how a diagnostic is built.
+
+``analyze(cfg)`` makes one from the files on disk (discover, index through the cache, resolve);
+the language server and ``fix()`` build one over their own facts.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from . import config as config_mod
+from . import discover, style
+from .coverage import Coverage, direct_coverage, is_registered
+from .reach import dynamic_targets, reachable, run_scopes
+from .registries import REGISTRY_FILENAME, is_test_path
+from .resolve import Project
+from .types import Diagnostic, ModelInfo, Registry
+
+
+def check_configured_bases(project: Project) -> None:
+    """A `base` in [[tool.modelreg.registries]] must name a base, a Flask-SQLAlchemy object, a registry or
+    a MetaData of the project (or something of a library, which modelreg cannot see): else ConfigError."""
+    specs = [spec for spec in project.config.registries if spec.base]
+    if not specs:
+        return
+    by_name = {m.name: m for m in project.modules}
+    for spec in specs:
+        parts = spec.base.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            module = by_name.get(".".join(parts[:i]))
+            if module is not None:
+                value = project.eval_name(module, ".".join(parts[i:]))
+                if value is not None and value[0] in ("base", "db", "registry", "metadata"):
+                    break
+                if value is not None and value[0] == "class" and project.classify(value[1], value[2]).kind == "base":
+                    break
+                raise config_mod.ConfigError(
+                    f"{project.config.config_file}: [[tool.modelreg.registries]] base {spec.base} names no "
+                    "declarative base, Flask-SQLAlchemy object, registry or MetaData of the project"
+                )
+        else:
+            if parts[0] in project.all_tops:
+                raise config_mod.ConfigError(
+                    f"{project.config.config_file}: [[tool.modelreg.registries]] base {spec.base} names no module "
+                    "of the project"
+                )
+
+
+def loaded_registries(project: Project, registries: Sequence[Registry]) -> List[Registry]:
+    """The project modules an env.py or create_all() registry imports directly (mealie's `_all_models.py`
+    behind env.py): one hop behind the registry, checked for stale imports (MR002) but governing no base."""
+    from .reach import executed_by
+
+    seen = {r.path for r in registries}
+    out: List[Registry] = []
+    for reg in registries:
+        if reg.module is None or reg.source not in ("env.py", "create_all"):
+            continue
+        facts = project.facts(reg.module)
+        if facts.error is not None:
+            continue
+        for stmt in facts.imports:
+            if stmt.scope != "module":
+                continue
+            for mod in executed_by(project, reg.module, stmt):
+                if mod.path not in seen:
+                    seen.add(mod.path)
+                    out.append(Registry(mod.path, mod, "loaded", ()))
+    return out
+
+
+def prefiltered_models(project: Project, store, extra_candidates=()) -> Tuple[List[ModelInfo], set]:
+    """The models of the files that may define one, and the model-ish vocabulary grown to a fixpoint:
+    a file is read only once a name it spells (a base, a model-ish class of a file read) makes it a
+    candidate. ``extra_candidates``: paths read whatever they spell (the language server's buffers)."""
+    from .index import LIBRARY_NAMES
+
+    names = set(LIBRARY_NAMES) | {b.rpartition(".")[2] for b in project.config.bases}
+    by_path = project.by_path
+    # the fixpoint, semi-naively: each round reads only the candidates the last one's new names
+    # added (a chain of subclasses across 3,000 modules is 3,000 rounds)
+    candidates = set(store.candidates(names)) | (set(extra_candidates) & set(by_path))
+    fresh = sorted(candidates)
+    aliases: Dict[str, set] = {}  # `from x import NAME as ALIAS` in the candidates: NAME -> aliases
+    new_names = names
+    while True:
+        modules = [by_path[p] for p in fresh]
+        found = project.modelish_names(modules, names)  # (their aliases of any known name included)
+        for module in modules:
+            for stmt in project.facts(module).imports:
+                if stmt.is_from:
+                    for name, asname in stmt.names:
+                        if asname:
+                            aliases.setdefault(name, set()).add(asname)
+        for name in new_names:  # older candidates' aliases of the names found last round
+            found |= aliases.get(name, set())
+        new_names = found - names
+        if not new_names:
+            break
+        names |= new_names
+        fresh = sorted(p for p in store.more_candidates(names, new_names) if p not in candidates)
+        candidates.update(fresh)
+    project.candidates = candidates
+    return project.models(), names
+
+
+def self_registered(project: Project, model: ModelInfo) -> bool:
+    """A model defined in its base's own module (whoever imports the base has it), or a subclass that
+    adds no table and no column (single-table inheritance for typing: the metadata is the same)."""
+    if model.adds_nothing:
+        return True
+    info = project.bases.get(model.base)
+    return info is not None and info.module is not None and info.module.path == model.module.path
+
+
+def implied_registries(project: Project, models: Sequence[ModelInfo], registries: Sequence[Registry]) -> List[Registry]:
+    """Where a registry should be for each base that has models but none governs it (MR004).
+
+    Not for a base whose models all sit in its own module (whoever imports the base has them),
+    nor for one used only by tests."""
+    keys: Dict[str, List[str]] = {}
+    for m in models:
+        if m.abstract or self_registered(project, m):
+            continue
+        if any(project.governs(r, m.base, m.module.root) for r in registries):
+            continue
+        info = project.bases.get(m.base)
+        anchor = info.module if info is not None and info.module is not None else m.module
+        path = os.path.join(os.path.dirname(anchor.path), REGISTRY_FILENAME)
+        found = keys.setdefault(path, [])
+        if m.base not in found:
+            found.append(m.base)
+    out = []
+    for path, bases in keys.items():
+        if all(_test_only(project, models, key) for key in bases):
+            continue
+        out.append(Registry(path, None, "missing", tuple(bases)))
+    return out
+
+
+def _test_only(project: Project, models: Sequence[ModelInfo], base_key: str) -> bool:
+    """The base and all its models live in test modules."""
+
+    info = project.bases.get(base_key)
+    paths = [m.module.path for m in models if m.base == base_key]
+    if info is not None and info.module is not None:
+        paths.append(info.module.path)
+    return bool(paths) and all(is_test_path(os.path.relpath(p, project.config.root)) for p in paths)
+
+
+class Analysis:
+    """A resolved project plus the per-registry coverage the rules share."""
+
+    def __init__(self, project: Project, paths_indexed: Sequence[str], store=None, extra_candidates=()):
+        self.project = project
+        self.config = project.config
+        self.require = project.config.require
+        self.store = store
+        self.extra_candidates = set(extra_candidates)  # e.g. the language server's open buffers
+        self.names: set = set()  # the model-ish names the prefilter grew (see prefiltered_models)
+        if store is not None and not store.full:
+            self.models, self.names = prefiltered_models(project, store, self.extra_candidates)
+        else:
+            self.models = project.models()
+        check_configured_bases(project)
+        self.registries: List[Registry] = project.registries()
+        self.registries += implied_registries(project, self.models, self.registries)
+        self.registries += loaded_registries(project, self.registries)
+        self._paths = paths_indexed
+        self._reach: Dict[str, set] = {}
+        self._direct: Dict[str, Coverage] = {}
+        self._governing: Dict[tuple, List[Registry]] = {}
+        self._opaque: Dict[str, List[Tuple[str, int, int]]] = {}
+        self._styles: Dict[str, "style.Style"] = {}
+        self._late_errors: Dict[str, Optional[Tuple[int, int, str]]] = {}
+        from .store import read_bytes
+
+        self.read = read_bytes  # the language server reads its unsaved buffers instead
+        self.unnamed: Sequence[str] = ()  # files of the project whose path is no importable module name
+        self._reach_memo: Dict[str, dict] = {}  # registry path -> module path -> runs that registry
+
+    def self_registered(self, model: ModelInfo) -> bool:
+        return self_registered(self.project, model)
+
+    def missing_registry_models(self, registry_path: str) -> List[ModelInfo]:
+        reg = next((r for r in self.registries if r.path == registry_path), None)
+        if reg is None:
+            return []
+        return [
+            m for m in self.models
+            if not m.abstract and not self.self_registered(m) and self.project.governs(reg, m.base, m.module.root)
+        ]
+
+    def rel(self, path: str) -> str:
+        return os.path.relpath(path, self.config.root).replace(os.sep, "/")
+
+    def governing(self, model: ModelInfo) -> List[Registry]:
+        key = (model.base, model.module.root)
+        regs = self._governing.get(key)
+        if regs is None:
+            regs = self._governing[key] = [
+                r for r in self.registries if self.project.governs(r, model.base, model.module.root)
+            ]
+        return regs
+
+    def direct(self, reg: Registry) -> Coverage:
+        cov = self._direct.get(reg.path)
+        if cov is None:
+            if reg.module is None:
+                cov = Coverage(set(), set(), [])
+            else:
+                cov = direct_coverage(self.project, reg.module)
+            self._direct[reg.path] = cov
+        return cov
+
+    def reach(self, reg: Registry) -> set:
+        r = self._reach.get(reg.path)
+        if r is None:
+            r = self._reach[reg.path] = reachable(self.project, reg.module) if reg.module is not None else set()
+        return r
+
+    def opaque(self, reg: Registry) -> List[Tuple[str, int, int]]:
+        """(path, line, col) of the imports by computed name that modelreg cannot follow: in the registry,
+        and in `reachable` mode in any module importing the registry runs."""
+        if reg.module is None:
+            return []
+        found = self._opaque.get(reg.path)
+        if found is None:
+            found = [(reg.path, line, col) for line, col in self.direct(reg).unknown_dynamic]
+            if self.require == "reachable":
+                by_path = self.project.by_path
+                dynamic = sorted(
+                    p for p in self.reach(reg) if p != reg.path and self.project.has_dynamic_imports(by_path[p])
+                )
+                for path in dynamic:
+                    mod = self.project.by_path[path]
+                    facts = self.project.facts(mod)
+                    _, unknown = dynamic_targets(self.project, mod, facts, run_scopes(facts))
+                    found.extend((path, line, col) for line, col in unknown)
+            self._opaque[reg.path] = found
+        return found
+
+    def registers(self, reg: Registry, model: ModelInfo) -> bool:
+        if reg.module is None:
+            return False
+        if self.self_registered(model):
+            return True
+        reach = self.reach(reg) if self.require == "reachable" else set()
+        return is_registered(model, self.require, reach, self.direct(reg))
+
+    def style(self, reg: Registry) -> "style.Style":
+        st = self._styles.get(reg.path)
+        if st is None:
+            st = self._styles[reg.path] = style.detect(self.project, reg.module, self.require)
+        return st
+
+    def suggestion(self, reg: Registry, model: ModelInfo) -> str:
+        memo = self._reach_memo.setdefault(reg.path, {})
+        return style.safe_statement(self.project, self.style(reg), reg.module, model.module, [model.name], memo)
+
+    def errors(self) -> Iterable[Tuple[str, Tuple[int, int, str]]]:
+        """Files this analysis needed to read (candidates, registries and what they import) that failed."""
+        project = self.project
+        roots = set(project.candidates) if project.candidates is not None else set(project.by_path)
+        roots.update(r.path for r in self.registries if r.module is not None)
+        for reach in self._reach.values():
+            roots |= reach
+        found = {p: e for p, e in self._late_errors.items() if e is not None}
+        for path in project.read_paths(roots):
+            error = project.error_of(project.by_path[path])
+            if error is not None:
+                found[path] = error
+        return sorted(found.items())
+
+    def full_parse_error(self, module) -> Optional[Tuple[int, int, str]]:
+        """The error a full parse finds in a file the fast path read (which skips class and function
+        bodies): asked before a verdict on its models, so a syntax error in a model's body is MR100,
+        not an MR001 whose fix would make the registry fail to import."""
+        path = module.path
+        if path not in self._late_errors:
+            error = None
+            if self.store is not None and not self.store.full:
+                from .index import index_source
+
+                data = self.read(path)
+                error = index_source(data, fast=False).error if data is not None else None
+            self._late_errors[path] = error
+        return self._late_errors[path]
+
+    def diagnostic(
+        self,
+        code: str,
+        message: str,
+        path: str,
+        line: int,
+        col0: int,
+        length: int,
+        *,
+        model: Optional[str] = None,
+        registry: Optional[str] = None,
+        fixable: bool = False,
+        fix: Optional[tuple] = None,
+    ) -> Diagnostic:
+        return Diagnostic(
+            code=code,
+            message=message,
+            path=path,
+            line=line,
+            column=col0 + 1,
+            end_line=line,
+            end_column=col0 + 1 + max(length, 1),
+            model=model,
+            registry=registry,
+            fixable=fixable,
+            fix=fix,
+        )
+
+
+def analyze(cfg: config_mod.Config, full: bool = False, use_cache: bool = True, last=None) -> Analysis:
+    """Discover, index and resolve. ``full`` parses every file instead of only those the prefilter
+    cannot rule out. ``last``: the run's :class:`modelreg.reuse.LastRun` (the files it walked, the
+    index cache, the results the last run saved); without one, ``use_cache`` opens it here."""
+    if last is None and use_cache:
+        from .reuse import LastRun
+
+        last = LastRun(cfg, full=full)
+    files = last.files if last is not None and last.files is not None else discover.walk(cfg)
+    if last is not None:
+        mods = last.modules(files)
+    else:
+        from .imports import name_modules
+
+        mods = name_modules(files, cfg)[0]
+    paths = [m.path for m in mods]
+    named = set(paths)
+    unnamed = [f for f in files if f not in named]  # no importable module name (`my-scripts/x.py`)
+    from .store import FactStore
+
+    store = FactStore(mods, last.index() if last is not None else None, full=full, triggers=triggers(cfg))
+    store.prepare(last.stats if last is not None else None)
+    project = last.project(mods, store) if last is not None else None
+    if project is None:
+        project = Project(cfg, mods, store.facts)
+    analysis = Analysis(project, paths, store)
+    analysis.unnamed = unnamed
+    return analysis
+
+
+def triggers(cfg: config_mod.Config) -> List[str]:
+    """The words whose presence makes a file worth indexing: the configured bases' own names."""
+    return [b.rpartition(".")[2] for b in cfg.bases]
