@@ -12,9 +12,9 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import config as config_mod
 from . import discover, style
-from .coverage import Coverage, direct_coverage, is_registered
-from .reach import dynamic_targets, reachable, run_scopes
-from .registries import REGISTRY_FILENAME, is_test_path
+from .resolve.coverage import Coverage, direct_coverage, is_registered
+from .resolve.reach import dynamic_targets, reachable, run_scopes
+from .resolve.registries import REGISTRY_FILENAME, is_test_path
 from .resolve import Project
 from .types import Diagnostic, ModelInfo, Registry
 
@@ -51,7 +51,7 @@ def check_configured_bases(project: Project) -> None:
 def loaded_registries(project: Project, registries: Sequence[Registry]) -> List[Registry]:
     """The project modules an env.py or create_all() registry imports directly (mealie's `_all_models.py`
     behind env.py): one hop behind the registry, checked for stale imports (MR002) but governing no base."""
-    from .reach import executed_by
+    from .resolve.reach import executed_by
 
     seen = {r.path for r in registries}
     out: List[Registry] = []

@@ -22,7 +22,8 @@ import libcst as cst
 
 from . import style as style_mod
 from .index import decode, decode_encoding
-from .resolve import Project, run_scopes
+from .resolve import Project
+from .resolve.reach import run_scopes
 from .types import MODULE, Diagnostic, ImportStmt, ModelInfo, Module, Registry
 
 try:  # POSIX advisory locks; without them concurrent fixes are not serialized

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from modelreg.index import index_source
-from modelreg.bindings import winning_bindings
+from modelreg.resolve.bindings import winning_bindings
 
 SOURCE = b"""\
 import os.path

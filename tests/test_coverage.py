@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from conftest import project_module, resolved
-from modelreg.coverage import direct_coverage, stale_imports
+from modelreg.resolve.coverage import direct_coverage, stale_imports
 
 FILES = {
     "app/__init__.py": "",

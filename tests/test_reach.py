@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from conftest import import_in_subprocess, project_module, resolved
-from modelreg.reach import reachable
+from modelreg.resolve.reach import reachable
 
 FILES = {
     "app/__init__.py": "",

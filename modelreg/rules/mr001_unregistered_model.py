@@ -38,7 +38,7 @@ registry is application code: a test's own model is not the registry's to load.
 from __future__ import annotations
 
 from .. import style
-from ..registries import is_test_path
+from ..resolve.registries import is_test_path
 
 CODE = "MR001"
 NAME = "unregistered-model"

@@ -25,7 +25,7 @@ turn the ImportError into a NameError; fix the registry by hand.
 
 from __future__ import annotations
 
-from ..coverage import stale_imports
+from ..resolve.coverage import stale_imports
 
 CODE = "MR002"
 NAME = "stale-registry-import"

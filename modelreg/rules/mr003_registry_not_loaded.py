@@ -31,7 +31,7 @@ inside this one's run.
 
 from __future__ import annotations
 
-from ..reach import reachable
+from ..resolve.reach import reachable
 
 CODE = "MR003"
 NAME = "registry-not-loaded"
@@ -106,7 +106,7 @@ def check(analysis):
 
 def _function_imports(project, module, scope):
     """Modules loaded by the imports inside one function (and everything they load)."""
-    from ..reach import executed_by
+    from ..resolve.reach import executed_by
 
     out = set()
     for stmt in project.facts(module).imports:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import os
 
-from ..alembic_envs import flask_migrate_envs
+from ..resolve.alembic_envs import flask_migrate_envs
 
 CODE = "MR004"
 NAME = "missing-registry"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import FrozenSet, List, Set, Tuple
 
-from .types import MODULE, FileFacts, ImportStmt, Module
+from ..types import MODULE, FileFacts, ImportStmt, Module
 
 
 def runs(project, module: Module) -> List[Module]:

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Set, Tuple
 
+from ..types import MODULE, ImportStmt, Module
 from .bindings import winning_bindings
 from .objects import SQLMODEL, STAR_LIBRARIES
 from .state import MISSING
-from .types import MODULE, ImportStmt, Module
 
 # Nested computations beyond which a lookup settles a chain of re-exports from its far end first.
 DEEP = 40

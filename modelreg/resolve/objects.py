@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Optional
 
+from ..types import Module
 from .bases import _extends_flask_sqlalchemy
 from .state import BaseInfo
-from .types import Module
 
 DECLARATIVE_BASE_CLASSES = frozenset({"DeclarativeBase", "DeclarativeBaseNoMeta"})
 SQLMODEL = ("sqlmodel.SQLModel", "sqlmodel.main.SQLModel")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from typing import Dict, List, Optional, Set
 
+from ..types import Module, Registry
 from .alembic_envs import AlembicEnv, find_alembic_envs, metadata_source
-from .types import Module, Registry
 
 REGISTRY_FILENAME = "__all_models.py"
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Iterable, Set
 
+from ..types import MODULE, Module
 from .inventory import callee_name
-from .types import MODULE, Module
 
 # calls whose result can be model-ish (what modelreg.objects understands)
 MODELISH_CALLS = frozenset({"declarative_base", "registry", "generate_base", "MetaData", "Table", "SQLAlchemy"})

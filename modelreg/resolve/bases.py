@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import List, Set, Tuple
 
-from .types import MODULE, ClassDef, FileFacts, Module
+from ..types import MODULE, ClassDef, FileFacts, Module
 
 _FLASK_SQLALCHEMY = re.compile(r"flask_sqlalchemy(\.\w+)*\.SQLAlchemy$")
 

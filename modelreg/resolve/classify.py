@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Set, Tuple
 
+from ..types import MODULE, ClassDef, Module
 from .evaluate import DEEP
 from .objects import DECLARATIVE_BASE_CLASSES, SQLMODEL, SQLMODEL_BASE, is_sqlalchemy
 from .state import PLAIN, BaseInfo, ClassKind
-from .types import MODULE, ClassDef, Module
 
 
 class Classifier:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional, Set, Tuple
 
-from .types import Assign, Call, FileFacts, ModelInfo, Module
+from ..types import Assign, Call, FileFacts, ModelInfo, Module
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, List, Set, Tuple
 
+from ..types import MODULE, ImportStmt, ModelInfo, Module
 from .reach import dynamic_targets, run_scopes
-from .types import MODULE, ImportStmt, ModelInfo, Module
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Dict, Set
 
-from .types import MODULE, FileFacts
+from ..types import MODULE, FileFacts
 
 
 def winning_bindings(facts: FileFacts) -> Dict[str, tuple]:

@@ -1,40 +1,21 @@
-"""Per-file facts -> a resolved project: module names, bases, models, registries, what each registry registers.
-
-:class:`Project` is the one object the rules, the fixer and the language server ask. It holds no
-logic of its own; each question is answered by the stage that owns it:
-
-- modelreg.imports   the module graph: roots, module names, what an import resolves to;
-- modelreg.evaluate  names and expressions -> values (a small abstract interpreter over the facts);
-- modelreg.objects   what a call creates: bases, registries, MetaData, tables, Flask dbs;
-- modelreg.classify  what a class is: base, model, abstract, SQLModel, plain;
-- modelreg.inventory the models, tables and create_all() calls of each module;
-- modelreg.vocabulary the names the prefilter looks for;
-- modelreg.reach     what importing a module runs; modelreg.coverage: what a registry registers;
-- modelreg.registries where the registries are (config, __all_models.py, env.py, create_all());
-- modelreg.state     the memoized per-module results, what each read, and taking them over.
-
-Nothing here reads files: facts come from the callable handed to :class:`Project`, so the same
-resolver serves the CLI (facts from disk or the cache) and the language server (facts of unsaved
-buffers).
-"""
+"""The resolved project: the one object the rules, the fixer and the language server ask; it wires
+the resolver's stages together and holds no logic of its own (see modelreg.resolve)."""
 
 from __future__ import annotations
 
 import os
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set
 
+from ..config import Config
+from ..imports import ModuleGraph, infer_roots
+from ..types import FileFacts, Module
 from . import reach, vocabulary
 from .classify import Classifier
-from .config import Config
 from .evaluate import Evaluator
-from .imports import ModuleGraph, infer_roots
 from .inventory import Inventory
 from .objects import Objects
 from .registries import Registries
-from .state import BaseInfo, ClassKind, Results
-from .types import FileFacts, Module
-
-__all__ = ["BaseInfo", "ClassKind", "Project"]
+from .state import BaseInfo, Results
 
 
 class Project:
@@ -127,9 +108,3 @@ class Project:
             if p not in listed
         ]
         return {"import-roots-considered": rows}
-
-
-# Names other modules imported from here before the resolver was split; they now live with their stage.
-from .coverage import Coverage, direct_coverage, is_registered, stale_imports  # noqa: E402,F401
-from .reach import dynamic_targets, executed_by, reachable, run_scopes  # noqa: E402,F401
-from .registries import REGISTRY_FILENAME, is_test_path as _is_test_path  # noqa: E402,F401

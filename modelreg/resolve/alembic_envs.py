@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Set, Tuple
 
-from .types import MODULE, ImportStmt, Module
+from ..types import MODULE, ImportStmt, Module
 
 
 @dataclass

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import List, Optional, Set, Tuple
 
+from ..types import MODULE, ClassDef, ModelInfo, Module
 from .bases import camel_to_snake_case, unverifiable_classes
 from .objects import FLASK_MODEL_HOW, SQLMODEL_BASE
 from .state import ClassKind
-from .types import MODULE, ClassDef, ModelInfo, Module
 
 
 def callee_name(expr) -> Optional[str]:
