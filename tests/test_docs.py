@@ -76,3 +76,30 @@ def test_the_quickstart_says_the_first_command_exits_1_on_purpose_and_how_long_t
     quickstart = README.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
     assert "exits 1 **on purpose**" in quickstart
     assert re.search(r"about \d+(-\d+)? minutes", quickstart)
+
+
+def test_the_architecture_picture_names_every_module_of_the_package_and_no_module_that_is_gone():
+    doc = (REPO / "docs" / "architecture.md").read_text()
+    package = REPO / "modelreg"
+    # every top-level module and subpackage, and every stage of resolve/, appears in the document
+    named = set(re.findall(r"(?<![<\w])([a-z_]+)(?:\.py|/)", doc))
+    for path in package.iterdir():
+        if path.name.startswith("_") or path.name == "__pycache__":
+            continue
+        stem = path.stem if path.suffix == ".py" else path.name
+        if path.suffix == ".py" or (path / "__init__.py").exists():
+            assert stem in named, f"modelreg/{path.name} is missing from docs/architecture.md"
+    for path in (package / "resolve").glob("[!_]*.py"):
+        assert path.stem in named, f"modelreg/resolve/{path.name} is missing from docs/architecture.md"
+    # and nothing it names as a module is gone
+    for stem in named:
+        if stem in ("modelreg", "modelreg_cache", "tests", "docs"):
+            continue
+        exists = any(p.exists() for p in (package / f"{stem}.py", package / stem, package / "resolve" / f"{stem}.py"))
+        exists = exists or (package / "rules" / f"{stem}.py").exists() or (package / "report" / f"{stem}.py").exists()
+        assert exists, f"docs/architecture.md names {stem}, which is not a module of modelreg"
+
+
+def test_the_readme_design_section_links_to_the_architecture_picture():
+    section = README.split("## Design", 1)[1]
+    assert "docs/architecture.md" in section
