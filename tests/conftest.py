@@ -24,6 +24,24 @@ def model_source(name: str, table: str, base_import: str = "from pkg.db import B
     return f"{base_import}\n\n\nclass {name}({base}):\n    __tablename__ = {table!r}\n"
 
 
+# pkg/db.py's declarative base, and the small project the analysis, runner and reuse suites share:
+# pkg/users.py (User, table users) and pkg/legacy.py (Old, table old), each class at line 4, column 7.
+DB_MODULE = "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"
+
+
+def users_and_legacy(registry: str, **more: str) -> Dict[str, str]:
+    """The files of that project, with `registry` as pkg/__all_models.py and `more` files beside them."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/db.py": DB_MODULE,
+        "pkg/users.py": model_source("User", "users"),
+        "pkg/legacy.py": model_source("Old", "old"),
+    }
+    files.update(more)
+    files["pkg/__all_models.py"] = registry
+    return files
+
+
 # A declarative base and a model with a primary key, as the fix and hostile-input suites lay them out
 # under pkg/data/ (the model's class at line 6, its name at column 7).
 SA_BASE_MODULE = "import sqlalchemy.orm as orm\n\nBase = orm.declarative_base()\n"

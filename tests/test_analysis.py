@@ -11,21 +11,13 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import analysis_of, model_source
+from conftest import DB_MODULE as DB, analysis_of, model_source, users_and_legacy
 
 from modelreg.analysis import analyze
 from modelreg.api import load_config
 from modelreg.config import ConfigError
 
-DB = "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"
-
-PROJECT = {
-    "pkg/__init__.py": "",
-    "pkg/db.py": DB,
-    "pkg/users.py": model_source("User", "users"),
-    "pkg/legacy.py": model_source("Old", "old"),
-    "pkg/__all_models.py": "import pkg.users\n",
-}
+PROJECT = users_and_legacy("import pkg.users\n")
 
 
 def rel(root, path):

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Optional, Sequence
 
-from conftest import model_source
+from conftest import model_source, users_and_legacy
 
 from modelreg.analysis import analyze
 from modelreg.api import load_config
@@ -22,18 +22,11 @@ from modelreg.cache import _dump_checked, _load_checked
 from modelreg.reuse import LastRun
 from modelreg.runner import run_rules
 
-DB = "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"
-
 # The registry imports users.py, not legacy.py nor special.py, whose model derives from legacy.py's:
 # two MR001.
-PROJECT = {
-    "pkg/__init__.py": "",
-    "pkg/db.py": DB,
-    "pkg/users.py": model_source("User", "users"),
-    "pkg/legacy.py": model_source("Old", "old"),
-    "pkg/special.py": "from pkg.legacy import Old\n\n\nclass Special(Old):\n    level = 1\n",
-    "pkg/__all_models.py": "import pkg.users\n",
-}
+PROJECT = users_and_legacy(
+    "import pkg.users\n", **{"pkg/special.py": "from pkg.legacy import Old\n\n\nclass Special(Old):\n    level = 1\n"}
+)
 
 # files written a while ago: no entry is "racily clean" (see cache.racy), every edit below moves the mtime
 PAST = time.time_ns() - 3600 * 10**9

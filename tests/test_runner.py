@@ -11,22 +11,14 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import analysis_of, model_source
+from conftest import analysis_of, users_and_legacy
 
 from modelreg.api import load_config
 from modelreg.config import ConfigError
 from modelreg.runner import run_rules, scopes_of, under, unknown_codes_error
 
-DB = "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"
-
 # legacy.py's model is not imported (MR001 at 4:7), the registry imports a module that is gone (MR002 at 2:1)
-PROJECT = {
-    "pkg/__init__.py": "",
-    "pkg/db.py": DB,
-    "pkg/users.py": model_source("User", "users"),
-    "pkg/legacy.py": model_source("Old", "old"),
-    "pkg/__all_models.py": "import pkg.users\nimport pkg.gone\n",
-}
+PROJECT = users_and_legacy("import pkg.users\nimport pkg.gone\n")
 
 
 def found(root, scopes=(), unknown=None):

@@ -43,9 +43,7 @@ class Classifier:
     def classify(self, module: Module, name: str) -> ClassKind:
         state = self.state
         path = module.path
-        frames = state.frames
-        if frames and frames[-1] != path:
-            state.use(path)
+        state.reads(path)
         key = (path, name)
         cached = state.classes.get(key)
         if cached is not None:
@@ -54,6 +52,7 @@ class Classifier:
         if saved is not None:
             cached = state.classes[key] = ClassKind(*saved)
             return cached
+        frames = state.frames
         if len(frames) > DEEP and not self._settling:
             # deep in an inheritance chain (each parent classified inside its child): classify the
             # ancestors first, farthest first, so that each of them finds its parents done - the

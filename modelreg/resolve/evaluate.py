@@ -46,9 +46,7 @@ class Evaluator:
         """The value a module-level name is bound to (the last binding wins, star imports last)."""
         state = self.state
         path = module.path
-        frames = state.frames
-        if frames and frames[-1] != path:
-            state.use(path)
+        state.reads(path)
         key = (path, name)
         bindings = state.bindings
         if key in bindings:
@@ -56,6 +54,7 @@ class Evaluator:
         saved = state.saved_binding(key, self.graph.by_path)
         if saved is not MISSING:
             return saved
+        frames = state.frames
         if len(frames) > DEEP and not self._settling:
             # deep in a chain of re-exports (`from a import Base` in b, `from b import Base` in c, ...):
             # look the farther links up first, so that the stack stays shallow however long the chain

@@ -19,8 +19,7 @@ def runs(project, module: Module) -> List[Module]:
     run first), and the modules its understood dynamic imports load."""
     state = project.state
     path = module.path
-    if state.frames and state.frames[-1] != path:
-        state.use(path)
+    state.reads(path)
     found = state.deps.get(path)
     if found is None:
         found = state.deps[path] = state.computing(path, lambda: _runs(project, module))

@@ -83,6 +83,13 @@ class Results:
             f = self.facts_loaded[path] = self._facts_of(module)
         return f
 
+    def reads(self, path: str) -> None:
+        """Record that the module whose results are being computed (if any, and if not `path` itself)
+        reads `path`: its facts, or its own results."""
+        frames = self.frames
+        if frames and frames[-1] != path:
+            self.use(path)
+
     def use(self, path: str) -> None:
         """The module whose results are being computed reads `path` (its facts, or its results)."""
         users = self.used_by.get(path)
