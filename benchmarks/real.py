@@ -55,8 +55,17 @@ def fetch(tree: dict, mirror: str = None) -> None:
     else:
         subprocess.run(["git", "clone", "--quiet", "--filter=blob:none", tree["repo"], str(dest)], check=True)
         subprocess.run(["git", "-C", str(dest), "checkout", "--quiet", tree["commit"]], check=True)
-        shutil.rmtree(dest / ".git")  # a plain tree, as the mirror gives it: nothing outside it is read
+        shutil.rmtree(dest / ".git")  # a plain tree, as the mirror gives it
+    own_root(dest)
     (dest / ".fetched").write_text(tree["commit"] + "\n")
+
+
+def own_root(dest: Path) -> None:
+    """Make the tree a project root of its own, as a checkout is: a fresh `.git`. Without one, a tree
+    with no pyproject.toml at its top (the Talk Python course) would take modelreg's own repository as
+    its project root, where benchmarks/trees is git-ignored: modelreg would analyze nothing."""
+    if not (dest / ".git").exists():
+        subprocess.run(["git", "init", "--quiet", str(dest)], check=True)
 
 
 def main(argv=None) -> int:
@@ -65,6 +74,8 @@ def main(argv=None) -> int:
     parser.add_argument("--mirror", help="take the trees from bare git mirrors DIR/<owner>+<name>/repo")
     args = parser.parse_args(argv)
     for tree in load():
+        if args.command == "fetch" and fetched(tree):
+            own_root(REAL / tree["name"])  # (trees fetched before own_root existed)
         if args.command == "fetch":
             try:
                 fetch(tree, args.mirror)
