@@ -52,3 +52,62 @@ def test_inline_configure_and_a_list_of_metadata_are_targets_too(tree):
 def test_an_env_py_without_target_metadata_is_no_registry(tree):
     project = resolved(tree(dict(MODELS, **{"alembic/env.py": ENV_HEAD + "target_metadata = None\n"})))
     assert project.alembic_envs() == []
+
+
+REVISION = '''\
+"""add users"""
+from alembic import op
+import sqlalchemy as sa
+from sqlalchemy.orm import declarative_base
+
+revision = "{rev}"
+down_revision = {down}
+
+Base = declarative_base()
+
+
+class Snapshot(Base):  # a data migration's own view of the table
+    __tablename__ = "users"
+    id = sa.Column(sa.Integer, primary_key=True)
+
+
+def upgrade():
+    op.create_table("users", sa.Column("id", sa.Integer, primary_key=True))
+
+
+def downgrade():
+    op.drop_table("users")
+'''
+
+
+def _with_revisions(versions: str, ini: str = "[alembic]\nscript_location = alembic\n") -> dict:
+    env = ENV_HEAD + "import app.db.base\nfrom app.db.base_class import Base\ntarget_metadata = Base.metadata\n"
+    return dict(
+        MODELS,
+        **{
+            "alembic.ini": ini,
+            "alembic/env.py": env,
+            f"{versions}/abc123_add_users.py": REVISION.format(rev="abc123", down="None"),
+            f"{versions}/2021-08-09_def456.py": REVISION.format(rev="def456", down='"abc123"'),
+        },
+    )
+
+
+def test_classes_of_alembic_revision_files_are_the_migrations_own_not_models_a_registry_must_import(tree, run):
+    root = tree(_with_revisions("alembic/versions"))
+    # Alembic runs env.py: the application's metadata holds the application's tables only
+    assert tables_after_importing(root, ["alembic/env.py"], "app.db.base_class:Base.metadata") == ["users"]
+    result = run([root, "--no-cache"])
+    assert (result.exit_code, result.out + result.err) == (0, "All checks passed!\n")
+    listed = run(["models", "--format", "json", root])
+    assert [(m["name"], m["module"]) for m in listed.json["models"]] == [("User", "app.models.user")]
+
+
+def test_revision_files_in_the_version_locations_of_alembic_ini_are_recognized_too(tree, run):
+    ini = "[alembic]\nscript_location = alembic\nversion_locations = %(here)s/migrations/revs\n"
+    root = tree(_with_revisions("migrations/revs", ini))
+    assert run([root, "--no-cache"]).exit_code == 0
+    # the same file outside any version location is a module of the project like any other
+    moved = tree(_with_revisions("alembic/versions", "[alembic]\nscript_location = alembic\nversion_locations = elsewhere\n"))
+    result = run([moved, "--no-cache"])
+    assert result.exit_code == 1 and "alembic/versions/2021-08-09_def456.py" in result.out

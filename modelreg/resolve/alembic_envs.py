@@ -74,6 +74,22 @@ def _env_paths(project) -> Set[str]:
     return paths
 
 
+def revision_dirs(project) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+    """(the directories Alembic loads revision files from, the ones among them it walks recursively), for
+    every Alembic script directory of the project (see _env_paths)."""
+    paths = _env_paths(project)
+    if not paths:
+        return (), ()
+    from ..migrations import version_dirs
+
+    flat: List[str] = []
+    deep: List[str] = []
+    for env in sorted(paths):
+        dirs, recursive = version_dirs(os.path.dirname(env), project.config.root)
+        (deep if recursive else flat).extend(os.path.normpath(d) for d in dirs)
+    return tuple(flat), tuple(deep)
+
+
 def find_alembic_envs(project) -> List[AlembicEnv]:
     """The Alembic env.py files (see _env_paths) that target a metadata modelreg knows."""
     envs = []

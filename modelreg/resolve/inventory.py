@@ -34,15 +34,16 @@ class Inventory:
         self.project = project
         self.state = project.state
         self._table_memo = {}  # (path, class, base) -> has a table
-        self._scan: Tuple[Optional[Set[str]], List[Module]] = (None, [])
+        self._scan: Tuple[Optional[Set[str]], Optional[List[Module]]] = (None, None)
 
     def scan_modules(self) -> List[Module]:
-        """The modules that may define a model: the prefilter's candidates (every module without one)."""
+        """The modules that may define a model: the prefilter's candidates (every module without one),
+        except Alembic revision files (see Registries.is_revision_file)."""
         candidates = self.project.candidates
-        if candidates is None:
-            return self.project.modules
-        if self._scan[0] is not candidates:
-            self._scan = (candidates, [m for m in self.project.modules if m.path in candidates])
+        if self._scan[1] is None or self._scan[0] is not candidates:
+            mods = self.project.modules if candidates is None else [m for m in self.project.modules if m.path in candidates]
+            revision = self.project.is_revision_file
+            self._scan = (candidates, [m for m in mods if not revision(m.path)])
         return self._scan[1]
 
     def models(self) -> List[ModelInfo]:

@@ -61,6 +61,7 @@ class Project:
         self.registry_finder = found = Registries(self, previous.registry_finder if same_modules else None)
         self.registries, self.governs, self.named = found.registries, found.governs, found.named
         self.alembic_envs, self.registry_root, self.configured_registries = found.alembic_envs, found.registry_root, found.configured_registries
+        self.is_revision_file = found.is_revision_file
 
     def runs(self, module: Module) -> List[Module]:
         """The project modules importing `module` runs directly (modelreg.reach)."""

@@ -11,7 +11,7 @@ import os
 from typing import Dict, List, Optional, Set
 
 from ..types import Module, Registry
-from .alembic_envs import AlembicEnv, find_alembic_envs, metadata_source
+from .alembic_envs import AlembicEnv, find_alembic_envs, metadata_source, revision_dirs
 
 REGISTRY_FILENAME = "__all_models.py"
 
@@ -23,6 +23,7 @@ class Registries:
         self.project = project
         self._envs: Optional[List[AlembicEnv]] = None
         self._configured: Optional[List[Registry]] = None
+        self._revision_dirs: Optional[tuple] = None
         # modules by file name: depends on the module list only, so a project of the same modules shares it
         self._by_filename: Dict[str, List[Module]] = previous._by_filename if previous is not None else {}
 
@@ -33,6 +34,15 @@ class Registries:
             tail = os.sep + filename
             found = self._by_filename[filename] = [m for m in self.project.modules if m.path.endswith(tail)]
         return found
+
+    def is_revision_file(self, path: str) -> bool:
+        """Whether `path` is an Alembic revision file: Alembic loads it by path when it migrates, so the
+        classes it defines (a data migration's snapshot of a model, on a base of its own) never reach the
+        application's metadata and no registry answers for them."""
+        if self._revision_dirs is None:
+            self._revision_dirs = revision_dirs(self.project)
+        flat, deep = self._revision_dirs
+        return os.path.dirname(path) in flat or any(path.startswith(d + os.sep) for d in deep)
 
     def alembic_envs(self) -> List[AlembicEnv]:
         if self._envs is None:

@@ -96,6 +96,8 @@ def _unnamed_models(analysis):
     """Files that spell a model's ``__tablename__`` but whose path no import can name (a folder that
     is no Python identifier, and no root under it that the project's imports show)."""
     for path in analysis.unnamed:
+        if analysis.project.is_revision_file(path):
+            continue  # Alembic loads it by path; its classes are the migration's own (see is_revision_file)
         data = analysis.read(path)
         if not data or b"__tablename__" not in data:
             continue
