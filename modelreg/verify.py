@@ -230,6 +230,13 @@ def _compare_columns(analysis, models, runtime: Dict[str, dict], result: VerifyR
                 )
 
 
+def _qualified(model) -> Optional[str]:
+    """The model's table as the metadata keys it: `schema.name` when it has a schema."""
+    if not model.table:
+        return None
+    return f"{model.schema}.{model.table}" if model.schema else model.table
+
+
 def _compare(analysis, reg, rel: str, models, runtime: Dict[str, dict], result: VerifyResult) -> None:
     by_base: Dict[str, list] = {}
     for m in models:
@@ -248,14 +255,15 @@ def _compare(analysis, reg, rel: str, models, runtime: Dict[str, dict], result: 
         for m in ms:
             dotted = f"{m.module.name}.{m.name}"
             static = analysis.registers(reg, m)
+            table = _qualified(m)
             if m.kind == "table":
-                present = m.table in tables
-                known_tables.add(m.table)
+                present = table in tables
+                known_tables.add(table)
             else:
                 present = dotted in classes
                 known_classes.add(dotted)
-                if m.table:
-                    known_tables.add(m.table)
+                if table:
+                    known_tables.add(table)
             if static and not present:
                 result.mismatches.append(
                     Mismatch("static-only", dotted, f"modelreg says {rel} registers it, but importing it did not")
@@ -273,7 +281,7 @@ def _compare(analysis, reg, rel: str, models, runtime: Dict[str, dict], result: 
                 result.agreed += 1
         for cls in sorted(classes - known_classes):
             result.mismatches.append(Mismatch("unseen", cls, f"mapped at runtime by {rel}; static analysis did not find it"))
-        mapped_tables = {m.table for m in ms if m.table}
+        mapped_tables = {_qualified(m) for m in ms if m.table}
         for table in sorted(tables - known_tables - mapped_tables):
             if any(c for c in classes - known_classes):
                 continue  # a class static analysis missed explains its table
