@@ -39,7 +39,9 @@ class EnvRequest:
 
 def requests(analysis, diagnostics: Sequence[Diagnostic]) -> Tuple[List[RegistryRequest], List[EnvRequest]]:
     """The fixable diagnostics grouped per file, registries and env.py files each sorted by path."""
-    per_registry: Dict[str, Dict[str, list]] = {}
+    models: Dict[str, List[ModelInfo]] = {}
+    removals: Dict[str, list] = {}
+    counts: Dict[str, int] = {}
     env_fixes: Dict[str, list] = {}
     models_by_key = {f"{m.module.name}.{m.name}": m for m in analysis.models}
     for d in diagnostics:
@@ -49,20 +51,16 @@ def requests(analysis, diagnostics: Sequence[Diagnostic]) -> Tuple[List[Registry
             if d.fix:
                 env_fixes.setdefault(d.path, []).append(d.fix)
             continue
-        entry = per_registry.setdefault(d.registry, {"models": [], "removals": [], "count": [0]})
-        entry["count"][0] += 1
+        counts[d.registry] = counts.get(d.registry, 0) + 1
+        wanted, stale = models.setdefault(d.registry, []), removals.setdefault(d.registry, [])
         if d.code in ("MR001", "MR004") and d.model:
-            model = models_by_key.get(d.model)
-            if model is not None:
-                entry["models"].append(model)
+            if d.model in models_by_key:
+                wanted.append(models_by_key[d.model])
         elif d.code == "MR004":
-            entry["models"].extend(analysis.missing_registry_models(d.registry))
+            wanted.extend(analysis.missing_registry_models(d.registry))
         elif d.code == "MR002" and d.fix:
-            entry["removals"].append((d.fix[1], d.fix[2], d.message))
-    registries = [
-        RegistryRequest(path, tuple(e["models"]), tuple(e["removals"]), e["count"][0])
-        for path, e in sorted(per_registry.items())
-    ]
+            stale.append((d.fix[1], d.fix[2], d.message))
+    registries = [RegistryRequest(p, tuple(models[p]), tuple(removals[p]), counts[p]) for p in sorted(counts)]
     envs = [EnvRequest(path, tuple(items)) for path, items in sorted(env_fixes.items())]
     return registries, envs
 
@@ -78,14 +76,14 @@ def plan_registry(
     project = analysis.project
     styled = _styled(analysis, reg, request.models)
     if source is None:
-        return RegistryPlan(reg.path, additions=tuple(a for _, a in styled), fixed=request.count)
+        return RegistryPlan(reg.path, additions=tuple(styled), fixed=request.count)
     removals, kept = _removals(source, request.removals)
-    additions = tuple(_placed(project, reg.module, target, a, source) for target, a in styled)
+    additions = tuple(_placed(project, reg.module, a, source) for a in styled)
     linted = _linted(settings, reg.module.path)
     return RegistryPlan(reg.path, removals, kept, additions, linted=linted, fixed=request.count)
 
 
-def _styled(analysis, reg: Registry, models: Sequence[ModelInfo]) -> List[Tuple[Module, Addition]]:
+def _styled(analysis, reg: Registry, models: Sequence[ModelInfo]) -> List[Addition]:
     """One addition per model module (per class with `require = "class"`), in the registry's style."""
     mode = analysis.require
     project = analysis.project
@@ -100,13 +98,14 @@ def _styled(analysis, reg: Registry, models: Sequence[ModelInfo]) -> List[Tuple[
         for group in [(c,) for c in classes] if mode == "class" else [classes]:
             statement = style_mod.safe_statement(project, st, reg.module, target, list(group))
             why = tuple(f"{target.name}.{c}" for c in group)
-            out.append((target, Addition(target, group, statement, why, nameable(target.name))))
+            out.append(Addition(target, group, statement, why, nameable(target.name)))
     return out
 
 
-def _placed(project, registry: Module, target: Module, a: Addition, source: RegistrySource) -> Addition:
+def _placed(project, registry: Module, a: Addition, source: RegistrySource) -> Addition:
     """The addition with what its placement depends on: what importing the target reads of the
     registry first, whether Python finds the target through each form, which name lists it can join."""
+    target = a.target
     needs, cycle = needs_of(project, registry, target)
     importable = project.find_module(target.name, registry)[0] == target
     if not a.nameable:
