@@ -3,9 +3,11 @@
 The fixer is a pipeline, one module per stage, plain data between them (types.py):
 
 - translate.py: a registry's bytes and facts -> :class:`RegistrySource` (its statements, its names);
-- planner.py: the fixable diagnostics -> one :class:`RegistryPlan` per file (what to add and remove, why);
-- apply.py: the plan carried out with libcst (placement.py: where and how; removals keep comments;
-  dunder_all.py and commas.py: name lists) -> the new bytes;
+- planner.py: the fixable diagnostics -> one :class:`RegistryPlan` per file (what to add and remove, why;
+  needs.py: what importing a model module reads of the registry first);
+- apply.py: the plan carried out with libcst on a draft (draft.py) -> the new bytes; placement.py says
+  where an import goes and how it looks, removal.py removes keeping the author's comments,
+  dunder_all.py and commas.py edit name lists; nodes.py answers small questions about libcst nodes;
 - safety.py: the parse check, the project root, the atomic write and the project lock.
 
 ``plan()`` runs the first three for every file with fixable diagnostics and returns one

@@ -13,20 +13,12 @@ import libcst as cst
 
 from .. import style as style_mod
 from . import dunder_all, placement
-from .commas import drop_item, insert_alias
+from .commas import insert_alias
 from .draft import Draft, Slot, draft_of
-from .nodes import (
-    bound_names,
-    code,
-    dotted,
-    import_of,
-    is_directive,
-    sort_key,
-    split_leading,
-    with_comment,
-)
+from .nodes import bound_names, code, dotted, import_of, sort_key, with_comment
+from .removal import remove
 from .safety import TOO_DEEP, FixError
-from .types import Addition, Applied, Insertion, RegistryPlan, RegistrySource, Removal
+from .types import Addition, Applied, Insertion, RegistryPlan, RegistrySource
 
 NEW_REGISTRY_HEADER = (
     '"""Model registry: imports every module that defines a SQLAlchemy model.\n\n'
@@ -35,9 +27,9 @@ NEW_REGISTRY_HEADER = (
     '"""\n'
 )
 
-# no statement of an addition's form can be written here: its model stays reported, the others are fixed
 DEFAULT_SETTINGS = style_mod.ToolSettings()  # env.py: what an insertion needs of the project's tools
 
+# no statement of an addition's form can be written here: its model stays reported, the others are fixed
 UNWRITABLE = (cst.CSTValidationError, cst.ParserSyntaxError, SyntaxError, ValueError)
 
 
@@ -211,66 +203,3 @@ def insert_after(draft: Draft, insertion: Insertion) -> str:
     tw = stmt.trailing_whitespace.with_changes(whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(insertion.comment))
     draft.slots.insert(pos + 1, Slot(stmt.with_changes(trailing_whitespace=tw), added=True))
     return insertion.statement
-
-
-# -- removals --------------------------------------------------------------------------
-
-
-def remove(draft: Draft, r: Removal) -> Optional[str]:
-    """Remove the statement starting on `r.line` (index -1), or only its alias number `r.index`."""
-    pos = next((i for i, s in enumerate(draft.slots) if s.line == r.line and not s.added), None)
-    node = import_of(draft.slots[pos].node) if pos is not None else None
-    if node is None:
-        return None
-    if r.index >= 0:
-        return _remove_alias(draft, draft.slots[pos], node, r.index)
-    return _remove_statement(draft, pos, node)
-
-
-def _remove_alias(draft: Draft, s: Slot, node, index: int) -> str:
-    alias = node.names[index]
-    rpar = getattr(node, "rpar", None)
-    kept, closer = drop_item(list(node.names), index, rpar.whitespace_before if rpar is not None else None)
-    changes = {"names": kept}
-    if rpar is not None and closer is not None:
-        changes["rpar"] = rpar.with_changes(whitespace_before=closer)
-    s.node = s.node.with_changes(body=[node.with_changes(**changes)])
-    dunder_all.edit(draft.slots, remove=bound_names(node, [alias]))
-    return code(alias.name)
-
-
-def _remove_statement(draft: Draft, pos: int, node) -> str:
-    """Remove a whole statement; the comment lines above it that are the author's stay in the file."""
-    draft.layout = None
-    draft.lists = None
-    s = draft.slots[pos]
-    text = code(s.node.with_changes(leading_lines=[])).strip()
-    prefix, attached = split_leading(s.node.leading_lines)
-    entries = draft.entries()
-    first_entry = not any(i < pos for i in entries)
-    kept = _authors_comments(draft, pos, entries, attached)
-    if kept:
-        prefix = prefix + kept
-        first_entry = True  # what stays must land above the next statement
-    del draft.slots[pos]
-    if first_entry and prefix:
-        # the lines above the first entry (header comments...) stay, above whatever now comes first
-        if pos < len(draft.slots) and hasattr(draft.slots[pos].node, "leading_lines"):
-            nxt = draft.slots[pos]
-            nxt.node = nxt.node.with_changes(leading_lines=prefix + split_leading(nxt.node.leading_lines)[1])
-        else:
-            draft.footer = prefix + draft.footer
-    dunder_all.edit(draft.slots, remove=bound_names(node))
-    return text
-
-
-def _authors_comments(draft: Draft, pos: int, entries: List[int], attached: list) -> list:
-    """The comment lines attached to an entry that are the author's: its directive (`# noinspection ...`,
-    the same lines other entries carry) goes with it, any other comment stays."""
-    shared = {
-        ln.comment.value
-        for i in entries
-        if i != pos
-        for ln in split_leading(draft.slots[i].node.leading_lines)[1]
-    }
-    return [ln for ln in attached if ln.comment.value not in shared and not is_directive(ln.comment.value)]
