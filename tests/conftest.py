@@ -273,10 +273,10 @@ def unreadable_for_this_process() -> None:
 
 def resolved(root: Path):
     """The resolved project (modelreg.resolve.Project) of the tree at `root`: every file parsed, no cache."""
-    from modelreg import api
+    from modelreg.analysis import analyze
+    from modelreg.api import load_config
 
-    cfg = api.load_config([str(root)])
-    return api.analyze(cfg, full=True, use_cache=False).project
+    return analyze(load_config([str(root)]), full=True, use_cache=False).project
 
 
 def project_module(project, dotted: str):
@@ -284,3 +284,53 @@ def project_module(project, dotted: str):
     found = [m for m in project.modules if m.name == dotted]
     assert found, f"no module {dotted} among {sorted(m.name for m in project.modules)}"
     return found[0]
+
+
+# -- the fixer's stages, one at a time (translate -> plan -> apply) ---------------------------------
+
+DATA_REGISTRY = "pkg/data/__all_models.py"
+
+
+def data_project(registry: str, *models: str, **extra: str) -> Dict[str, str]:
+    """pkg/data/ with a declarative base, one model module per name (class `Name`, table `name`) and
+    the registry `pkg/data/__all_models.py` holding `registry`; `extra`: more files (`pkg__data__x_py`
+    spells `pkg/data/x.py`)."""
+    files = {"pkg/__init__.py": "", "pkg/data/__init__.py": "", "pkg/data/modelbase.py": SA_BASE_MODULE}
+    files.update({f"pkg/data/{m}.py": sa_model_module(m.capitalize(), m) for m in models})
+    files.update({key.replace("__", "/").replace("_py", ".py"): text for key, text in extra.items()})
+    files[DATA_REGISTRY] = registry
+    return files
+
+
+@dataclass(frozen=True)
+class FixStages:
+    analysis: object
+    diagnostics: list
+    source: object  # modelreg.fix.types.RegistrySource (None: the registry does not exist)
+    request: object  # modelreg.fix.planner.RegistryRequest
+    plan: object  # modelreg.fix.types.RegistryPlan
+
+    def module(self, name: str):
+        """The project's module of that dotted name (an Addition's target)."""
+        return next(m for m in self.analysis.project.modules if m.name == name)
+
+
+def fix_stages(root: Path, registry: str = DATA_REGISTRY) -> FixStages:
+    """The fixer's first stages on one registry of a project tree, each one's output as data: the
+    analysis (public API, no cache), the registry translated, its fixable diagnostics, the plan."""
+    from modelreg import style
+    from modelreg.api import check
+    from modelreg.fix import planner, translate
+
+    report = check([str(root)], use_cache=False)
+    analysis = report.analysis
+    path = str(root / registry)
+    requests, _ = planner.requests(analysis, report.diagnostics)
+    request = next((r for r in requests if r.path == path), planner.RegistryRequest(path, (), (), 0))
+    reg = next(r for r in analysis.registries if r.path == path)
+    source = None
+    if reg.module is not None and os.path.exists(path):
+        imports = analysis.project.facts(reg.module).imports
+        source = translate.read_registry(path, Path(path).read_bytes(), analysis.project, reg.module, imports)
+    plan = planner.plan_registry(analysis, reg, request, source, style.tool_settings(str(root)))
+    return FixStages(analysis, report.diagnostics, source, request, plan)

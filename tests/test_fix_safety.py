@@ -208,12 +208,12 @@ def test_a_failed_replace_leaves_the_registry_byte_identical_and_no_temp_file(tr
 
 
 def test_a_fix_whose_result_would_not_parse_is_never_written(tree, run, monkeypatch):
-    from modelreg.fix import RegistryEditor
+    from modelreg.fix import apply as apply_stage
 
     root = tree(project_files(REGISTERED_TWO))
     path = root / REGISTRY
     listing = files_under(root)
-    monkeypatch.setattr(RegistryEditor, "result", lambda self: b"import (\n")
+    monkeypatch.setattr(apply_stage, "render", lambda draft: b"import (\n")
     result = run(["--fix", "."], cwd=root)
     assert path.read_bytes() == REGISTERED_TWO
     assert files_under(root) == listing
