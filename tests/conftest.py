@@ -240,3 +240,15 @@ def unreadable_for_this_process() -> None:
     for cap in (_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH):
         if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
             raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed: cannot drop root's file access override")
+
+
+def facts_of(source, fast_equals_full: bool = True):
+    """The FileFacts of one source (str: dedented, then UTF-8; bytes: as they are), as the indexer
+    builds them. Unless told otherwise, checks first that the skeleton parse and the full parse agree."""
+    from modelreg.index import index_source
+
+    data = source if isinstance(source, bytes) else textwrap.dedent(source).lstrip("\n").encode("utf-8")
+    facts = index_source(data, fast=True)
+    if fast_equals_full:
+        assert facts == index_source(data, fast=False), "the skeleton parse and the full parse disagree"
+    return facts
