@@ -7,8 +7,10 @@ write code back (only :mod:`modelreg.fix` does, with libcst).
 
 The pipeline, one module per stage (plain data between them)::
 
-    bytes --source.decode--> text --skeleton.skeleton--> skeleton text --parse--> ast.Module --walk.collect--> FileFacts
-                                  (None when unsure: the whole text is parsed)   (libcst for newer syntax)
+    bytes            --source.decode-->      text           (or the error: undecodable, a NUL byte)
+    text             --skeleton.skeleton-->  skeleton text  (or None when unsure: the whole text is parsed)
+    (skeleton) text  --parse-->              ast.Module     (libcst for newer syntax; or the syntax error)
+    text + tree      --walk.collect-->       FileFacts
 
 - :mod:`.prefilter` reads the bytes before any of this: the store parses only the files whose
   words can matter (``scan``).
