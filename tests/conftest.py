@@ -334,3 +334,15 @@ def fix_stages(root: Path, registry: str = DATA_REGISTRY) -> FixStages:
         source = translate.read_registry(path, Path(path).read_bytes(), analysis.project, reg.module, imports)
     plan = planner.plan_registry(analysis, reg, request, source, style.tool_settings(str(root)))
     return FixStages(analysis, report.diagnostics, source, request, plan)
+
+
+def facts_of(source, fast_equals_full: bool = True):
+    """The FileFacts of one source (str: dedented, then UTF-8; bytes: as they are), as the indexer
+    builds them. Unless told otherwise, checks first that the skeleton parse and the full parse agree."""
+    from modelreg.index import index_source
+
+    data = source if isinstance(source, bytes) else textwrap.dedent(source).lstrip("\n").encode("utf-8")
+    facts = index_source(data, fast=True)
+    if fast_equals_full:
+        assert facts == index_source(data, fast=False), "the skeleton parse and the full parse disagree"
+    return facts

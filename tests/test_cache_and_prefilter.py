@@ -4,7 +4,8 @@
    plain data, survives any damage, follows every change on disk, and concurrent runs
    cannot corrupt it.
 2. The fast path (textual prefilter + skeleton parse) gives exactly the report of a full
-   parse of every file, on projects built to trip it.
+   parse of every file, on projects built to trip it (the skeleton's own contract, file by
+   file: tests/test_index_skeleton.py).
 3. Indexing in a process pool gives exactly the report of indexing in-process.
 """
 
@@ -13,7 +14,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import sysconfig
 import textwrap
 import time
 from pathlib import Path
@@ -963,66 +963,6 @@ def test_the_fast_path_reports_exactly_what_a_full_parse_reports(tree, layout):
     # and through the cache, cold then warm
     assert outcome(modelreg.check([root])) == outcome(full)
     assert outcome(modelreg.check([root])) == outcome(full)
-
-
-def _python_files() -> List[Path]:
-    stdlib = Path(sysconfig.get_paths()["stdlib"])
-    files: List[Path] = []
-    for package in ("email", "json", "logging", "asyncio", "concurrent"):
-        files += sorted((stdlib / package).rglob("*.py"))
-    files += sorted((REPO / "modelreg").rglob("*.py")) + sorted((REPO / "tests").rglob("*.py"))
-    return files
-
-
-def test_the_skeleton_parse_gives_the_facts_of_a_full_parse_on_real_code():
-    files = _python_files()
-    assert len(files) > 100
-    differ = []
-    for path in files:
-        data = path.read_bytes()
-        if index_source(data, fast=True) != index_source(data, fast=False):
-            differ.append(str(path))
-        as_crlf = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-        if index_source(as_crlf, fast=True) != index_source(as_crlf, fast=False):
-            differ.append(f"{path} (CRLF)")
-    assert differ == []
-
-
-SNIPPETS = {
-    "a docstring holding a class and an import at column 0": (
-        'def f():\n    """\nclass Fake(Base):\n    pass\nimport pkg.models\n"""\n    return 1\n'
-    ),
-    "a module docstring holding code": '"""\nclass Fake(Base):\n    __tablename__ = "f"\nimport pkg.models\n"""\nimport os\n',
-    "a class docstring holding code": 'class A(Base):\n    """Doc.\n\nclass Fake(Base):\nimport pkg.models\n"""\n    __tablename__ = "a"\n',
-    "single-quoted triple quotes": "class A(Base):\n    '''Doc.\nclass Fake(Base):\n'''\n    __tablename__ = 'a'\n",
-    "a '#' in a class header": 'class A(Base, info="#x"):\n    __tablename__ = "a"\n\n    def f(self):\n        return 1\n',
-    "an import in a default argument": 'import importlib\n\n\ndef f(m=importlib.import_module("pkg.models")):\n    pass\n',
-    "a nested class importing": 'class A(Base):\n    __tablename__ = "a"\n\n    class Meta:\n        import pkg.models\n',
-    "decorators on a class": '@reg.mapped\n@other(1)\nclass A:\n    __tablename__ = "a"\n    x = 1\n',
-    "a string argument at column 0": 'import importlib\nimportlib.import_module(\n"pkg.models",\npackage=None)\n',
-    "Table arguments at column 0": 'users = Table(\n"users",\nmetadata,\nColumn("id", Integer))\n',
-    "__all__ items at column 0": '__all__ = [\n"User",\n*others]\n',
-    "a one-line class": 'class A(Base): __tablename__ = "a"\n',
-    "a form feed between definitions": 'import os\n\x0c\ndef f():\n    pass\n\x0c\nclass A(Base):\n    __tablename__ = "a"\n',
-    # Python ends a line at a lone CR too: a def first must not swallow the file
-    "old Mac line ends (lone CR) after a def": 'def f():\r    pass\rimport pkg.models\rclass A(Base):\r    __tablename__ = "a"\r',
-    "a class body comment naming a dunder": 'class A(Base):\n    # __tablename__ is set below\n    x = 1\n    __tablename__ = "a"\n    y = 2\n',
-    "a multi-line string in a class body at body indent": (
-        'class A(Base):\n    x = """\n    __tablename__ = "fake"\n    """\n    __abstract__ = True\n    y = 2\n'
-    ),
-    "a class body dedented inside a bracket": 'class A(Base):\n    x = f(\n1)\n    __tablename__ = "a"\n',
-    "runs of blanked statements around kept ones": (
-        'class A(Base):\n    a = 1\n    b = (\n        2)\n    __tablename__ = "a"\n    c = [\n    ]\n    import x\n    d = 4\n'
-    ),
-    "quotes in a comment before a def": 'x = 1  # """\ndef f():\n    return """\nimport pkg.models\n"""\n',
-}
-
-
-@pytest.mark.parametrize("name", list(SNIPPETS))
-def test_the_skeleton_parse_gives_the_facts_of_a_full_parse_on_tricky_layouts(name):
-    for source in (SNIPPETS[name], SNIPPETS[name].replace("\n", "\r\n")):
-        data = source.encode()
-        assert index_source(data, fast=True) == index_source(data, fast=False)
 
 
 # -- 3. parallel indexing ----------------------------------------------------------------------

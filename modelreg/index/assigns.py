@@ -1,0 +1,72 @@
+"""Assignments and expression statements -> Assign facts, the names they bind, and the module-level
+calls of the file's own functions (``called_functions``)."""
+
+from __future__ import annotations
+
+import ast
+
+from ..types import MODULE, Assign
+from .calls import scan_expr
+from .exprs import to_expr
+from .state import Collected
+
+
+def bind_targets(c: Collected, target: ast.AST) -> None:
+    if isinstance(target, ast.Name):
+        c.defined.add(target.id)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for elt in target.elts:
+            bind_targets(c, elt)
+    elif isinstance(target, ast.Starred):
+        bind_targets(c, target.value)
+
+
+def visit_assign(c: Collected, node, scope: str, top: bool) -> None:
+    """`x = value`, `x: T = value`."""
+    raw_targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    value = node.value
+    if top:
+        for t in raw_targets:
+            bind_targets(c, t)
+        names = tuple(t.id for t in raw_targets if isinstance(t, ast.Name))
+        if names and value is not None:
+            c.assigns.append(Assign(names, to_expr(value), node.lineno, node.col_offset, scope))
+        for t in raw_targets:
+            _unpacked(c, node, t, value, scope)
+            if "__all__" in names and isinstance(value, (ast.List, ast.Tuple)):
+                items = [e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+                if len(items) == len(value.elts):
+                    c.all_names = tuple(items)
+        _walrus(c, value, scope)
+        if isinstance(value, ast.Call) and scope == MODULE and isinstance(value.func, ast.Name):
+            c.called_functions.add(value.func.id)  # `target_metadata = get_metadata()` runs it
+    scan_expr(c, value, scope)
+
+
+def _unpacked(c: Collected, node, target, value, scope: str) -> None:
+    """`Base, meta = declarative_base(), MetaData()`: one binding per item."""
+    if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)):
+        if len(target.elts) == len(value.elts):
+            for te, ve in zip(target.elts, value.elts):
+                if isinstance(te, ast.Name):
+                    c.assigns.append(Assign((te.id,), to_expr(ve), node.lineno, node.col_offset, scope))
+
+
+def visit_expr_stmt(c: Collected, node: ast.Expr, scope: str, top: bool) -> None:
+    """A statement that is an expression: `create_all(...)`, `setup()`, `(Base := declarative_base())`."""
+    value = node.value
+    if top:
+        _walrus(c, value, scope)
+    if isinstance(value, ast.Call) and scope == MODULE and isinstance(value.func, ast.Name):
+        c.called_functions.add(value.func.id)
+    scan_expr(c, value, scope)
+
+
+def _walrus(c: Collected, value, scope: str) -> None:
+    """`(Base := declarative_base())` at module level binds Base."""
+    if value is None or not c.walrus_in_text:
+        return
+    for sub in ast.walk(value):
+        if isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name):
+            c.defined.add(sub.target.id)
+            c.assigns.append(Assign((sub.target.id,), to_expr(sub.value), sub.lineno, sub.col_offset, scope))

@@ -1,0 +1,150 @@
+"""Imports made by running code -> DynamicImport facts.
+
+``importlib.import_module("app.models")``, ``__import__``, ``exec("import ...")``, and the loops
+that import a package's modules (``pkgutil.iter_modules``, a literal list of names).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Optional, Tuple
+
+from ..types import OTHER, DynamicImport, Expr
+from .exprs import dotted, to_expr
+from .state import Collected
+
+_IMPORTERS = ("import_module", "__import__")
+
+
+def dynamic_call(c: Collected, call: ast.Call, last: str, scope: str) -> None:
+    """A call to exec/eval/import_module/__import__ (``last``: the callee's last name)."""
+    if last in ("exec", "eval"):
+        # `exec("import app.models")`: imports made by code in a string - unknown to a static reader
+        if isinstance(call.func, ast.Name) and call.args:
+            arg = call.args[0]
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and "import" in arg.value:
+                c.dynamic.append(DynamicImport("unknown", ("str", arg.value), False, call.lineno, call.col_offset, scope))
+        return
+    arg = call.args[0] if call.args else None
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and _literal_target(call, last, arg.value):
+        c.dynamic.append(DynamicImport("literal", ("str", arg.value), False, call.lineno, call.col_offset, scope))
+        return
+    if call.lineno not in c.covered:
+        c.dynamic.append(DynamicImport("unknown", to_expr(arg), False, call.lineno, call.col_offset, scope))
+
+
+def _literal_target(call: ast.Call, last: str, name: str) -> bool:
+    """Whether the literal names the module imported: always for __import__; for import_module, an
+    absolute name, or a relative one against this very package (``package=__name__``)."""
+    if last == "__import__":
+        return True
+    package = None
+    if len(call.args) > 1:
+        package = to_expr(call.args[1])
+    for kw in call.keywords:
+        if kw.arg == "package":
+            package = to_expr(kw.value)
+    return not name.startswith(".") or package in (("name", "__name__"), ("name", "__package__"))
+
+
+# -- loops that import ------------------------------------------------------------------------
+
+
+def visit_loop(c: Collected, node, scope: str) -> None:
+    """``for ... in pkgutil.iter_modules(pkg.__path__): importlib.import_module(...)``."""
+    it = node.iter
+    if isinstance(it, (ast.List, ast.Tuple)):
+        _literal_loop(c, node, scope)
+        return
+    if not isinstance(it, ast.Call):
+        return
+    last = (dotted(it.func) or "").rpartition(".")[2]
+    if last not in ("iter_modules", "walk_packages"):
+        return
+    if not any(_is_importer(sub) for stmt in node.body for sub in ast.walk(stmt)):
+        return
+    c.dynamic.append(
+        DynamicImport(
+            "package", _package_of(it), last == "walk_packages", node.lineno, node.col_offset, scope, _loop_suffix(node)
+        )
+    )
+    # the import_module calls inside the loop are what this fact describes
+    c.covered |= {sub.lineno for stmt in node.body for sub in ast.walk(stmt) if isinstance(sub, ast.Call)}
+
+
+def _is_importer(sub: ast.AST) -> bool:
+    return isinstance(sub, ast.Call) and (dotted(sub.func) or "").rpartition(".")[2] in _IMPORTERS
+
+
+def _package_of(it: ast.Call) -> Expr:
+    """The package whose modules ``iter_modules(...)``/``walk_packages(...)`` lists."""
+    if not it.args:
+        return OTHER
+    arg = it.args[0]
+    if isinstance(arg, (ast.List, ast.Tuple)) and len(arg.elts) == 1:
+        arg = arg.elts[0]
+    name = dotted(arg)
+    if name == "__path__":
+        return ("name", "__path__")
+    if name and name.endswith(".__path__"):
+        return ("name", name[: -len(".__path__")])
+    if any(isinstance(s, ast.Name) and s.id == "__file__" for s in ast.walk(arg)):
+        return ("name", "__path__")  # the directory of this very module
+    return OTHER
+
+
+def _literal_loop(c: Collected, node, scope: str) -> None:
+    """``for name in ["app.a", "app.b"]: importlib.import_module(name)`` (or f"app.{name}.models"):
+    one literal import per item."""
+    items = node.iter.elts
+    if not isinstance(node.target, ast.Name) or not items:
+        return
+    if not all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in items):
+        return
+    for stmt in node.body:
+        for sub in ast.walk(stmt):
+            if not isinstance(sub, ast.Call) or not sub.args or sub.keywords or not _is_importer(sub):
+                continue
+            around = _loop_name(sub.args[0], node.target.id)
+            if around is None:
+                continue
+            for e in items:
+                name = around[0] + e.value + around[1]
+                c.dynamic.append(DynamicImport("literal", ("str", name), False, sub.lineno, sub.col_offset, scope))
+            c.covered.add(sub.lineno)
+
+
+def _loop_name(arg, var: str) -> Optional[Tuple[str, str]]:
+    """(prefix, suffix) when `arg` is the loop variable, or an f-string around it: f"app.{name}.models"."""
+    if isinstance(arg, ast.Name) and arg.id == var:
+        return "", ""
+    if not isinstance(arg, ast.JoinedStr):
+        return None
+    parts = arg.values
+    at = [i for i, p in enumerate(parts) if isinstance(p, ast.FormattedValue)]
+    if len(at) != 1:
+        return None
+    fv = parts[at[0]]
+    if not (isinstance(fv.value, ast.Name) and fv.value.id == var and fv.conversion == -1 and fv.format_spec is None):
+        return None
+    if not all(isinstance(p, ast.Constant) and isinstance(p.value, str) for i, p in enumerate(parts) if i != at[0]):
+        return None
+    return "".join(p.value for p in parts[: at[0]]), "".join(p.value for p in parts[at[0] + 1:])
+
+
+def _loop_suffix(node) -> str:
+    """`import_module(f"plugins.{name}.models")` in the loop body: ".models" (what follows the loop's name)."""
+    for stmt in node.body:
+        for sub in ast.walk(stmt):
+            if not (isinstance(sub, ast.Call) and (dotted(sub.func) or "").rpartition(".")[2] == "import_module"):
+                continue
+            arg = sub.args[0] if sub.args else None
+            if isinstance(arg, ast.JoinedStr) and arg.values and isinstance(arg.values[-1], ast.Constant):
+                tail = arg.values[-1].value
+                if isinstance(tail, str) and tail.startswith(".") and isinstance(arg.values[-2], ast.FormattedValue):
+                    return tail
+            if isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Add) and isinstance(arg.right, ast.Constant):
+                tail = arg.right.value
+                if isinstance(tail, str) and tail.startswith("."):
+                    return tail
+    return ""

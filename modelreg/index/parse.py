@@ -1,0 +1,108 @@
+"""Stage 3, text -> ast.Module: the standard parser, and libcst for syntax newer than this interpreter.
+
+Errors are data: a file that does not parse becomes the (line, column, message) of its MR100
+diagnostic instead of a tree.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from typing import Optional, Tuple, Union
+
+Error = Tuple[int, int, str]
+
+
+def parse_skeleton(source: str) -> Optional[ast.Module]:
+    """The tree of a skeleton (see :mod:`.skeleton`), or None: the whole file is then parsed, and its
+    error (if any) reported from there."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def parse(text: str) -> Union[ast.Module, Error]:
+    """The tree of a whole file, or the error that stops the interpreter from reading it."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text)
+    except SyntaxError as exc:
+        tree = parse_newer_syntax(text, exc.msg or "")
+        if tree is None:
+            line = exc.lineno or 1
+            col = (exc.offset or 1) - 1
+            return (line, max(col, 0), f"syntax error: {exc.msg}")
+        return tree
+    except (ValueError, RecursionError, MemoryError) as exc:
+        reason = str(exc) or type(exc).__name__
+        if isinstance(exc, RecursionError):
+            reason = "too deeply nested to parse (RecursionError)"
+        return (_first_line_with(text, "\0") if "\0" in text else 1, 0, reason)
+
+
+def _first_line_with(text: str, needle: str) -> int:
+    return text.count("\n", 0, text.index(needle)) + 1
+
+
+# -- newer syntax, through libcst -----------------------------------------------------------
+
+_LIBCST_MAX_NESTING = 100
+_BRACKETS = re.compile(r"[()\[\]{}]")
+
+
+def _max_nesting(text: str) -> int:
+    depth = deepest = 0
+    for m in _BRACKETS.finditer(text):
+        depth += 1 if m.group() in "([{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def parse_newer_syntax(text: str, reason: str) -> Optional[ast.Module]:
+    """The tree of a file that only a newer Python than this one parses (PEP 695 ``type`` aliases and
+    type parameters, PEP 701 f-strings...), or None when it is a real syntax error.
+
+    libcst's parser reads every syntax up to its release, whatever interpreter runs it; what this
+    interpreter's ``ast`` cannot represent is rewritten into what it can, line for line (a ``type``
+    alias becomes an assignment, type parameters go, an f-string becomes a plain string of as many
+    lines), and facts never depend on what was rewritten."""
+    if "nested" in reason or _max_nesting(text) > _LIBCST_MAX_NESTING:
+        return None  # what the standard parser refuses for depth could crash libcst's native parser
+    try:
+        import libcst as cst
+
+        module = cst.parse_module(text)
+    except Exception:  # libcst's ParserSyntaxError, or anything it cannot take: a real error
+        return None
+    try:
+        source = module.visit(_older_syntax(cst, module)).code
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source)
+    except Exception:
+        return None
+
+
+def _older_syntax(cst, module):
+    """A libcst transformer that rewrites newer syntax into what this interpreter parses, line for line."""
+
+    class Older(cst.CSTTransformer):
+        def leave_TypeAlias(self, original, updated):
+            return cst.Assign(targets=[cst.AssignTarget(updated.name)], value=cst.Name("None"))
+
+        def leave_ClassDef(self, original, updated):
+            return updated.with_changes(type_parameters=None) if updated.type_parameters else updated
+
+        def leave_FunctionDef(self, original, updated):
+            return updated.with_changes(type_parameters=None) if updated.type_parameters else updated
+
+        def leave_FormattedString(self, original, updated):
+            lines = module.code_for_node(original).count("\n")
+            return cst.SimpleString('"""' + "\n" * lines + '"""' if lines else '""')
+
+    return Older()
