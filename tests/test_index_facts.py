@@ -146,6 +146,36 @@ def test_a_class_that_declares_nothing_and_one_that_only_looks_mapped():
     assert (lookalike.declares, lookalike.modelish, lookalike.tablename) == (True, True, None)
 
 
+def test_a_class_looks_mapped_by_its_own_statements_not_by_what_its_methods_read():
+    facts = facts_of(
+        """
+        class ChallengeCounts(Resource):  # CTFd: a flask-restx resource reading a model's table
+            def get(self, column):
+                if column in Challenges.__table__.columns.keys():
+                    return relationship(Challenges)
+
+            def test_order_by_relationship(self):  # redash: a test named after what it tests
+                pass
+
+        class Generated(Base):
+            @declared_attr
+            def __tablename__(cls):
+                return cls.__name__.lower()
+
+        class Continued(Base):
+            id = Column(
+                Integer, primary_key=True)
+
+        class Checked(Base):
+            if TYPE_CHECKING:
+                name: Mapped[str]
+        """
+    )
+    assert [(c.name, c.modelish) for c in facts.classes] == [
+        ("ChallengeCounts", False), ("Generated", True), ("Continued", True), ("Checked", True)
+    ]
+
+
 def test_a_class_in_a_function_or_in_a_class_is_hidden():
     facts = facts_of(
         """

@@ -15,6 +15,8 @@ from .exprs import to_expr
 from .state import Collected, char_col, lines_of
 
 _MODELISH_MARKERS = ("__tablename__", "__table__", "Mapped[", "mapped_column(", "Column(", "relationship(")
+_NESTED_HEADERS = ("def ", "async def ", "class ")
+_DECLARED_TABLE = ("def __tablename__", "def __table__", "async def __tablename__")
 
 
 class _Dunders:
@@ -165,14 +167,30 @@ def _mentions_extend_existing(node: Optional[ast.AST]) -> bool:
 
 
 def _modelish_body(c: Collected, line: int, indent: int) -> bool:
-    """Whether the class body starting below `line` spells what mapped classes spell. Read from the
-    text: the fast path blanks class bodies out of the tree."""
+    """Whether the class body starting below `line` spells what mapped classes spell, in its own
+    statements: a method's body that reads `Other.__table__` or builds a `relationship(...)` says
+    nothing about the class (flask-restx resources, Flask-SQLAlchemy model classes, plugins, test
+    cases). Of a method or nested class only a `def __tablename__` / `def __table__` header counts
+    (`@declared_attr`). Read from the text: the fast path blanks class bodies out of the tree."""
     lines = lines_of(c)
+    nested = -1  # inside a method or nested class whose header sits at this indent: skip its body
     for i in range(line, len(lines)):
         text = lines[i]
         stripped = text.lstrip()
-        if stripped and stripped[0] not in "#)]}" and len(text) - len(stripped) <= indent:
+        if not stripped or stripped[0] == "#":
+            continue
+        depth = len(text) - len(stripped)
+        if stripped[0] not in ")]}" and depth <= indent:
             return False  # the next statement at the class's own level: the body is over
+        if nested >= 0:
+            if depth > nested:
+                continue
+            nested = -1
+        if stripped.startswith(_NESTED_HEADERS):
+            nested = depth
+            if stripped.startswith(_DECLARED_TABLE):  # `@declared_attr` + `def __tablename__(cls)`
+                return True
+            continue
         if any(marker in text for marker in _MODELISH_MARKERS):
             return True
     return False
