@@ -4,14 +4,16 @@
 What modelreg could not follow, said instead of passed over:
 - a model-like class defined inside a function, nested in a class body, or made by `type(...)`:
   nothing maps it when a registry is imported the way module-level classes are;
-- a class whose body looks like a mapped class (`__tablename__`, `__table__`, `Mapped[...]`,
-  `mapped_column(...)`, `Column(...)`, `relationship(...)`) but whose base modelreg cannot trace to a
-  declarative base: a base imported from a module it cannot find, an object it does not understand
-  (`db = make_db()`), a base class from a library it does not know;
+- a class whose own statements look like a mapped class's (`__tablename__`, `__table__`, `Mapped[...]`,
+  `mapped_column(...)`, `Column(...)`, `relationship(...)`, or a `def __tablename__`; what its methods'
+  bodies read does not count) but whose base modelreg cannot trace to a declarative base: a base
+  imported from a module it cannot find, an object it does not understand (`db = make_db()`), a base
+  class from a library it does not know;
 - a registry import that Python would follow but modelreg cannot read: a module that exists only as a
   compiled extension or a sourceless `.pyc`;
 - a file that spells `__tablename__` but whose path no import can name (a folder such as `my-app/`
-  that is no Python identifier, with no import root below it).
+  that is no Python identifier, with no import root below it); Alembic revision files, which Alembic
+  loads by path, are not asked for.
 
 ## Why it matters
 "All checks passed!" must mean that every model-like class was understood and every registry import
