@@ -53,3 +53,28 @@ def test_stale_imports_are_exactly_the_registry_lines_that_raise_at_import_time(
         if text.startswith(("import app", "from app")):
             proc = subprocess.run([sys.executable, "-c", text], cwd=root, capture_output=True, text=True)
             assert (proc.returncode != 0) == (line_no in (2, 3)), (text, proc.stderr)
+
+
+def test_a_submodule_of_a_pkgutil_namespace_package_may_come_from_elsewhere_on_sys_path(tree, tmp_path):
+    # polar: server/polar/__init__.py extends its __path__; `polar.base` comes from the SDK's `polar` portion
+    root = tree(
+        dict(
+            FILES,
+            **{
+                "app/__init__.py": "from pkgutil import extend_path\n__path__ = extend_path(__path__, __name__)\n",
+                "app/registry.py": "from app.sdk_base import deserialize\nimport app.models.gone\n",
+            },
+        )
+    )
+    sdk = tmp_path / "sdk"
+    (sdk / "app").mkdir(parents=True)
+    (sdk / "app" / "__init__.py").write_text("from pkgutil import extend_path\n__path__ = extend_path(__path__, __name__)\n")
+    (sdk / "app" / "sdk_base.py").write_text("def deserialize():\n    pass\n")
+    proc = subprocess.run(
+        [sys.executable, "-c", "from app.sdk_base import deserialize"],
+        cwd=root, capture_output=True, text=True, env={"PYTHONPATH": f"{root}:{sdk}", "PATH": "/usr/bin:/bin"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    project = resolved(root)
+    # neither line can be called stale: another portion of `app` may provide either module
+    assert list(stale_imports(project, project_module(project, "app.registry"))) == []

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Iterable, List, Set, Tuple
 
 from ..types import MODULE, ImportStmt, ModelInfo, Module
+from .inventory import callee_name
 from .reach import dynamic_targets, run_scopes
 
 
@@ -121,8 +122,25 @@ def stale_imports(project, registry: Module) -> Iterable[Tuple[ImportStmt, int, 
 
 def _on_disk(project, name: str, near: Module) -> bool:
     """Whether Python would find module `name` from `near` in any form, analyzed or not (see
-    :meth:`ModuleGraph.exists`): importing it is not stale."""
-    return project.graph.exists(name, near)
+    :meth:`ModuleGraph.exists`), or might: a package above it extends its `__path__` at run time.
+    Importing it is not stale."""
+    return project.graph.exists(name, near) or _in_extended_package(project, name, near)
+
+
+def _in_extended_package(project, name: str, near: Module) -> bool:
+    """Whether a package above `name` is a pkgutil-style namespace package (`__path__ =
+    extend_path(__path__, __name__)`): its submodules may come from any other folder or distribution on
+    sys.path (polar's server package and its SDK both provide `polar`), so modelreg cannot say one is
+    missing."""
+    parts = name.split(".")
+    for i in range(1, len(parts)):
+        pkg, _ = project.find_module(".".join(parts[:i]), near)
+        if pkg is not None and pkg.is_package and any(
+            a.scope == MODULE and "__path__" in a.targets and callee_name(a.value) == "extend_path"
+            for a in project.facts(pkg).assigns
+        ):
+            return True
+    return False
 
 
 def _may_provide(project, mod: Module, name: str, seen: Set[str]) -> bool:
