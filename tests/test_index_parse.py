@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 import sys
 
+import pytest
+
 from conftest import facts_of
 
 from modelreg.index.parse import parse, parse_newer_syntax, parse_skeleton
@@ -46,3 +48,27 @@ def test_newer_syntax_is_read_through_libcst_line_for_line():
 
 def test_what_libcst_cannot_parse_either_stays_a_syntax_error():
     assert parse_newer_syntax("class A(:\n", "invalid syntax") is None
+
+
+def test_python_3_14_syntax_is_read_line_for_line_too():
+    # PEP 758: `except A, B:` without parentheses; PEP 750: template strings (polar requires 3.14)
+    source = (
+        "import sqlalchemy as sa\n"
+        "try:\n"
+        "    from app.db import Base\n"
+        "except ImportError, ModuleNotFoundError:\n"
+        "    Base = None\n"
+        "greeting = t'hello {name}'\n"
+        "\n"
+        "\n"
+        "class Box(Base):\n"
+        "    __tablename__ = 'boxes'\n"
+    )
+    if sys.version_info < (3, 14):
+        with pytest.raises(SyntaxError):  # this interpreter's own parser refuses it
+            ast.parse(source)
+        assert isinstance(parse_newer_syntax(source, "multiple exception types must be parenthesized"), ast.Module)
+    facts = facts_of(source)
+    assert facts.error is None
+    assert [(c.name, c.line, c.tablename) for c in facts.classes] == [("Box", 9, "boxes")]
+    assert [(s.module, s.line) for s in facts.imports if s.is_from] == [("app.db", 3)]

@@ -65,7 +65,8 @@ def _max_nesting(text: str) -> int:
 
 def parse_newer_syntax(text: str, reason: str) -> Optional[ast.Module]:
     """The tree of a file that only a newer Python than this one parses (PEP 695 ``type`` aliases and
-    type parameters, PEP 701 f-strings...), or None when it is a real syntax error.
+    type parameters, PEP 701 f-strings, PEP 750 t-strings, PEP 758 unparenthesized ``except A, B:``...),
+    or None when it is a real syntax error.
 
     libcst's parser reads every syntax up to its release, whatever interpreter runs it; what this
     interpreter's ``ast`` cannot represent is rewritten into what it can, line for line (a ``type``
@@ -104,5 +105,21 @@ def _older_syntax(cst, module):
         def leave_FormattedString(self, original, updated):
             lines = module.code_for_node(original).count("\n")
             return cst.SimpleString('"""' + "\n" * lines + '"""' if lines else '""')
+
+        # PEP 750 template strings (3.14): a plain string of as many lines, as an f-string
+        leave_TemplatedString = leave_FormattedString
+
+        def leave_ExceptHandler(self, original, updated):
+            return _parenthesized_types(updated)
+
+        def leave_ExceptStarHandler(self, original, updated):
+            return _parenthesized_types(updated)
+
+    def _parenthesized_types(handler):
+        """PEP 758 (3.14): `except A, B:` is `except (A, B):` for older parsers (same line)."""
+        types = handler.type
+        if isinstance(types, cst.Tuple) and not types.lpar:
+            return handler.with_changes(type=types.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
+        return handler
 
     return Older()
