@@ -170,8 +170,8 @@ def _modelish_body(c: Collected, line: int, indent: int) -> bool:
     """Whether the class body starting below `line` spells what mapped classes spell, in its own
     statements: a method's body that reads `Other.__table__` or builds a `relationship(...)` says
     nothing about the class (flask-restx resources, Flask-SQLAlchemy model classes, plugins, test
-    cases). Of a method or nested class only a `def __tablename__` / `def __table__` header counts
-    (`@declared_attr`). Read from the text: the fast path blanks class bodies out of the tree."""
+    cases, nova's `@mock.patch('...Tag.__table__.insert')`). Of a method or nested class only a
+    `def __tablename__` / `def __table__` header counts (`@declared_attr`). Read from the text: the fast path blanks class bodies out of the tree."""
     lines = lines_of(c)
     nested = -1  # inside a method or nested class whose header sits at this indent: skip its body
     for i in range(line, len(lines)):
@@ -186,7 +186,7 @@ def _modelish_body(c: Collected, line: int, indent: int) -> bool:
             if depth > nested:
                 continue
             nested = -1
-        if stripped.startswith(_NESTED_HEADERS):
+        if stripped.startswith(_NESTED_HEADERS) or stripped[0] == "@":  # a method, its decorators, a nested class
             nested = depth
             if stripped.startswith(_DECLARED_TABLE):  # `@declared_attr` + `def __tablename__(cls)`
                 return True
