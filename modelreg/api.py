@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import config as config_mod
@@ -18,7 +18,7 @@ from .resolve import (
     reachable,
     run_scopes,
 )
-from .types import Diagnostic, ModelInfo, Registry
+from .types import Diagnostic, ModelInfo, Registry, Report
 
 
 def check_configured_bases(project: Project) -> None:
@@ -311,27 +311,6 @@ class Analysis:
             fixable=fixable,
             fix=fix,
         )
-
-
-@dataclass
-class Report:
-    root: str
-    diagnostics: List[Diagnostic]
-    files: int
-    models: List[ModelInfo]
-    registries: List[Registry]
-    analysis: Optional[Analysis] = field(default=None, repr=False)
-    model_count: Optional[int] = None  # set when the report was reused from the cache
-
-    @property
-    def models_found(self) -> int:
-        if self.model_count is not None:
-            return self.model_count
-        return sum(1 for m in self.models if not m.abstract)
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.diagnostics else 0
 
 
 def load_config(
@@ -636,17 +615,9 @@ def check(
     files = stats = fingerprint = struct = None
     opened: list = []  # the index cache, when opened while trying to reuse the report
     if reuse and use_cache and not full:
-        from . import cache as cache_mod
-        from .store import stat_key
+        from .warm import probe
 
-        cache_mod.ensure_directory(cfg.root, cfg.cache_dir)
-        started = cache_mod.now_ns()  # before any file is stat'ed or read (see cache.racy)
-        dirs: List[tuple] = []
-        files = discover.walk(cfg, dirs)
-        stats = {f: stat_key(f) for f in files}
-        struct = cache_mod.structure(cfg, scopes, files, dirs)
-        fingerprint = cache_mod.fingerprint(struct, stats, started)
-        stored = cache_mod.load_result(cfg.root, cfg.cache_dir)
+        started, files, stats, struct, fingerprint, stored = probe(cfg, scopes)
         from . import migration_check
 
         if stored is not None and migration_check.fresh(cfg) and (
