@@ -143,3 +143,45 @@ def test_the_warm_path_knows_every_command_of_the_cli():
 def test_the_console_script_starts_on_the_warm_path():
     text = (REPO / "pyproject.toml").read_text()
     assert 'modelreg = "modelreg.warm:run"' in text
+
+
+IGNORES = {
+    ".gitignore": "*.pyc\ngen/\nscratch_*.py\n!scratch_keep.py\n/top_only.py\n",
+    "pkg/.gitignore": "local.py\nsub/*\n!sub/kept.py\n",
+    "gen/a.py": "",
+    "scratch_1.py": "",
+    "scratch_keep.py": "",
+    "top_only.py": "",
+    "pkg/top_only.py": "",
+    "pkg/local.py": "",
+    "pkg/sub/dropped.py": "",
+    "pkg/sub/kept.py": "",
+    "pkg/deep/local.py": "",
+    "pkg/deep/ok.py": "",
+}
+
+
+def test_the_walk_with_memoized_gitignore_answers_is_the_walk_without(tmp_path):
+    from modelreg import config, discover
+
+    root = write_tree(tmp_path / "proj", dict(PROJECT, **IGNORES))
+    (root / ".modelreg_cache").mkdir()
+    cfg = config.load(str(root))
+    plain = discover.walk(cfg)
+    first = discover.walk(cfg, memo=discover.IgnoreMemo.open(cfg))  # computes and stores the answers
+    memo = discover.IgnoreMemo.open(cfg)
+    assert memo.known, "the answers were stored"
+    second = discover.walk(cfg, memo=memo)
+    assert plain == first == second
+    assert memo.new == 0  # every answer came from the memo
+    names = {os.path.relpath(p, root) for p in plain}
+    assert {"scratch_keep.py", "pkg/top_only.py", "pkg/sub/kept.py", "pkg/deep/ok.py"} <= names
+    assert not names & {"gen/a.py", "scratch_1.py", "top_only.py", "pkg/local.py", "pkg/sub/dropped.py", "pkg/deep/local.py"}
+
+
+def test_a_gitignore_edited_between_runs_is_obeyed_although_its_answers_were_memoized(tmp_path):
+    root = write_tree(tmp_path / "proj", dict(PROJECT, **{".gitignore": "pkg/order.py\n"}))
+    assert _run(root, "-q")[:2] == (0, "")  # the unregistered model's file is ignored
+    (root / ".gitignore").write_text("pkg/other.py\n")
+    code, out, _, _ = _run(root, "-q")
+    assert (code, out.split(" ")[:2]) == (1, ["pkg/order.py:4:7:", "MR001"])
