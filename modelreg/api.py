@@ -118,6 +118,7 @@ class Analysis:
         new_names = names
         while True:
             modules = [by_path[p] for p in fresh]
+            self.store.prefetch(modules)  # (parsed side by side, not one by one on demand)
             found = project.modelish_names(modules, names)  # (their aliases of any known name included)
             for module in modules:
                 for stmt in project.facts(module).imports:
