@@ -72,3 +72,21 @@ def _aged(root):
     for path in sorted(root.rglob("*"), reverse=True):
         os.utime(path, (old, old), follow_symlinks=False)
     return root
+
+
+def test_the_candidates_parsed_in_forked_children_give_the_results_of_parsing_them_here(tmp_path, monkeypatch):
+    root = str(_aged(write_tree(tmp_path / "app", APP)))
+    serial = equivalence.outcome(modelreg.check([root], use_cache=False))
+    log = tmp_path / "parsed-by"
+    real = modelreg.store.index_source
+
+    def index_source(data, *args, **kwargs):
+        with open(log, "a") as f:
+            f.write(f"{os.getpid()}\n")
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(modelreg.store, "index_source", index_source)
+    monkeypatch.setattr(modelreg.store, "PREFETCH_THRESHOLD", 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert equivalence.outcome(modelreg.check([root], use_cache=False)) == serial
+    assert set(log.read_text().split()) - {str(os.getpid())}, "candidates were parsed in a forked child"
