@@ -217,8 +217,10 @@ def _probe_tree(root: Path) -> dict:
         "a = r.analysis\n"
         "parsed = sum(1 for e in a.store.entries.values() if e[3] is not None)\n"
         "models = sorted(m.module.path for m in a.models if m.kind == 'class')\n"
+        "from modelreg.cache import cache_directory\n"
         "print(json.dumps({'files': len(a._paths), 'parsed': parsed, 'model': models[0] if models else None,"
-        " 'models': len(models), 'diagnostics': len(r.diagnostics)}))\n"
+        " 'models': len(models), 'diagnostics': len(r.diagnostics),"
+        " 'cache': cache_directory(a.config.root, a.config.cache_dir)}))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=root, env=env(), capture_output=True, text=True)
     import json
@@ -235,7 +237,7 @@ def measure_tree(root: Path, repeat: int, baseline: str = None) -> dict:
     facts = _probe_tree(root)
     model = Path(facts["model"]) if facts["model"] else None
     model_bytes = model.read_bytes() if model else None
-    cache = root / ".modelreg_cache"
+    cache = Path(facts["cache"])  # the project root's: a `path` below the root (no pyproject.toml there) has none
     keys = ("floor", "ruff", "cold", "warm", "edit", "fix") + (("cold0", "warm0", "edit0") if baseline else ())
     samples = {k: [] for k in keys}
     cpu = {k: [] for k in keys}
@@ -318,7 +320,9 @@ def print_trees(rows) -> None:
                 for k in ("cold", "warm", "edit")
                 if k + "0" in m
             )
-            print(f"{'':<34}   baseline -> this version: {before}")
+            peak0 = max(r["rss"][k] for k in ("cold0", "warm0", "edit0"))
+            peak1 = max(r["rss"][k] for k in ("cold", "warm", "edit"))
+            print(f"{'':<34}   baseline -> this version: {before}; peak RSS {peak0:.0f} -> {peak1:.0f} MB")
 
 
 # -- hostile shapes (issue 15): what must stay linear ------------------------------------------------

@@ -55,7 +55,11 @@ def fetch(tree: dict, mirror: str = None) -> None:
     else:
         subprocess.run(["git", "clone", "--quiet", "--filter=blob:none", tree["repo"], str(dest)], check=True)
         subprocess.run(["git", "-C", str(dest), "checkout", "--quiet", tree["commit"]], check=True)
-        shutil.rmtree(dest / ".git")  # a plain tree, as the mirror gives it: nothing outside it is read
+        shutil.rmtree(dest / ".git")  # a plain tree, as the mirror gives it
+    # its own (empty) git repository, as a clone is: the project root, the .gitignore files and git's
+    # excludes stop there - not in the checkout holding benchmarks/ (a tree whose `path` has no
+    # pyproject.toml would otherwise be analyzed as part of it)
+    subprocess.run(["git", "init", "--quiet", str(dest)], check=True)
     (dest / ".fetched").write_text(tree["commit"] + "\n")
 
 
