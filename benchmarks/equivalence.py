@@ -118,9 +118,11 @@ def warm_differences(root: str) -> List[str]:
     """The console script, cold then warm (answered before click is imported): the same output and
     exit code. Runs only where the project has no cache of its own (it creates one and removes it)."""
     from modelreg import config
+    from modelreg.cache import cache_directory
 
-    cache = os.path.join(root, ".modelreg_cache")
-    if config.load(root).cache_dir is not None or os.path.lexists(cache):
+    cfg = config.load(root)
+    cache = cache_directory(cfg.root, None)  # the project root's (``root`` may be a folder below it)
+    if cfg.cache_dir is not None or os.path.lexists(cache):
         return []
     try:
         cold = _run(root, ".")
