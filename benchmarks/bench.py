@@ -49,6 +49,9 @@ def env() -> dict:
     return e
 
 
+LAST_CPU = [0.0]  # CPU seconds (user + system) of the last run timed, its forked children included
+
+
 def timed(cmd, cwd) -> tuple:
     """(seconds, peak RSS in MB, exit code) of one run."""
     start = time.perf_counter()
@@ -56,6 +59,7 @@ def timed(cmd, cwd) -> tuple:
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
+    LAST_CPU[0] = usage.ru_utime + usage.ru_stime
     return elapsed, usage.ru_maxrss / 1024, proc.returncode
 
 
@@ -81,8 +85,8 @@ def history_tree_for(size: int, revisions: int) -> Path:
     return root
 
 
-def modelreg_cmd(*args):
-    return [sys.executable, "-m", "modelreg", *args]
+def modelreg_cmd(*args, python=None):
+    return [python or sys.executable, "-m", "modelreg", *args]
 
 
 def ruff_cmd():
@@ -213,8 +217,10 @@ def _probe_tree(root: Path) -> dict:
         "a = r.analysis\n"
         "parsed = sum(1 for e in a.store.entries.values() if e[3] is not None)\n"
         "models = sorted(m.module.path for m in a.models if m.kind == 'class')\n"
+        "from modelreg.cache import cache_directory\n"
         "print(json.dumps({'files': len(a._paths), 'parsed': parsed, 'model': models[0] if models else None,"
-        " 'models': len(models), 'diagnostics': len(r.diagnostics)}))\n"
+        " 'models': len(models), 'diagnostics': len(r.diagnostics),"
+        " 'cache': cache_directory(a.config.root, a.config.cache_dir)}))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=root, env=env(), capture_output=True, text=True)
     import json
@@ -222,41 +228,56 @@ def _probe_tree(root: Path) -> dict:
     return json.loads(proc.stdout)
 
 
-def measure_tree(root: Path, repeat: int) -> dict:
+def measure_tree(root: Path, repeat: int, baseline: str = None) -> dict:
     """Interleaved rounds on one tree: the interpreter's start (`python -c pass`, the floor), ruff, and
     modelreg cold, warm, after one model file's comment edit, and `--fix --diff` (what --fix computes,
-    without writing the checkout)."""
+    without writing the checkout). ``baseline``: another interpreter whose modelreg (an older
+    version) is measured cold, warm and edited in the same rounds (keys ending in 0)."""
     root = Path(root).resolve()
     facts = _probe_tree(root)
     model = Path(facts["model"]) if facts["model"] else None
     model_bytes = model.read_bytes() if model else None
-    cache = root / ".modelreg_cache"
-    samples = {k: [] for k in ("floor", "ruff", "cold", "warm", "edit", "fix")}
+    cache = Path(facts["cache"])  # the project root's: a `path` below the root (no pyproject.toml there) has none
+    keys = ("floor", "ruff", "cold", "warm", "edit", "fix") + (("cold0", "warm0", "edit0") if baseline else ())
+    samples = {k: [] for k in keys}
+    cpu = {k: [] for k in keys}
     rss = {k: 0.0 for k in samples}
 
     def run(key, cmd):
         t, m, _ = timed(cmd, root)
         samples[key].append(t)
+        cpu[key].append(LAST_CPU[0])
         rss[key] = max(rss[key], m)
+
+    def scenarios(python, suffix):
+        shutil.rmtree(cache, ignore_errors=True)
+        run("cold" + suffix, modelreg_cmd("-q", ".", python=python))
+        timed(modelreg_cmd("-q", ".", python=python), root)  # writes the report cache
+        run("warm" + suffix, modelreg_cmd("-q", ".", python=python))
+        if model is not None:
+            model.write_bytes(model_bytes + f"\n# edited {time.time()}\n".encode())
+            run("edit" + suffix, modelreg_cmd("-q", ".", python=python))
+            model.write_bytes(model_bytes)
 
     try:
         for _ in range(repeat):
             run("floor", [sys.executable, "-c", "pass"])
             run("ruff", ruff_cmd())
-            shutil.rmtree(cache, ignore_errors=True)
-            run("cold", modelreg_cmd("-q", "."))
-            timed(modelreg_cmd("-q", "."), root)  # writes the report cache
-            run("warm", modelreg_cmd("-q", "."))
-            if model is not None:
-                model.write_bytes(model_bytes + f"\n# edited {time.time()}\n".encode())
-                run("edit", modelreg_cmd("-q", "."))
-                model.write_bytes(model_bytes)
+            scenarios(None, "")
             run("fix", modelreg_cmd("--fix", "--diff", "-q", "."))
+            if baseline:
+                scenarios(baseline, "0")
     finally:
         if model is not None:
             model.write_bytes(model_bytes)
         shutil.rmtree(cache, ignore_errors=True)
-    return {"root": root, **facts, "median": {k: statistics.median(v) for k, v in samples.items() if v}, "rss": rss}
+    return {
+        "root": root,
+        **facts,
+        "median": {k: statistics.median(v) for k, v in samples.items() if v},
+        "cpu": {k: statistics.median(v) for k, v in cpu.items() if v},
+        "rss": rss,
+    }
 
 
 def print_trees(rows) -> None:
@@ -290,6 +311,18 @@ def print_trees(rows) -> None:
         for label, ok in (("cold", cold_ok), ("warm", warm_ok), ("edit", edit_ok), ("RSS", rss_ok)):
             verdicts.append(f"{label} {'met' if ok else 'MISSED'}")
         print(f"{'':<34}   targets{' (floor-based: a small tree)' if small else ''}: {', '.join(verdicts)}")
+        c = r["cpu"]
+        line = ", ".join(f"{k} {c[k]:.2f}s" for k in ("floor", "ruff", "cold", "warm", "edit") if k in c)
+        print(f"{'':<34}   CPU seconds (user + system, children included): {line}")
+        if "cold0" in m:
+            before = ", ".join(
+                f"{k} {m[k + '0']:.2f}s -> {m[k]:.2f}s (CPU {c[k + '0']:.2f}s -> {c[k]:.2f}s)"
+                for k in ("cold", "warm", "edit")
+                if k + "0" in m
+            )
+            peak0 = max(r["rss"][k] for k in ("cold0", "warm0", "edit0"))
+            peak1 = max(r["rss"][k] for k in ("cold", "warm", "edit"))
+            print(f"{'':<34}   baseline -> this version: {before}; peak RSS {peak0:.0f} -> {peak1:.0f} MB")
 
 
 # -- hostile shapes (issue 15): what must stay linear ------------------------------------------------
@@ -362,6 +395,8 @@ def main(argv=None) -> int:
                         help="also measure the tree with an N-revision Alembic history (0: skip)")
     parser.add_argument("--tree", action="append", default=[], metavar="PATH", help="measure this checkout (repeatable)")
     parser.add_argument("--real", action="store_true", help="measure every tree of benchmarks/real.toml that is fetched")
+    parser.add_argument("--baseline", metavar="PYTHON", default=None,
+                        help="with --real/--tree: also measure the modelreg of this interpreter (an older version) in the same rounds")
     args = parser.parse_args(argv)
     if args.hostile:
         hostile(args.repeat)
@@ -371,7 +406,7 @@ def main(argv=None) -> int:
 
         trees = [Path(t) for t in args.tree] + [where(t) for t in load() if args.real and fetched(t)]
         print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; medians of {args.repeat} interleaved rounds")
-        print_trees([measure_tree(t, args.repeat) for t in trees])
+        print_trees([measure_tree(t, args.repeat, args.baseline) for t in trees])
         return 0
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "modelreg")], env=env(), check=False)
     rows = [measure(size, args.repeat if size <= 10000 else max(3, args.repeat // 2)) for size in args.sizes]

@@ -7,6 +7,6 @@ import sys
 _cwd = os.path.realpath(os.getcwd())
 sys.path[:] = [p for p in sys.path if p and os.path.realpath(p) != _cwd]
 
-from .cli import run  # noqa: E402
+from .warm import run  # noqa: E402
 
 run()

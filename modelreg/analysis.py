@@ -87,6 +87,7 @@ def prefiltered_models(project: Project, store, extra_candidates=()) -> Tuple[Li
     new_names = names
     while True:
         modules = [by_path[p] for p in fresh]
+        store.prefetch(modules)  # (parsed side by side, not one by one on demand)
         found = project.modelish_names(modules, names)  # (their aliases of any known name included)
         for module in modules:
             for stmt in project.facts(module).imports:

@@ -9,7 +9,7 @@ The stages live beside it: ``analysis`` (the view the rules read), ``runner`` (r
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from . import config as config_mod
@@ -17,30 +17,9 @@ from . import discover
 from .analysis import Analysis, analyze, triggers
 from .resolve import Project
 from .runner import run_rules, scopes_of, unknown_codes_error
-from .types import Diagnostic, ModelInfo, Registry
+from .types import Diagnostic, Report
 
 __all__ = ["check", "fix", "inventory", "load_config", "Report", "FixOutcome", "Session"]
-
-
-@dataclass
-class Report:
-    root: str
-    diagnostics: List[Diagnostic]
-    files: int
-    models: List[ModelInfo]
-    registries: List[Registry]
-    analysis: Optional[Analysis] = field(default=None, repr=False)
-    model_count: Optional[int] = None  # set when the report was reused from the cache
-
-    @property
-    def models_found(self) -> int:
-        if self.model_count is not None:
-            return self.model_count
-        return sum(1 for m in self.models if not m.abstract)
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.diagnostics else 0
 
 
 def load_config(

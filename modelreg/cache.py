@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
-import tempfile
 import time
 from typing import Dict, NamedTuple, Optional, Set
 
@@ -239,6 +238,8 @@ def _load_checked(path: str):
 
 
 def _atomic_write(directory: str, path: str, data: bytes) -> None:
+    import tempfile  # imported when writing: a warm run writes nothing
+
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -255,7 +256,9 @@ def cache_directory(root: str, cache_dir: Optional[str]) -> str:
 
 
 # what modelreg writes into its cache directory (besides its .gitignore and `.tmp-*` files being written)
-OWN_FILES = frozenset({FILENAME, DELTA, WORDS, "result.marshal", "project.marshal", "modules.marshal", "schema.marshal"})
+OWN_FILES = frozenset(
+    {FILENAME, DELTA, WORDS, "result.marshal", "project.marshal", "modules.marshal", "schema.marshal", "ignored.marshal"}
+)
 
 
 def _is_own_gitignore(path: str) -> bool:
@@ -545,7 +548,7 @@ def find_cache_directories(top: str) -> list:
 def remove_cache_directory(directory: str) -> list:
     """Delete the files modelreg writes there, then the directory when nothing else is left.
     Returns the names of anything else (left in place)."""
-    ours = {FILENAME, DELTA, WORDS, RESULT, STATE, MODULES}
+    ours = OWN_FILES
     others = []
     for name in sorted(os.listdir(directory)):
         if name in ours or name.startswith(".tmp-"):

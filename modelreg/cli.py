@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import json
 import os
 import sys
 from typing import List, Optional, Tuple
@@ -14,17 +13,9 @@ from . import __version__, api, discover
 from .config import REQUIRE_MODES, CommandLine, ConfigError
 from .report import ALIASES, FORMATS, HUMAN, NAMES
 from .report import text as text_report
+from .warm import use_color  # one definition for the warm path and this one
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-def use_color() -> bool:
-    """On a terminal, unless NO_COLOR is set; FORCE_COLOR (non-empty) forces it on anywhere."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return sys.stdout.isatty()
 
 
 EXIT_CODES_HELP = """\b
@@ -293,6 +284,8 @@ def _emit(out: str, output_file: Optional[str], color: bool = False) -> None:
 
 def render_statistics(report, fmt: str) -> str:
     """`--statistics`: one line per rule reported, `COUNT  CODE  [*] name` (`[*]`: --fix fixes some)."""
+    import json
+
     from .rules import BY_CODE
 
     counts: dict = {}
@@ -314,6 +307,8 @@ def render_statistics(report, fmt: str) -> str:
 
 def _inspect(paths, config_file, require, options, use_cache, fmt, show_files, output_file) -> None:
     """--show-files / --show-settings: analyze (never reusing a stored report) and describe."""
+    import json
+
     from . import settings
 
     if show_files:
@@ -373,6 +368,8 @@ def unified_diff(fx) -> str:
 @project_options
 def models(paths, fmt, require, config_file, isolated, exclude, extend_exclude, respect_gitignore, cache_dir, no_cache, quiet):
     """List every model modelreg finds, its base, and whether its registry registers it. PATHS default to `.`."""
+    import json
+
     options = _command_line(isolated, exclude, extend_exclude, respect_gitignore, cache_dir)
     report = api.check(paths or (".",), config_file=config_file, require=require, use_cache=not no_cache, options=options)
     data = api.inventory(report)
@@ -407,6 +404,8 @@ def models(paths, fmt, require, config_file, isolated, exclude, extend_exclude, 
 )
 def rule(code, show_all, fmt):
     """Explain a rule: what it finds, why it matters, an example, its fix (e.g. `modelreg rule MR001`)."""
+    import json
+
     from .rules import BY_CODE, docs
 
     if (code is None) == (not show_all):

@@ -69,6 +69,8 @@ def all_codes() -> Tuple[str, ...]:
 def rule_codes(values, where: str) -> Tuple[str, ...]:
     """Rule selectors -> codes: a code (MR001), a prefix (MR0, MR), or ALL. Anything else is an
     error naming it (exit 2)."""
+    if not values:
+        return ()  # (the rules are imported only when a selector is to be read)
     known = all_codes()
     out = []
     for value in values:

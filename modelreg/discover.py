@@ -15,11 +15,16 @@ DEFAULT_EXCLUDE = ("node_modules", "__pycache__", "build", "dist", "site-package
 ALWAYS_SKIP = (".git", ".hg", ".svn", ".modelreg_cache")
 
 
-def _spec(patterns: Sequence[str]):
-    """A gitignore matcher, or None when there is no pattern (pathspec is imported only when needed)."""
+def _spec(patterns: Sequence[str], memo: Optional["IgnoreMemo"] = None):
+    """A gitignore matcher, or None when there is no pattern. pathspec is imported, and the patterns
+    compiled, only when a path is matched that ``memo`` (earlier runs' answers) does not know."""
     patterns = [p for p in patterns if p.strip() and not p.lstrip().startswith("#")]
     if not patterns:
         return None
+    return _Spec(patterns, memo)
+
+
+def _compile(patterns: Sequence[str]):
     import pathspec
 
     try:
@@ -27,6 +32,98 @@ def _spec(patterns: Sequence[str]):
     except Exception:  # an invalid line in a .gitignore: git ignores that line, and so do we
         valid = [p for p in patterns if _valid_pattern(pathspec, p)]
         return pathspec.GitIgnoreSpec.from_lines(valid) if valid else None
+
+
+class _Spec:
+    """Gitignore patterns; ``match_file`` answers as pathspec's GitIgnoreSpec of them does (which
+    it compiles on first need), through the memo when one is given."""
+
+    __slots__ = ("patterns", "key", "memo", "_compiled", "_done")
+
+    def __init__(self, patterns: List[str], memo: Optional["IgnoreMemo"]):
+        self.patterns = patterns
+        self.key = "\n".join(patterns)
+        self.memo = memo
+        self._compiled = None
+        self._done = False
+
+    def _match(self, path: str) -> bool:
+        if not self._done:
+            self._compiled, self._done = _compile(self.patterns), True
+        return self._compiled is not None and bool(self._compiled.match_file(path))
+
+    def match_file(self, path: str) -> bool:
+        if self.memo is None:
+            return self._match(path)
+        return self.memo.answer(self.key, path, self._match)
+
+
+class IgnoreMemo:
+    """Whether a gitignore path matched a set of patterns, as the last run computed it: a pure function
+    of the two (and of pathspec), so a warm run walks the project without importing pathspec or
+    compiling a pattern. Stored in the cache directory (``ignored.marshal``); only the answers a run
+    used are written back, and only when it computed a new one or left one unused."""
+
+    FILENAME = "ignored.marshal"
+
+    def __init__(self, path: Optional[str], stamp: tuple, known: Dict[str, Dict[str, bool]]):
+        self.path = path
+        self.stamp = stamp
+        self.known = known
+        self.used: Dict[str, Dict[str, bool]] = {}
+        self.new = 0
+
+    @classmethod
+    def open(cls, config: Config) -> "IgnoreMemo":
+        from . import cache as cache_mod
+
+        path = os.path.join(cache_mod.cache_directory(config.root, config.cache_dir), cls.FILENAME)
+        stamp = _pathspec_stamp()
+        data = cache_mod._load_checked(path)
+        known: Dict[str, Dict[str, bool]] = {}
+        if type(data) is tuple and len(data) == 2 and data[0] == stamp and type(data[1]) is dict:
+            known = data[1]
+        return cls(path, stamp, known)
+
+    def answer(self, key: str, path: str, compute) -> bool:
+        used = self.used.get(key)
+        if used is None:
+            used = self.used[key] = {}
+        known = self.known.get(key)
+        value = known.get(path) if type(known) is dict else None
+        if type(value) is not bool:
+            value = compute(path)
+            self.new += 1
+        used[path] = value
+        return value
+
+    def save(self) -> None:
+        """Write the answers used, when they differ from those stored (a write that fails is skipped)."""
+        if self.path is None or (not self.new and sum(map(len, self.used.values())) == sum(
+            len(v) for v in self.known.values() if type(v) is dict
+        )):
+            return
+        from . import cache as cache_mod
+
+        try:
+            cache_mod._atomic_write(os.path.dirname(self.path), self.path, cache_mod._dump_checked((self.stamp, self.used)))
+        except (OSError, ValueError):
+            pass
+
+
+def _pathspec_stamp() -> tuple:
+    """modelreg's and pathspec's versions, as cheaply as possible: pathspec's package file, stat'ed
+    (an upgrade rewrites it), not imported."""
+    import importlib.util
+
+    from . import __version__
+
+    try:
+        origin = importlib.util.find_spec("pathspec").origin
+        st = os.stat(origin)
+        return (__version__, origin, st.st_size, st.st_mtime_ns)
+    except (AttributeError, ImportError, OSError, TypeError, ValueError):
+        return (__version__, None)
 
 
 def _valid_pattern(pathspec, pattern: str) -> bool:
@@ -49,23 +146,24 @@ def _read_lines(path: str) -> List[str]:
 SIGNIFICANT = frozenset({".gitignore", "pyvenv.cfg", "script.py.mako", "alembic.ini", "pyproject.toml"})
 
 
-def walk(config: Config, dirs: Optional[List[tuple]] = None) -> List[str]:
+def walk(config: Config, dirs: Optional[List[tuple]] = None, memo: Optional[IgnoreMemo] = None) -> List[str]:
     """Absolute paths of every ``.py`` file of the project, sorted, honouring excludes and .gitignore.
 
     ``dirs``, when given, receives (directory, names) for every directory visited: the names of its
     subdirectories, .py files (ignored ones too) and SIGNIFICANT files - what a report depends on
-    besides the files' contents (an editor's swap file appearing is not in it)."""
+    besides the files' contents (an editor's swap file appearing is not in it). ``memo``: the gitignore
+    answers of earlier runs (see IgnoreMemo), saved back when the walk is done."""
     root = config.root
     exclude = list(DEFAULT_EXCLUDE if config.exclude is None else config.exclude) + list(config.extend_exclude)
     # plain names ("build", "node_modules") are a set lookup; real patterns go through pathspec
     names = {p.rstrip("/") for p in exclude if p and not any(c in p for c in "/*?[!\\")}
-    config_spec = _spec([p for p in exclude if p.rstrip("/") not in names])
+    config_spec = _spec([p for p in exclude if p.rstrip("/") not in names], memo)
     prefix = len(root.rstrip(os.sep)) + 1
     # modelreg's own cache directory is never part of the project
     cache = os.path.normpath(os.path.join(root, config.cache_dir)) if config.cache_dir else None
     out: List[str] = []
     # stack of (directory, [(base dir, gitignore spec)...])
-    outer = _enclosing_gitignores(root) + _git_excludes(root) if config.respect_gitignore else ()
+    outer = _enclosing_gitignores(root, memo) + _git_excludes(root, memo) if config.respect_gitignore else ()
     stack: List[Tuple[str, tuple]] = [(root, outer)]
     visited = {os.path.realpath(root)}  # directories reached, by real path: a link loop ends here
     linked = False
@@ -74,7 +172,7 @@ def walk(config: Config, dirs: Optional[List[tuple]] = None) -> List[str]:
         if config.respect_gitignore:
             gi = os.path.join(directory, ".gitignore")
             if os.path.isfile(gi):
-                spec = _spec(_read_lines(gi))
+                spec = _spec(_read_lines(gi), memo)
                 if spec is not None:
                     ignores = ignores + ((directory, spec),)
         try:
@@ -85,6 +183,8 @@ def walk(config: Config, dirs: Optional[List[tuple]] = None) -> List[str]:
             continue
         if directory != root and any(e.name == "pyvenv.cfg" for e in entries):
             continue  # a virtual environment
+        # each ignore file's view of this directory, once: an entry's is it plus the entry's name
+        views = [(_view_of(directory, base), spec) for base, spec in ignores]
         listed: List[str] = []
         for entry in entries:
             name = entry.name
@@ -107,14 +207,14 @@ def walk(config: Config, dirs: Optional[List[tuple]] = None) -> List[str]:
                 if name in ALWAYS_SKIP or name in names or entry.path == cache:
                     continue
                 rel = entry.path[prefix:].replace(os.sep, "/") + "/"
-                if (config_spec is not None or ignores) and _ignored(entry.path, rel, True, config_spec, ignores):
+                if (config_spec is not None or ignores) and _ignored(name, rel, True, config_spec, views):
                     continue
                 stack.append((entry.path, ignores))
             elif name.endswith(".py") and (is_file or entry.is_symlink()):
                 if name in names:
                     continue
                 rel = entry.path[prefix:].replace(os.sep, "/")
-                if (config_spec is not None or ignores) and _ignored(entry.path, rel, False, config_spec, ignores):
+                if (config_spec is not None or ignores) and _ignored(name, rel, False, config_spec, views):
                     continue
                 out.append(entry.path)
         if dirs is not None:
@@ -122,6 +222,8 @@ def walk(config: Config, dirs: Optional[List[tuple]] = None) -> List[str]:
     if linked:
         out = _one_path_per_file(out)
     out.sort()
+    if memo is not None:
+        memo.save()
     return out
 
 
@@ -151,7 +253,7 @@ def _link_in_package(path: str) -> bool:
     return False
 
 
-def _enclosing_gitignores(root: str) -> tuple:
+def _enclosing_gitignores(root: str, memo: Optional[IgnoreMemo] = None) -> tuple:
     """The .gitignore files of the directories above the project root, up to its git repository's root.
 
     Git applies them to the project's files too (a monorepo's top-level .gitignore).
@@ -168,7 +270,7 @@ def _enclosing_gitignores(root: str) -> tuple:
     out = []
     for directory in reversed(chain):
         gi = os.path.join(directory, ".gitignore")
-        spec = _spec(_read_lines(gi)) if os.path.isfile(gi) else None
+        spec = _spec(_read_lines(gi), memo) if os.path.isfile(gi) else None
         if spec is not None:
             if spec.match_file(os.path.relpath(root, directory).replace(os.sep, "/") + "/"):
                 return ()  # the project itself is ignored up there (say, generated): those rules are not its own
@@ -179,10 +281,10 @@ def _enclosing_gitignores(root: str) -> tuple:
 # -- git's other ignore files: .git/info/exclude and core.excludesFile ----------------------------
 
 
-def _git_excludes(root: str) -> tuple:
+def _git_excludes(root: str, memo: Optional[IgnoreMemo] = None) -> tuple:
     """(work tree, spec) for .git/info/exclude and git's global excludes file, when the project is
     in a git work tree: git applies both to every file of it, relative to the work tree's top."""
-    return tuple((top, spec) for top, path in git_exclude_files(root) if (spec := _spec(_read_lines(path))) is not None)
+    return tuple((top, spec) for top, path in git_exclude_files(root) if (spec := _spec(_read_lines(path), memo)) is not None)
 
 
 def git_exclude_files(root: str) -> List[Tuple[str, str]]:
@@ -239,12 +341,19 @@ def _git_config_value(path: str, section: str, key: str) -> Optional[str]:
     return value
 
 
-def _ignored(path: str, rel: str, is_dir: bool, config_spec, ignores) -> bool:
+def _view_of(directory: str, base: str) -> str:
+    """``directory`` relative to ``base`` as a gitignore path prefix ("" for base itself, else "a/b/"):
+    os.path.relpath(join(directory, name), base) is this plus the name."""
+    rel = os.path.relpath(directory, base).replace(os.sep, "/")
+    return "" if rel == "." else rel + "/"
+
+
+def _ignored(name: str, rel: str, is_dir: bool, config_spec, views) -> bool:
     if config_spec is not None and config_spec.match_file(rel):
         return True
-    for base, spec in ignores:
-        sub = os.path.relpath(path, base).replace(os.sep, "/") + ("/" if is_dir else "")
-        if spec.match_file(sub):
+    tail = name + "/" if is_dir else name
+    for view, spec in views:
+        if spec.match_file(view + tail):
             return True
     return False
 

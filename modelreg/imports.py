@@ -360,12 +360,28 @@ class Naming:
             if d in wanted and per_dir[d] < EVIDENCE_PER_DIR and len(self.evidence_files) < EVIDENCE_TOTAL:
                 per_dir[d] += 1
                 self.evidence_files.append(p)
-        exists_memo: Dict[str, bool] = {}
+        exists_memo: Dict[Tuple[str, str], bool] = {}
+        listings: Dict[str, Optional[Set[str]]] = {}
 
-        def exists(path: str) -> bool:
-            found = exists_memo.get(path)
+        def exists(base: str, rel: str) -> bool:
+            """Whether base/rel is a module or a package directory (``rel``: a dotted name's path)."""
+            found = exists_memo.get((base, rel))
             if found is None:
-                found = exists_memo[path] = os.path.isfile(path + ".py") or os.path.isdir(path)
+                # most names tried do not start under `base` at all (another package's, a library's):
+                # one listing of `base` says so, where stat-ing each path would take two calls
+                names = listings.get(base, False)
+                if names is False:
+                    try:
+                        names = listings[base] = {n.lower() for n in os.listdir(base)}
+                    except OSError:
+                        names = listings[base] = None
+                first = rel.split(os.sep, 1)[0]
+                if names is not None and first.isascii() and first.lower() not in names and (first + ".py").lower() not in names:
+                    found = False  # (lower case: a case-insensitive file system finds no other spelling either)
+                else:
+                    path = os.path.join(base, rel)
+                    found = os.path.isfile(path + ".py") or os.path.isdir(path)
+                exists_memo[(base, rel)] = found
             return found
 
         names_of = []
@@ -379,34 +395,47 @@ class Naming:
             seen = shared + [r for r in self.all_roots if _parts(os.path.dirname(p), r) is not None]
             for name in names:
                 rel = name.replace(".", os.sep)
-                if "." not in name or any(exists(os.path.join(r, rel)) for r in seen):
+                if "." not in name or any(exists(r, rel) for r in seen):
                     continue
                 first = name.partition(".")[0]
                 if first in getattr(sys, "stdlib_module_names", ()) or first in KNOWN_LIBRARIES:
                     continue
                 d = os.path.dirname(os.path.dirname(p))
-                while d.startswith(top) and not exists(os.path.join(d, rel)):
+                while d.startswith(top) and not exists(d, rel):
                     parent = os.path.dirname(d)
                     d = parent if parent != d else top + os.sep  # (ends the loop)
-                if d.startswith(top) and exists(os.path.join(d, rel)):
+                if d.startswith(top) and exists(d, rel):
                     if d not in self.all_roots:
                         why = f"the project's imports resolve there (`{name}` in {os.path.relpath(p, top)})"
                         self.roots.append(Root(d, why, "entry"))
                         self.all_roots.append(d)
                     if d not in seen:
                         seen.append(d)
-        for p, names in names_of:  # pass 2: votes
+        # pass 2: votes. What a name votes for depends on the name alone (and the roots, settled by
+        # pass 1): worked out once per name, counted per import, in the same order
+        votes_of: Dict[str, List[Tuple[str, str]]] = {}
+        for p, names in names_of:
             for name in names:
-                rel = name.replace(".", os.sep)
-                for r in self.all_roots:
-                    if not exists(os.path.join(r, rel)):
-                        continue
-                    target = os.path.join(r, rel)
-                    # the directory the name lands in, and each package above it up to the root
-                    d = target if os.path.isdir(target) else os.path.dirname(target)
-                    while d != r and d.startswith(r):
-                        self._votes.setdefault(d, Counter())[r] += 1
-                        d = os.path.dirname(d)
+                found = votes_of.get(name)
+                if found is None:
+                    found = votes_of[name] = self._votes_of(name, exists)
+                for d, r in found:
+                    self._votes.setdefault(d, Counter())[r] += 1
+
+    def _votes_of(self, name: str, exists) -> List[Tuple[str, str]]:
+        """(directory, root) of each vote an import of ``name`` casts."""
+        out = []
+        rel = name.replace(".", os.sep)
+        for r in self.all_roots:
+            if not exists(r, rel):
+                continue
+            target = os.path.join(r, rel)
+            # the directory the name lands in, and each package above it up to the root
+            d = target if os.path.isdir(target) else os.path.dirname(target)
+            while d != r and d.startswith(r):
+                out.append((d, r))
+                d = os.path.dirname(d)
+        return out
 
     def root_of(self, directory: str) -> Optional[str]:
         """The root `directory` is imported from."""

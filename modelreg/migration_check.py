@@ -223,9 +223,6 @@ def _facts_cache(cfg, enabled: bool) -> FactsCache:
 
 def compare(analysis) -> List[Checked]:
     """The histories of the project's Alembic environments beside their models' tables (memoized per analysis)."""
-    from .columns import ModelTables
-    from .migrations import build_history, revision_files, version_dirs
-
     memo = getattr(analysis, "_migration_check", None)
     if memo is not None:
         return memo
@@ -238,6 +235,8 @@ def compare(analysis) -> List[Checked]:
         source = read_bytes(env.module.path) or b""
         if _FILTERS.search(source):
             continue
+        from .migrations import build_history, revision_files, version_dirs  # (only for an Alembic env.py)
+
         script_dir = os.path.dirname(env.module.path)
         dirs, recursive = version_dirs(script_dir, cfg.root)
         for d in dirs:
@@ -254,6 +253,8 @@ def compare(analysis) -> List[Checked]:
             targeted[key] = targeted.get(key, 0) + 1
     out = []
     if found:
+        from .columns import ModelTables
+
         keys = {k for env, _ in found for k, _ in env.targets}
         facts.prefetch(sorted({(m.module.path, "cls") for m in analysis.models if m.base in keys}))
         tables = ModelTables(project, lambda path: facts.get(path, "cls")).tables(analysis.models)

@@ -74,18 +74,15 @@ class LastRun:
     def report(self) -> Optional[SavedReport]:
         """The last report if it still holds (walking the files to tell), else None."""
         from . import migration_check
-        from .store import stat_key
         from .types import Diagnostic
 
+        from .warm import probe
+
         cfg = self.cfg
-        cache_mod.ensure_directory(cfg.root, cfg.cache_dir)
-        started = cache_mod.now_ns()  # before any file is stat'ed or read (see cache.racy)
-        dirs: List[tuple] = []
-        self.files = discover.walk(cfg, dirs)
-        self.stats = {f: stat_key(f) for f in self.files}
-        self._structure = cache_mod.structure(cfg, self.scopes, self.files, dirs)
-        self._fingerprint = cache_mod.fingerprint(self._structure, self.stats, started)
-        stored = cache_mod.load_result(cfg.root, cfg.cache_dir)
+        # the walk, stat keys and fingerprint (those the warm path computed in this process, if it did)
+        found = probe(cfg, self.scopes)
+        started, self.files, self.stats = found.started, found.files, found.stats
+        self._structure, self._fingerprint, stored = found.structure, found.fingerprint, found.stored
         if stored is not None and migration_check.fresh(cfg) and (
             stored.fingerprint == self._fingerprint or self._refreshed(stored, started)
         ):

@@ -10,7 +10,10 @@ between processes without pickling project objects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple, Optional, Tuple
+from typing import TYPE_CHECKING, List, NamedTuple, Optional, Tuple
+
+if TYPE_CHECKING:
+    from .analysis import Analysis
 
 # --- expressions -------------------------------------------------------------
 #
@@ -205,3 +208,26 @@ class Diagnostic:
     fixable: bool = False
     # data the fixer needs (not part of the JSON contract)
     fix: Optional[tuple] = field(default=None, compare=False)
+
+
+@dataclass
+class Report:
+    """What a check found (api.check); a report reused from the cache has no models, registries or analysis."""
+
+    root: str
+    diagnostics: List[Diagnostic]
+    files: int
+    models: List[ModelInfo]
+    registries: List[Registry]
+    analysis: Optional[Analysis] = field(default=None, repr=False)
+    model_count: Optional[int] = None  # set when the report was reused from the cache
+
+    @property
+    def models_found(self) -> int:
+        if self.model_count is not None:
+            return self.model_count
+        return sum(1 for m in self.models if not m.abstract)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.diagnostics else 0

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 
-import click
-
 
 def display_path(path: str) -> str:
     rel = os.path.relpath(path)
@@ -13,6 +11,8 @@ def display_path(path: str) -> str:
 
 
 def render(report, color: bool = False) -> str:
+    if color:
+        import click  # only to color: the plain output does not need it
     lines = []
     for d in report.diagnostics:
         loc = f"{display_path(d.path)}:{d.line}:{d.column}:"
