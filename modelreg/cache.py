@@ -18,7 +18,7 @@ from typing import Dict, NamedTuple, Optional, Set
 from . import __version__
 from .config import ConfigError
 
-FORMAT = 11  # 11: a class is model-like by its own statements, not its methods; 7: file-level `# modelreg: noqa`; 8: optional imports, model-like classes; 9: DEAD scopes and exec() dynamic imports; 10: facts of issue 13 (class declares/schema/metadata, hidden classes, returns)
+FORMAT = 11  # 11: a class is model-like by its own statements, not its methods (and the skeleton keeps what a class body runs); 7: file-level `# modelreg: noqa`; 8: optional imports, model-like classes; 9: DEAD scopes and exec() dynamic imports; 10: facts of issue 13 (class declares/schema/metadata, hidden classes, returns)
 FILENAME = "index.marshal"
 DELTA = "index.delta.marshal"
 WORDS = "words.marshal"

@@ -143,6 +143,16 @@ SNIPPETS = {
         'class A(Base):\n    a = 1\n    b = (\n        2)\n    __tablename__ = "a"\n    c = [\n    ]\n    import x\n    d = 4\n'
     ),
     "quotes in a comment before a def": 'x = 1  # """\ndef f():\n    return """\nimport pkg.models\n"""\n',
+    # nova's test_notification.py: a decorated class nested in a class body keeps its decorators
+    "a decorated nested class": (
+        'class T(Base):\n    x = 1\n\n    @registry.register_if(False)\n    @other\n    class Inner(Model):\n        pass\n'
+    ),
+    # what a class body runs at import is a fact (called_functions): CTFd's config.py, `if X: print()`
+    "a call in a class body": 'class A(Base):\n    x = 1\n    setup()\n    y = 2\n',
+    "a block with a call in a class body": 'class A(Base):\n    x = 1\n    if X:\n        print("hi")\n    else:\n        y = 2\n',
+    # a backslash continuation sends the file to the full parse, with LF and with CRLF line ends alike
+    "a backslash continuation": 'x = 1 + \\\n    2\nclass A(Base):\n    x = 1\n    if X:\n        print("hi")\n',
+    "a decorated kept method": 'class A(Base):\n    x = 1\n\n    @declared_attr\n    def __tablename__(cls):\n        return "a"\n',
 }
 
 

@@ -26,6 +26,11 @@ _KEEP_IN_BODY = (
 _KEEP_IN_DEF = 6  # the first keys keep a whole function
 _NESTED_CLASS = re.compile(r"\n[ ]+class\s")  # a class defined inside a function: kept, to be judged
 # class-body statements that declare nothing on the table: methods, docstrings, `pass`, TYPE_CHECKING blocks
+# class-body statements that only bind (or document) and may be blanked: an assignment or
+# annotation, a def, a decorator, a nested class header, pass, ..., a string, `if TYPE_CHECKING:`
+_BLANKABLE = re.compile(
+    r"(?:[A-Za-z_]\w*\s*(?::|=(?!=))|def\s|async\s|@|class\s|pass\b|\.\.\.|[rRbBuUfF]{0,2}['\"]|if\s+(?:\w+\.)*TYPE_CHECKING\s*:)"
+)
 _HARMLESS = re.compile(r"(?:def\s|async\s|@|class\s|pass\b|\.\.\.|[rRbBuUfF]{0,2}['\"]|if\s+(?:\w+\.)*TYPE_CHECKING\s*:)")
 DECLARES_MARK = "__modelreg_declares__"
 _DEF_RE = re.compile(r"(?:async\s+)?def\s+(\w+)")
@@ -43,7 +48,7 @@ def skeleton(text: str) -> Optional[Tuple[str, Tuple[str, ...]]]:
     Syntax errors inside what is blanked are not seen: modelreg does not read those
     parts, and the interpreter or a linter reports them.
     """
-    if "\\\n" in text or "\t" in text or "\f" in text or text.count("\r") != text.count("\r\n"):
+    if "\\\n" in text or "\\\r\n" in text or "\t" in text or "\f" in text or text.count("\r") != text.count("\r\n"):
         return None  # continuations, tabs, form feeds, lone CR line ends: take the safe path
     starts = _top_level_starts(text)
     if starts is None:
@@ -152,6 +157,14 @@ def _blank_class_body(text: str, head: int, end: int) -> Optional[List[Blank]]:
     if not stmt_starts:
         return []
     kept = _kept_statements(text, body, end, stmt_starts)
+    # what runs at import beyond bindings (`setup()`, `if X: print()`, `try:`...) is kept: the calls
+    # in it are facts (called_functions)
+    kept.update(k for k, at in enumerate(stmt_starts) if not _BLANKABLE.match(text, at + indent))
+    for k in sorted(kept):  # a kept def's or nested class's decorators are kept with it
+        j = k - 1
+        while j >= 0 and j not in kept and text.startswith("@", stmt_starts[j] + indent):
+            kept.add(j)
+            j -= 1
     return _blank_runs(text, stmt_starts + [end], kept, indent)
 
 
