@@ -279,15 +279,15 @@ def foreign_entries(directory: str) -> list:
         return [os.path.basename(directory)]
     except OSError:
         return []  # unreadable: every write will fail too, and a cache that cannot be written is no error
-    return sorted(
-        n
-        for n in names
-        if not (
-            n in OWN_FILES
-            or n.startswith(".tmp-")
-            or (n == ".gitignore" and _is_own_gitignore(os.path.join(directory, n)))
-        )
-    )
+    marked = ".gitignore" in names and _is_own_gitignore(os.path.join(directory, ".gitignore"))
+    return sorted(n for n in names if not (n == ".gitignore" and marked) and not _written_by_modelreg(n, marked))
+
+
+def _written_by_modelreg(name: str, marked: bool) -> bool:
+    """A file this version writes, one being written, or - in a directory modelreg's own .gitignore
+    marks - a `.marshal` file another version of modelreg wrote (an older modelreg meeting a newer
+    one's cache neither refuses the directory nor touches that file)."""
+    return name in OWN_FILES or name.startswith(".tmp-") or (marked and name.endswith(".marshal"))
 
 
 def claim(root: str, cache_dir: Optional[str]) -> str:
@@ -548,10 +548,11 @@ def find_cache_directories(top: str) -> list:
 def remove_cache_directory(directory: str) -> list:
     """Delete the files modelreg writes there, then the directory when nothing else is left.
     Returns the names of anything else (left in place)."""
-    ours = OWN_FILES
+    names = os.listdir(directory)
+    marked = ".gitignore" in names and _is_own_gitignore(os.path.join(directory, ".gitignore"))
     others = []
-    for name in sorted(os.listdir(directory)):
-        if name in ours or name.startswith(".tmp-"):
+    for name in sorted(names):
+        if _written_by_modelreg(name, marked):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(os.path.join(directory, name))
         elif name != ".gitignore":

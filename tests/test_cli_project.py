@@ -341,6 +341,19 @@ def test_clean_keeps_a_cache_directory_holding_a_foreign_file_and_says_so(tree, 
     assert "kept precious.txt" in result.err
 
 
+def test_a_cache_another_modelreg_version_wrote_a_file_into_is_used_not_refused_and_clean_removes_it(tree, run):
+    root = tree(PROJECT)
+    first = run([], cwd=root)
+    # a newer modelreg keeps a file of its own there (as `ignored.marshal` was new once)
+    future = root / ".modelreg_cache" / "future.marshal"
+    future.write_bytes(b"written by another version")
+    again = run([], cwd=root)
+    assert (again.exit_code, again.out) == (first.exit_code, first.out)
+    assert future.read_bytes() == b"written by another version"
+    run(["clean", str(root)], cwd=root.parent)
+    assert not (root / ".modelreg_cache").exists()
+
+
 def test_clean_through_the_console_entry_point(tree):
     root = tree(PROJECT)
     assert modelreg([], cwd=root).returncode == 1
