@@ -159,13 +159,26 @@ def _blank_class_body(text: str, head: int, end: int) -> Optional[List[Blank]]:
     kept = _kept_statements(text, body, end, stmt_starts)
     # what runs at import beyond bindings (`setup()`, `if X: print()`, `try:`...) is kept: the calls
     # in it are facts (called_functions)
-    kept.update(k for k, at in enumerate(stmt_starts) if not _BLANKABLE.match(text, at + indent))
+    kept.update(k for k in _statements(text, stmt_starts) if not _BLANKABLE.match(text, stmt_starts[k] + indent))
     for k in sorted(kept):  # a kept def's or nested class's decorators are kept with it
         j = k - 1
         while j >= 0 and j not in kept and text.startswith("@", stmt_starts[j] + indent):
             kept.add(j)
             j -= 1
     return _blank_runs(text, stmt_starts + [end], kept, indent)
+
+
+def _statements(text: str, stmt_starts: List[int]) -> List[int]:
+    """The indexes of the starts that begin a statement: a line at the body's indent inside a string
+    (a docstring's paragraph) or brackets is none (as in _declares)."""
+    out = []
+    last = stmt_starts[0] if stmt_starts else 0
+    for i, at in enumerate(stmt_starts):
+        if i > 0 and not _balanced_quotes(text[last:at]):
+            continue
+        last = at
+        out.append(i)
+    return out
 
 
 def _body_start(text: str, head: int, end: int) -> Optional[int]:
