@@ -50,14 +50,51 @@ def fetch(tree: dict, mirror: str = None) -> None:
     if mirror:
         owner_name = "+".join(tree["repo"].rstrip("/").split("/")[-2:])
         git_dir = Path(mirror) / owner_name / "repo"
-        archive = subprocess.run(["git", "--git-dir", str(git_dir), "archive", tree["commit"]], check=True, capture_output=True)
-        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+        archive = subprocess.run(["git", "--git-dir", str(git_dir), "archive", tree["commit"]], capture_output=True)
+        if archive.returncode == 0:
+            subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+        else:  # a mirror without some large blobs (images, archives): the files modelreg reads
+            extract_text_files(git_dir, tree["commit"], dest)
     else:
         subprocess.run(["git", "clone", "--quiet", "--filter=blob:none", tree["repo"], str(dest)], check=True)
         subprocess.run(["git", "-C", str(dest), "checkout", "--quiet", tree["commit"]], check=True)
         shutil.rmtree(dest / ".git")  # a plain tree, as the mirror gives it
     own_root(dest)
     (dest / ".fetched").write_text(tree["commit"] + "\n")
+
+
+# what modelreg reads of a tree (sources, project and tool configuration, Alembic templates)
+TEXT_SUFFIXES = (".py", ".pyi", ".toml", ".cfg", ".ini", ".mako", ".txt", ".gitignore", "Procfile", "Dockerfile")
+
+
+def extract_text_files(git_dir: Path, commit: str, dest: Path) -> None:
+    """The files modelreg reads, one blob at a time (`git cat-file --batch`), when `git archive`
+    cannot write the whole tree because the mirror lacks some (large, binary) blobs."""
+    listing = subprocess.run(
+        ["git", "--git-dir", str(git_dir), "ls-tree", "-r", "-z", commit], check=True, capture_output=True
+    ).stdout.decode("utf-8", "surrogateescape")
+    wanted = []
+    for row in filter(None, listing.split("\0")):
+        meta, path = row.split("\t", 1)
+        mode, kind, sha = meta.split()
+        if kind == "blob" and mode != "120000" and path.endswith(TEXT_SUFFIXES):
+            wanted.append((sha, path))
+    batch = subprocess.run(
+        ["git", "--git-dir", str(git_dir), "cat-file", "--batch"],
+        input="".join(sha + "\n" for sha, _ in wanted).encode(), check=True, capture_output=True,
+    ).stdout
+    pos = 0
+    for sha, path in wanted:
+        header_end = batch.index(b"\n", pos)
+        header = batch[pos:header_end].split()
+        pos = header_end + 1
+        if header[-1] == b"missing":
+            continue
+        size = int(header[2])
+        target = dest / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(batch[pos:pos + size])
+        pos += size + 1  # (the blob is followed by a newline)
 
 
 def own_root(dest: Path) -> None:
