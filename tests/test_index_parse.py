@@ -72,3 +72,19 @@ def test_python_3_14_syntax_is_read_line_for_line_too():
     assert facts.error is None
     assert [(c.name, c.line, c.tablename) for c in facts.classes] == [("Box", 9, "boxes")]
     assert [(s.module, s.line) for s in facts.imports if s.is_from] == [("app.db", 3)]
+
+
+def test_f_strings_in_a_file_only_libcst_reads_keep_the_facts_this_interpreter_gives_them():
+    # the FastAPI template's deps.py: `except A, B:` sends it to libcst; its ordinary f-string argument
+    # must stay an f-string (an expression), not become the constant "" (a different fact)
+    source = (
+        'reusable = OAuth2PasswordBearer(tokenUrl=f"{settings.API_V1_STR}/login")\n'
+        "try:\n"
+        "    pass\n"
+        "except A, B:\n"
+        "    pass\n"
+    )
+    facts = facts_of(source)  # (also checks the skeleton parse against the full one)
+    assert [a.value for a in facts.assigns] == [
+        ("call", ("name", "OAuth2PasswordBearer"), (), (("tokenUrl", ("other",)),))
+    ]

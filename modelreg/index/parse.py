@@ -70,8 +70,9 @@ def parse_newer_syntax(text: str, reason: str) -> Optional[ast.Module]:
 
     libcst's parser reads every syntax up to its release, whatever interpreter runs it; what this
     interpreter's ``ast`` cannot represent is rewritten into what it can, line for line (a ``type``
-    alias becomes an assignment, type parameters go, an f-string becomes a plain string of as many
-    lines), and facts never depend on what was rewritten."""
+    alias becomes an assignment, type parameters go, ``except A, B:`` gets its parentheses, an
+    f-string this interpreter cannot read or a t-string becomes an empty f-string of as many lines,
+    which is what the newer tree's facts hold too), and facts never depend on what was rewritten."""
     if "nested" in reason or _max_nesting(text) > _LIBCST_MAX_NESTING:
         return None  # what the standard parser refuses for depth could crash libcst's native parser
     try:
@@ -103,17 +104,28 @@ def _older_syntax(cst, module):
             return updated.with_changes(type_parameters=None) if updated.type_parameters else updated
 
         def leave_FormattedString(self, original, updated):
-            lines = module.code_for_node(original).count("\n")
-            return cst.SimpleString('"""' + "\n" * lines + '"""' if lines else '""')
+            code = module.code_for_node(original)
+            try:
+                ast.parse("(" + code + "\n)", mode="eval")
+                return updated  # an f-string this interpreter reads: kept as it is (a dynamic import's name)
+            except SyntaxError:
+                return _placeholder(code)
 
-        # PEP 750 template strings (3.14): a plain string of as many lines, as an f-string
-        leave_TemplatedString = leave_FormattedString
+        def leave_TemplatedString(self, original, updated):
+            # PEP 750 template strings (3.14), like PEP 701 f-strings, read as an f-string of as many lines:
+            # an expression modelreg does not evaluate, as the newer interpreter's tree gives it
+            return _placeholder(module.code_for_node(original))
 
         def leave_ExceptHandler(self, original, updated):
             return _parenthesized_types(updated)
 
         def leave_ExceptStarHandler(self, original, updated):
             return _parenthesized_types(updated)
+
+    def _placeholder(code: str):
+        """An empty f-string spanning as many lines as `code` (a JoinedStr: what the newer tree has)."""
+        lines = code.count("\n")
+        return cst.parse_expression('f"""' + "\n" * lines + '"""' if lines else 'f""')
 
     def _parenthesized_types(handler):
         """PEP 758 (3.14): `except A, B:` is `except (A, B):` for older parsers (same line)."""
