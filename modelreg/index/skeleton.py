@@ -159,7 +159,8 @@ def _blank_class_body(text: str, head: int, end: int) -> Optional[List[Blank]]:
     kept = _kept_statements(text, body, end, stmt_starts)
     # what runs at import beyond bindings (`setup()`, `if X: print()`, `try:`...) is kept: the calls
     # in it are facts (called_functions)
-    kept.update(k for k in _statements(text, stmt_starts) if not _BLANKABLE.match(text, stmt_starts[k] + indent))
+    runs = [k for k, at in enumerate(stmt_starts) if not _BLANKABLE.match(text, at + indent)]
+    kept.update(_statements(text, body, stmt_starts, runs) if runs else ())
     for k in sorted(kept):  # a kept def's or nested class's decorators are kept with it
         j = k - 1
         while j >= 0 and j not in kept and text.startswith("@", stmt_starts[j] + indent):
@@ -168,16 +169,24 @@ def _blank_class_body(text: str, head: int, end: int) -> Optional[List[Blank]]:
     return _blank_runs(text, stmt_starts + [end], kept, indent)
 
 
-def _statements(text: str, stmt_starts: List[int]) -> List[int]:
-    """The indexes of the starts that begin a statement: a line at the body's indent inside a string
-    (a docstring's paragraph) or brackets is none (as in _declares)."""
+def _statements(text: str, body: int, stmt_starts: List[int], candidates: List[int]) -> List[int]:
+    """The candidates (indexes into ``stmt_starts``) that begin a statement: a line at the body's indent
+    inside a string (a docstring's paragraph) or inside brackets is none. Quotes and brackets are
+    counted once, from the body's start, up to each candidate in turn."""
     out = []
-    last = stmt_starts[0] if stmt_starts else 0
-    for i, at in enumerate(stmt_starts):
-        if i > 0 and not _balanced_quotes(text[last:at]):
-            continue
-        last = at
-        out.append(i)
+    pos = body
+    dq = sq = parens = squares = braces = 0
+    for k in candidates:
+        at = stmt_starts[k]
+        piece = text[pos:at]
+        pos = at
+        dq += piece.count('"""')
+        sq += piece.count("\'\'\'")
+        parens += piece.count("(") - piece.count(")")
+        squares += piece.count("[") - piece.count("]")
+        braces += piece.count("{") - piece.count("}")
+        if dq % 2 == 0 and sq % 2 == 0 and parens == 0 and squares == 0 and braces == 0:
+            out.append(k)
     return out
 
 

@@ -42,8 +42,10 @@ class Inventory:
         candidates = self.project.candidates
         if self._scan[1] is None or self._scan[0] is not candidates:
             mods = self.project.modules if candidates is None else [m for m in self.project.modules if m.path in candidates]
-            revision = self.project.is_revision_file
-            self._scan = (candidates, [m for m in mods if not revision(m.path)])
+            if any(self.project.registry_finder.revision_dirs()):  # (most projects: no Alembic, nothing to drop)
+                revision = self.project.is_revision_file
+                mods = [m for m in mods if not revision(m.path)]
+            self._scan = (candidates, mods)
         return self._scan[1]
 
     def models(self) -> List[ModelInfo]:

@@ -39,10 +39,15 @@ class Registries:
         """Whether `path` is an Alembic revision file: Alembic loads it by path when it migrates, so the
         classes it defines (a data migration's snapshot of a model, on a base of its own) never reach the
         application's metadata and no registry answers for them."""
+        flat, deep = self.revision_dirs()
+        return (bool(flat) and os.path.dirname(path) in flat) or any(path.startswith(d + os.sep) for d in deep)
+
+    def revision_dirs(self) -> tuple:
+        """(the directories Alembic loads revision files from, those it walks recursively), found once."""
         if self._revision_dirs is None:
-            self._revision_dirs = revision_dirs(self.project)
-        flat, deep = self._revision_dirs
-        return os.path.dirname(path) in flat or any(path.startswith(d + os.sep) for d in deep)
+            flat, deep = revision_dirs(self.project)
+            self._revision_dirs = (frozenset(flat), tuple(deep))
+        return self._revision_dirs
 
     def alembic_envs(self) -> List[AlembicEnv]:
         if self._envs is None:
