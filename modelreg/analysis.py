@@ -185,6 +185,19 @@ class Analysis:
     def self_registered(self, model: ModelInfo) -> bool:
         return self_registered(self.project, model)
 
+    def left_out_by_env(self, model: ModelInfo) -> bool:
+        """Whether an Alembic env.py targeting the model's base keeps its table out of autogenerate by
+        name (`include_name` / `include_object` returning False for it): autogenerate neither creates
+        nor drops that table whatever the registry imports, so no registry line is needed."""
+        if not model.table:
+            return False
+        project = self.project
+        return any(
+            model.table in project.facts(env.module).excluded_tables
+            for env in project.alembic_envs()
+            if any(key == model.base for key, _ in env.targets)
+        )
+
     def missing_registry_models(self, registry_path: str) -> List[ModelInfo]:
         reg = next((r for r in self.registries if r.path == registry_path), None)
         if reg is None:

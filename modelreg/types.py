@@ -142,6 +142,8 @@ class FileFacts:
     # (name, returned expression) of module-level functions ending with `return <expr>` (a base or a
     # metadata made by a project function: `Base = make_base()`, `target_metadata = get_metadata()`)
     returns: Tuple[Tuple[str, Expr], ...] = ()
+    # tables an Alembic env.py's `include_name` / `include_object` hook returns False for, by literal name
+    excluded_tables: Tuple[str, ...] = ()
 
     def noqa_codes(self, line: int):
         """None when the line has no noqa; () for a bare ``# noqa``; else the codes."""

@@ -321,3 +321,27 @@ def test_an_empty_file_has_no_facts():
     assert facts.imports == facts.classes == facts.assigns == facts.calls == facts.dynamic_imports == ()
     assert facts.error is None and facts.all_names is None and facts.returns == ()
     assert OTHER == ("other",)
+
+
+def test_the_tables_an_env_py_hook_returns_false_for_are_facts():
+    facts = facts_of(
+        """
+        def include_name(name, type_, parent_names):
+            if type_ == "table":
+                if not plugin_loaded("tracking") and name in ("tracking_raw", "tracking_summary"):
+                    return False
+                if name.endswith("_alembic_version"):
+                    return False
+            return True
+
+        def include_object(obj, object_name, type_, reflected, compare_to):
+            if type_ == "table" and object_name == "spatial_ref_sys":
+                return False
+            return object_name != "kept"
+
+        def unrelated(name):
+            if name == "other":
+                return False
+        """
+    )
+    assert facts.excluded_tables == ("spatial_ref_sys", "tracking_raw", "tracking_summary")

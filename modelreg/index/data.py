@@ -26,11 +26,13 @@ def facts_to_data(f: FileFacts) -> tuple:
         f.guarded,
         tuple(map(tuple, f.hidden_classes)),
         f.returns,
+        f.excluded_tables,
     )
 
 
 def facts_from_data(d: tuple) -> FileFacts:
-    imports, classes, assigns, calls, dynamic, defined, all_names, has_getattr, called, noqa, error, guarded, hidden, returns = d
+    (imports, classes, assigns, calls, dynamic, defined, all_names, has_getattr, called, noqa, error, guarded, hidden, returns,
+     excluded) = d
     for rows, cls in (
         (imports, ImportStmt), (classes, ClassDef), (assigns, Assign), (calls, Call), (dynamic, DynamicImport),
         (hidden, ClassDef),
@@ -53,4 +55,5 @@ def facts_from_data(d: tuple) -> FileFacts:
         guarded=guarded,
         hidden_classes=tuple([_new(ClassDef, r) for r in hidden]),
         returns=returns,
+        excluded_tables=excluded,
     )

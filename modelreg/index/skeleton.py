@@ -131,9 +131,16 @@ def _balanced_quotes(piece: str) -> bool:
     )
 
 
+_ALEMBIC_HOOKS = ("def include_name(", "def include_object(")
+
+
 def _interesting(piece: str) -> bool:
     """Whether a function must be kept whole: it imports or calls what modelreg records, or defines a class."""
-    return any(k in piece for k in _KEEP_IN_BODY[:_KEEP_IN_DEF]) or _NESTED_CLASS.search(piece) is not None
+    return (
+        any(k in piece for k in _KEEP_IN_BODY[:_KEEP_IN_DEF])
+        or _NESTED_CLASS.search(piece) is not None
+        or piece.startswith(_ALEMBIC_HOOKS)  # what an env.py's include_name/include_object leave out
+    )
 
 
 # -- class bodies ---------------------------------------------------------------------------

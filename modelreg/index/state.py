@@ -21,7 +21,7 @@ class Collected:
     __slots__ = (
         "text", "ascii", "lines", "imports", "classes", "assigns", "calls", "dynamic", "defined", "functions",
         "called_functions", "all_names", "covered", "guarded", "guard", "type_checking_names", "walrus_in_text",
-        "hidden", "returns", "kept_functions", "module_body", "outer", "scan_calls",
+        "hidden", "returns", "kept_functions", "module_body", "outer", "scan_calls", "excluded_tables",
     )
 
     def __init__(self, text: str) -> None:
@@ -44,6 +44,7 @@ class Collected:
         self.walrus_in_text = ":=" in text  # (once: asked for every assignment)
         self.hidden: List[ClassDef] = []
         self.returns: List[Tuple[str, Expr]] = []
+        self.excluded_tables: Set[str] = set()  # tables Alembic's include_name/include_object leave out
         self.kept_functions: Set[int] = set()  # see skeleton.kept_functions
         self.module_body: Set[int] = set()  # ids of the module's own statements
         self.outer = ""  # the class whose body is being visited
@@ -90,4 +91,5 @@ def to_facts(c: Collected) -> FileFacts:
         guarded=tuple(c.guarded),
         hidden_classes=tuple(c.hidden),
         returns=tuple(c.returns),
+        excluded_tables=tuple(sorted(c.excluded_tables)),
     )

@@ -21,6 +21,7 @@ from .calls import scan_expr
 from .classes import class_def
 from .conditions import ALWAYS, NEVER, TYPE_CHECKER_ONLY, catches_import_error, is_main_guard, when
 from .dynamic import visit_loop
+from .filters import HOOKS, excluded_tables
 from .exprs import to_expr
 from .imports import visit_import
 from .skeleton import kept_functions
@@ -66,6 +67,8 @@ def _function(c: Collected, node, scope: str, top: bool) -> None:
     if top:
         c.defined.add(node.name)
         c.functions.add(node.name)
+        if scope == MODULE and node.name in HOOKS:  # (the skeleton keeps these whole)
+            c.excluded_tables |= excluded_tables(node)
         if scope == MODULE and node.body and isinstance(node.body[-1], ast.Return):
             if node.body[-1].value is not None and (id(node) not in c.module_body or node.lineno in c.kept_functions):
                 c.returns.append((node.name, to_expr(node.body[-1].value)))
