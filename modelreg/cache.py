@@ -279,8 +279,13 @@ def foreign_entries(directory: str) -> list:
         return [os.path.basename(directory)]
     except OSError:
         return []  # unreadable: every write will fail too, and a cache that cannot be written is no error
-    marked = ".gitignore" in names and _is_own_gitignore(os.path.join(directory, ".gitignore"))
+    marked = _marked(directory, names)
     return sorted(n for n in names if not (n == ".gitignore" and marked) and not _written_by_modelreg(n, marked))
+
+
+def _marked(directory: str, names) -> bool:
+    """Whether the directory's .gitignore is the one modelreg writes (the directory is modelreg's)."""
+    return ".gitignore" in names and _is_own_gitignore(os.path.join(directory, ".gitignore"))
 
 
 def _written_by_modelreg(name: str, marked: bool) -> bool:
@@ -549,7 +554,7 @@ def remove_cache_directory(directory: str) -> list:
     """Delete the files modelreg writes there, then the directory when nothing else is left.
     Returns the names of anything else (left in place)."""
     names = os.listdir(directory)
-    marked = ".gitignore" in names and _is_own_gitignore(os.path.join(directory, ".gitignore"))
+    marked = _marked(directory, names)
     others = []
     for name in sorted(names):
         if _written_by_modelreg(name, marked):

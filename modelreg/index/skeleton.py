@@ -25,13 +25,12 @@ _KEEP_IN_BODY = (
 )
 _KEEP_IN_DEF = 6  # the first keys keep a whole function
 _NESTED_CLASS = re.compile(r"\n[ ]+class\s")  # a class defined inside a function: kept, to be judged
-# class-body statements that declare nothing on the table: methods, docstrings, `pass`, TYPE_CHECKING blocks
-# class-body statements that only bind (or document) and may be blanked: an assignment or
-# annotation, a def, a decorator, a nested class header, pass, ..., a string, `if TYPE_CHECKING:`
-_BLANKABLE = re.compile(
-    r"(?:[A-Za-z_]\w*\s*(?::|=(?!=))|def\s|async\s|@|class\s|pass\b|\.\.\.|[rRbBuUfF]{0,2}['\"]|if\s+(?:\w+\.)*TYPE_CHECKING\s*:)"
-)
-_HARMLESS = re.compile(r"(?:def\s|async\s|@|class\s|pass\b|\.\.\.|[rRbBuUfF]{0,2}['\"]|if\s+(?:\w+\.)*TYPE_CHECKING\s*:)")
+# class-body statements that declare nothing on the table: a def, a decorator, a nested class header,
+# pass, ..., a string (a docstring), `if TYPE_CHECKING:`
+_HARMLESS_STARTS = r"def\s|async\s|@|class\s|pass\b|\.\.\.|[rRbBuUfF]{0,2}['\"]|if\s+(?:\w+\.)*TYPE_CHECKING\s*:"
+_HARMLESS = re.compile("(?:" + _HARMLESS_STARTS + ")")
+# ... and those that may be blanked because they only bind or document: an assignment or annotation too
+_BLANKABLE = re.compile(r"(?:[A-Za-z_]\w*\s*(?::|=(?!=))|" + _HARMLESS_STARTS + ")")
 DECLARES_MARK = "__modelreg_declares__"
 _DEF_RE = re.compile(r"(?:async\s+)?def\s+(\w+)")
 _STRING_START = re.compile(r"[rRbBuUfF]{0,2}['\"]")
