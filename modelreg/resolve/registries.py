@@ -40,7 +40,7 @@ class Registries:
         classes it defines (a data migration's snapshot of a model, on a base of its own) never reach the
         application's metadata and no registry answers for them."""
         flat, deep = self.revision_dirs()
-        return (bool(flat) and os.path.dirname(path) in flat) or any(path.startswith(d + os.sep) for d in deep)
+        return os.path.dirname(path) in flat or any(path.startswith(d + os.sep) for d in deep)
 
     def revision_dirs(self) -> tuple:
         """(the directories Alembic loads revision files from, those it walks recursively), found once."""
