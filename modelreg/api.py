@@ -141,6 +141,7 @@ def inventory(report: Report) -> dict:
     analysis = report.analysis
     rel = analysis.rel
     models = []
+    migrations = _migration_states(analysis)
     for m in sorted(report.models, key=lambda m: (m.module.path, m.line)):
         regs = analysis.governing(m)
         base = analysis.project.bases.get(m.base)
@@ -157,6 +158,7 @@ def inventory(report: Report) -> dict:
                 "abstract": m.abstract,
                 "registered": bool(regs) and any(analysis.registers(r, m) for r in regs),
                 "registry": rel(regs[0].path) if regs else None,
+                "migrations": migrations.get((m.module.path, m.name, m.line)),
             }
         )
     registries = [
@@ -165,6 +167,33 @@ def inventory(report: Report) -> dict:
         if r.source != "loaded"
     ]
     return {"root": report.root, "models": models, "registries": registries}
+
+
+def _migration_states(analysis) -> dict:
+    """(model path, name, line) -> what the Alembic history that judges its table says of it (MR010-MR013):
+    the history, the table's state at head, and where the application's create_all() creates it."""
+    from .migration_check import compare
+
+    out = {}
+    for checked in compare(analysis):
+        schema = checked.schema
+        for t in checked.tables:
+            key = (t.schema, t.name)
+            if schema is None:
+                state = "broken"  # MR013: the history cannot be read
+            elif key in schema.gone and schema.state(key) == "absent":
+                state = "dropped"
+            else:
+                found = schema.state(key)
+                state = found if isinstance(found, str) else "created"  # "absent" | "unknown" | "created"
+            site = checked.created_at_startup(t)
+            m = t.model
+            out[(m.module.path, m.name, m.line)] = {
+                "history": analysis.rel(checked.history.script_dir),
+                "table": state,
+                "created_at_startup": f"{analysis.rel(site[0])}:{site[1]}" if site else None,
+            }
+    return out
 
 
 @dataclass

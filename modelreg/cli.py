@@ -394,6 +394,31 @@ def models(paths, fmt, require, config_file, isolated, exclude, extend_exclude, 
             click.echo(f"registry {r['path']} ({r['module'] or 'missing'}): found by {r['source']}")
     else:
         click.echo("\nno registry found (add __all_models.py or [tool.modelreg] registry = \"path\")")
+    for line in _migration_lines(data["models"]):
+        click.echo(line)
+
+
+def _migration_lines(models) -> list:
+    """What `models` says of the Alembic histories: the tables exempt from MR010 because the
+    application's own create_all() makes them, and the histories MR013 finds broken."""
+    startup, broken = {}, {}
+    for m in models:
+        mig = m.get("migrations")
+        if mig is None:
+            continue
+        if mig["table"] == "broken":
+            broken.setdefault(mig["history"], []).append(m["table"])
+        elif mig["table"] == "absent" and mig["created_at_startup"]:
+            startup.setdefault((mig["history"], mig["created_at_startup"]), []).append(m["table"])
+    out = []
+    for (history, site), tables in sorted(startup.items()):
+        out.append(
+            f"migrations {history}: no migration creates {', '.join(sorted(tables))}; create_all() at {site} "
+            "creates them at startup, so MR010 does not apply (MR011 and MR012 do)"
+        )
+    for history, tables in sorted(broken.items()):
+        out.append(f"migrations {history}: the revision graph is broken (MR013): {len(tables)} tables not checked")
+    return [""] + out if out else []
 
 
 @cli.command()
