@@ -220,12 +220,17 @@ def check(
             paths, config_file=config_file, require=require, use_cache=use_cache, reuse=not verbose,
             options=options, stdin=stdin,
         )
+        if ALIASES.get(fmt, fmt) == "full" and report.analysis is None and any(d.fixable for d in report.diagnostics):
+            # naming each fix takes the analysis, which a report reused from the cache does not have
+            report = api.check(paths, config_file=config_file, require=require, use_cache=use_cache, options=options)
     if verbose:
         _explain(report, paths if stdin is None else ())
     fmt = ALIASES.get(fmt, fmt)
     color = use_color() and output_file is None and fmt in HUMAN
     if statistics:
         out = render_statistics(report, fmt)
+    elif fmt == "full" and not do_fix:
+        out = FORMATS[fmt](report, color=color, fixes=api.planned_fixes(report))
     else:
         out = FORMATS[fmt](report, color=color)
     _emit(out, output_file, color)
