@@ -369,7 +369,15 @@ def unified_diff(fx) -> str:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--output-format", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--output-format",
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "mermaid", "dot"]),
+    default="text",
+    show_default=True,
+    help="json: the inventory; mermaid, dot: a graph of bases -> registries -> modules -> models, unregistered ones marked.",
+)
 @project_options
 def models(paths, fmt, require, config_file, isolated, exclude, extend_exclude, respect_gitignore, cache_dir, no_cache, quiet):
     """List every model modelreg finds, its base, and whether its registry registers it. PATHS default to `.`."""
@@ -380,6 +388,11 @@ def models(paths, fmt, require, config_file, isolated, exclude, extend_exclude, 
     data = api.inventory(report)
     if fmt == "json":
         click.echo(json.dumps(data, indent=2))
+        return
+    if fmt in ("mermaid", "dot"):
+        from . import graph
+
+        click.echo(getattr(graph, fmt)(data), nl=False)
         return
     rows = [("MODEL", "TABLE", "BASE", "REGISTERED", "REGISTRY", "DEFINED AT")]
     for m in data["models"]:
