@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The editor integration in real editors, end to end (not part of .ci/run: see README "Editors").
+# The editor integration in real editors, end to end (not part of .ci/run: see docs/integrations/editors.md).
 #
 #   bash editors/e2e.sh
 #
@@ -9,7 +9,7 @@
 # 3. the .vsix, built the documented way (editors/vscode/scripts/build.sh);
 # 4. code-server and playwright-core (editors/vscode/e2e, npm ci), then the VS Code test (e2e/run.mjs), which
 #    saves the README's screenshot (docs/img/vscode-quick-fix.png: the MR001 squiggle and its quick fix);
-# 5. the README's Neovim and Helix snippets (editors/neovim/test_neovim.py).
+# 5. the docs' Neovim and Helix snippets (docs/integrations/editors.md) (editors/neovim/test_neovim.py).
 # Set MODELREG_E2E_WORK=DIR to keep the work files there.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -65,7 +65,7 @@ step "VS Code (code-server $(node_modules/.bin/code-server --version | head -n 1
 node run.mjs --vsix "$vsix" --modelreg "$work/venv/bin/modelreg" --modelreg-without-lsp "$work/bare/bin/modelreg" \
   --chromium "$(command -v chromium)" --work "$work/vscode" --screenshot "$repo/docs/img/vscode-quick-fix.png"
 
-step "Neovim $("$work/venv/bin/nvim" --version | head -n 1): the README's snippet"
+step "Neovim $("$work/venv/bin/nvim" --version | head -n 1): the docs' snippet"
 cd "$repo"
 NVIM="$work/venv/bin/nvim" "$work/venv/bin/python" -m pytest -q -p no:cacheprovider -o addopts="" editors/neovim/test_neovim.py
 

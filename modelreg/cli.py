@@ -438,7 +438,7 @@ def rule(code, show_all, fmt):
         data = [docs.as_data(d) for d in found]
         click.echo(json.dumps(data if show_all else data[0], indent=2))
     elif fmt == "markdown":
-        click.echo(docs.readme_pages(found), nl=False)
+        click.echo(docs.markdown_pages(found), nl=False)
     else:
         click.echo("\n".join(docs.as_text(d) for d in found), nl=False)
 

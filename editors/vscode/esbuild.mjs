@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 const python = process.env.MODELREG_PYTHON ?? "python3";
 const pages = execFileSync(
   python,
-  ["-I", "-c", "import sys; sys.path.insert(0, '../..'); from modelreg.rules.docs import all_docs, readme_pages; sys.stdout.write(readme_pages(all_docs()))"],
+  ["-I", "-c", "import sys; sys.path.insert(0, '../..'); from modelreg.rules.docs import all_docs, markdown_pages; sys.stdout.write(markdown_pages(all_docs()))"],
   { encoding: "utf8" },
 );
 mkdirSync("docs", { recursive: true });
