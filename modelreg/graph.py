@@ -41,12 +41,14 @@ def build(data: dict) -> Graph:
     """The graph of an inventory document (`modelreg models --format json`)."""
     graph = Graph()
     missing = {r["path"] for r in data.get("registries", ()) if r["module"] is None}
-    by_module: Dict[Tuple[str, str, str], List[dict]] = {}
+    # keyed by file, not by dotted name: sibling projects in one tree (a course's chapter folders) each
+    # have their own `pypi_org.data.users`, and each base is drawn once per registry that governs it
+    by_module: Dict[Tuple[str, str, str, str], List[dict]] = {}
     for m in data["models"]:
-        by_module.setdefault((m["base"], m["registry"] or "", m["module"]), []).append(m)
-    for (base, registry, module), models in by_module.items():
-        b = graph.node(("base", base), "base", "\n".join(reversed(base.rsplit(".", 1))))
-        mod = graph.node(("module", module), "module", module)
+        by_module.setdefault((m["base"], m["registry"] or "", m["path"], m["module"]), []).append(m)
+    for (base, registry, path, module), models in by_module.items():
+        b = graph.node(("base", base, registry), "base", "\n".join(reversed(base.rsplit(".", 1))))
+        mod = graph.node(("module", path), "module", module)
         concrete = [m for m in models if not m["abstract"]]
         missed = [m for m in concrete if not m["registered"]]
         if registry:
@@ -61,7 +63,7 @@ def build(data: dict) -> Graph:
                 label += "\n(abstract)"
             elif not m["registered"]:
                 label += f"\n{UNREGISTERED.upper()}"
-            c = graph.node(("model", m["module"], m["name"], m["line"]), "class", label)
+            c = graph.node(("model", path, m["name"], m["line"]), "class", label)
             graph.edge(mod, c)
             if not m["abstract"] and not m["registered"] and c not in graph.marked:
                 graph.marked.append(c)

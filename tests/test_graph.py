@@ -130,6 +130,28 @@ def test_a_model_no_registry_governs_hangs_from_its_base_by_a_dashed_arrow():
     assert chains(nodes, edges) == [[("", "Base"), ("no registry", "m"), ("", "T")]] and len(marked) == 1
 
 
+def test_sibling_projects_with_the_same_module_names_are_drawn_apart(tree, run):
+    # a course repository: each chapter folder is a project of its own, with the same package names
+    files = {f"ch{n}/{rel}": text for n in (1, 2) for rel, text in FILES.items()}
+    files["ch2/app/__all_models.py"] += "import app.models.audit\n"
+    nodes, edges, marked = parse_mermaid(run(["models", "--format", "mermaid"], cwd=tree(files)).out)
+    drawn = chains(nodes, edges)
+    registries = sorted(label for label in nodes.values() if label.endswith("__all_models.py"))
+    assert registries == ["ch1/app/__all_models.py", "ch2/app/__all_models.py"]
+    assert len(drawn) == 10 and sum(1 for c in drawn if c[2][0] == "not registered") == 1
+    assert [c[1][1] for c in drawn if c[2][0] == "not registered"] == ["ch1/app/__all_models.py"]
+    assert [nodes[m].split("\n")[0] for m in marked] == ["Audit"]
+    # one node per model and per module file: ch2's registered Audit is not ch1's unregistered one
+    sources = {s for s, _, _ in edges}
+    into = {}
+    for s, t, _ in edges:
+        into.setdefault(t, []).append(s)
+    models = [n for n in nodes if n not in sources]
+    assert len(models) == 10 and all(len(into[m]) == 1 for m in models)
+    modules = [n for n in nodes if n in into and n in sources and nodes[n].startswith("app.models.")]
+    assert len(modules) == 6 and all(len(into[m]) == 1 for m in modules)
+
+
 def test_labels_that_would_break_the_syntax_are_escaped():
     from modelreg import graph
 
