@@ -376,7 +376,8 @@ def unified_diff(fx) -> str:
     type=click.Choice(["text", "json", "mermaid", "dot"]),
     default="text",
     show_default=True,
-    help="json: the inventory; mermaid, dot: a graph of bases -> registries -> modules -> models, unregistered ones marked.",
+    help="json: the inventory; mermaid, dot: a graph of bases -> registries -> modules -> models, "
+    "unregistered ones marked.",
 )
 @project_options
 def models(paths, fmt, require, config_file, isolated, exclude, extend_exclude, respect_gitignore, cache_dir, no_cache, quiet):

@@ -52,7 +52,8 @@ def build(data: dict) -> Graph:
         concrete = [m for m in models if not m["abstract"]]
         missed = [m for m in concrete if not m["registered"]]
         if registry:
-            r = graph.node(("registry", registry), "registry", registry + ("\n(missing)" if registry in missing else ""))
+            label = registry + ("\n(missing)" if registry in missing else "")
+            r = graph.node(("registry", registry), "registry", label)
             graph.edge(b, r)
             graph.edge(r, mod, UNREGISTERED if missed else "")
         else:
@@ -74,7 +75,9 @@ _MERMAID_SHAPES = {"base": ('(["', '"])'), "registry": ('[/"', '"/]'), "module":
 
 
 def _mermaid_text(label: str) -> str:
-    return label.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;").replace("\n", "<br/>")
+    for char, entity in (("&", "#amp;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("\n", "<br/>")):
+        label = label.replace(char, entity)
+    return label
 
 
 def mermaid(data: dict) -> str:

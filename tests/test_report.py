@@ -163,7 +163,8 @@ def test_full_help_names_each_statement_fix_writes_in_the_registrys_own_style(tr
     added = [line.strip()[2:] for line in fixed if line.strip().startswith("+ ")]
     assert added == ["from pkg.data import audit"]
     assert helps == [f"  = help: add {added[0]} to pkg/data/__all_models.py"]
-    assert_fix_runs(root, "pkg.data.__all_models", "pkg.data.modelbase:Base.metadata", ["pkg.data.audit", "pkg.data.users"], ["auditing", "users"])
+    models = ["pkg.data.audit", "pkg.data.users"]
+    assert_fix_runs(root, "pkg.data.__all_models", "pkg.data.modelbase:Base.metadata", models, ["auditing", "users"])
 
 
 def test_full_help_names_the_fix_on_a_warm_run_too(tree, run, monkeypatch, capsys):

@@ -1,4 +1,5 @@
-"""The docs' Neovim snippet (docs/integrations/editors.md), run as written in a real headless Neovim (0.10+, its built-in LSP client).
+"""The docs' Neovim snippet (docs/integrations/editors.md), run as written in a real headless Neovim (0.10+, its
+built-in LSP client).
 
 Not part of the normal suite (it needs nvim): `bash editors/e2e.sh` runs it with a Neovim from PyPI.
 """

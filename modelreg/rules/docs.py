@@ -87,7 +87,8 @@ def as_page(doc: RuleDoc) -> str:
         fix = f"**Fix:** none automatic; {doc.fix_title}."
     else:
         fix = "**Fix:** none automatic."
-    out = [f"# {doc.code} {doc.name}", "", f"{doc.summary}.", "", fix, "", f"`modelreg rule {doc.code}` prints this page."]
+    out = [f"# {doc.code} {doc.name}", "", f"{doc.summary}.", "", fix, ""]
+    out.append(f"`modelreg rule {doc.code}` prints this page.")
     for title, body in doc.sections:
         out += ["", f"## {title}", "", body]
     return "\n".join(out) + "\n"
