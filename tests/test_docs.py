@@ -235,3 +235,11 @@ def test_the_release_has_one_version_source_and_a_changelog_entry_for_it():
     assert re.search(rf"^## {re.escape(modelreg.__version__)}\b", (REPO / "CHANGELOG.md").read_text(), re.M)
     out = subprocess.run([sys.executable, "-m", "modelreg", "--version"], capture_output=True, text=True, cwd=REPO)
     assert out.stdout.strip() == f"modelreg, version {modelreg.__version__}"
+
+
+def test_the_getting_started_full_output_is_what_modelreg_prints_for_the_example(run):
+    text = page("getting-started.md")
+    shown = text.split("$ modelreg --output-format full examples/pypi_org\n", 1)[1].split("```", 1)[0]
+    printed = run(["--output-format", "full", "--no-cache", "examples/pypi_org"], cwd=REPO).out
+    assert shown == printed
+    assert "  = help: add import pypi_org.data.audit to examples/pypi_org/pypi_org/data/__all_models.py\n" in shown
