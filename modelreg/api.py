@@ -246,6 +246,21 @@ def fix(
         return FixOutcome(written, errors, after, written=bool(written))
 
 
+def planned_fixes(report: Report) -> Dict[int, list]:
+    """What ``--fix`` writes for each fixable diagnostic on its own: index in ``report.diagnostics`` ->
+    its FileFixes (empty when the fixer finds no safe way). Needs the report's analysis (``{}`` without)."""
+    from . import fix as fix_mod
+
+    if report.analysis is None:
+        return {}
+    out: Dict[int, list] = {}
+    for i, d in enumerate(report.diagnostics):
+        if d.fixable:
+            fixes, _errors = fix_mod.plan(report.analysis, [d])
+            out[i] = fixes
+    return out
+
+
 def _fix_passes(cfg: config_mod.Config, scopes: Sequence[str], analysis: Analysis, diagnostics: List[Diagnostic]):
     """(fixes, errors) of passes over the edited text, held in memory, until a pass changes nothing:
     one FileFix per file, from its bytes on disk to its text after the last pass."""

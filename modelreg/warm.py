@@ -155,6 +155,9 @@ def answer(argv: List[str]) -> Optional[int]:
     from .types import Diagnostic, Report
 
     report = Report(cfg.root, [Diagnostic(*d) for d in stored.diagnostics], stored.files, [], [], model_count=stored.models)
+    if fmt == "full" and any(d.fixable for d in report.diagnostics):
+        _HANDED_OVER[(repr(cfg), tuple(scopes))] = found
+        return None  # naming the fix each finding would get takes the analysis: the full CLI plans it
     color = use_color() and fmt in HUMAN
     out = FORMATS[fmt](report, color=color)
     summary = text_report.summary(report, fixable_hint=True) + "\n" if not quiet and fmt in HUMAN else ""
