@@ -476,10 +476,12 @@ class Naming:
                 row["example"] = f"{os.path.relpath(p, top)}:{line}"
             weaker = self.default_root(d)
             if weaker is not None and weaker != chosen:
+                row.setdefault("_over", {}).setdefault(weaker, []).append(os.path.relpath(d, top))
+        for row in out.values():
+            for weaker, folders in row.pop("_over", {}).items():
                 reason = next((r.reason for r in self.roots if r.path == weaker), "")
-                text = f"{os.path.relpath(weaker, top)} ({reason}) for {os.path.relpath(d, top)}"
-                if text not in row["overrules"]:
-                    row["overrules"].append(text)
+                more = f" and {len(folders) - 3} more" if len(folders) > 3 else ""
+                row["overrules"].append(f"{os.path.relpath(weaker, top)} ({reason}) for {', '.join(folders[:3])}{more}")
         return out
 
     def root_of(self, directory: str) -> Optional[str]:
