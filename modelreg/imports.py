@@ -444,13 +444,17 @@ class Naming:
         out = []
         rel = name.replace(".", os.sep)
         first = name.partition(".")[0]
-        library = first in KNOWN_LIBRARIES or first in getattr(sys, "stdlib_module_names", ())
+        if first in KNOWN_LIBRARIES:
+            # `from alembic import context` in env.py names the library that runs it, even beside a
+            # project folder `alembic/` (with or without __init__.py): it says nothing of that folder
+            return out
+        stdlib = first in getattr(sys, "stdlib_module_names", ())
         for r in self.all_roots:
             if not exists(r, rel):
                 continue
             target = os.path.join(r, rel)
-            if library and not _regular(os.path.join(r, first)):
-                continue  # `alembic/` without __init__.py does not hide the alembic package
+            if stdlib and not _regular(os.path.join(r, first)):
+                continue  # a folder without __init__.py does not hide a standard module
             d = target if os.path.isdir(target) else os.path.dirname(target)
             while d != r and d.startswith(r):
                 out.append((d, r))

@@ -736,3 +736,14 @@ def test_a_library_name_does_not_vote_for_a_namespace_folder_of_that_name(tmp_pa
         pyproject='[tool.pytest.ini_options]\npythonpath = ["backend"]\n',
     )
     assert found["backend/alembic/env.py"] == "backend.alembic.env"
+
+
+def test_the_library_running_env_py_does_not_vote_for_a_project_package_of_its_name(tmp_path, run):
+    # Alembic runs env.py with the alembic package already imported: `from alembic import context` finds
+    # the library even where backend/alembic/__init__.py exists and alembic.ini prepends backend/
+    shape = SHAPES["a Poetry package named like its folder, alembic.ini prepending that folder, a leftover no import uses"]
+    files = {**shape.files, "backend/alembic/__init__.py": ""}
+    root = write_shape(tmp_path / "proj", Shape(files, *[getattr(shape, f) for f in ("sys_path", "registry", "everything", "metadata", "models", "cwds")]))
+    assert tables_after_importing(root, [shape.registry], shape.metadata, shape.sys_path) == ["users"]
+    found = run(["--format", "json", "--no-cache"], cwd=root).json["diagnostics"]
+    assert [(d["code"], d["model"]) for d in found] == [("MR001", "backend.models.internship.Internship")], found
