@@ -12,9 +12,12 @@ The rule, in the order a user can check it (README, "How modelreg names modules"
    ``wsgi.py``, ``asgi.py``, ``__main__.py``).
 2. **Names.** Every directory is a package (PEP 420: with or without ``__init__.py``). A file's name is its
    path relative to the root its directory is imported from. When several roots contain a directory, the
-   project's absolute imports decide: the root under which they resolve into that directory wins (a
-   vestigial ``backend/__init__.py`` does not rename ``backend/db`` when the code says ``from db import``).
-   A directory no import names takes its parent's choice, else the deepest declared root.
+   code's imports decide: every absolute import of the project (from files inside and outside the
+   directory) votes for the root under which it resolves into it, and the most votes win (a vestigial
+   ``backend/__init__.py`` does not rename ``backend/db`` when the code says ``from db import``; a leftover
+   ``prepend_sys_path = backend`` does not rename ``backend/models`` when the code says ``backend.models``).
+   Declared roots are weaker evidence: a directory no import names takes its parent's choice, else the
+   deepest declared root (:func:`default_root`); they also break ties. A library's name votes for nothing.
 3. **Resolution** follows Python: the importing file's own root first, then every other root; a regular
    package or module shadows namespace portions of the same name, and a folder without ``__init__.py``
    whose name is a library's (``alembic/`` at the root) does not hide that library.
