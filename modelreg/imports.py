@@ -1,7 +1,7 @@
 """The import model: which directories are import roots, the name each file is imported under, and what
 an import statement finds - decided the way Python decides it, without running anything.
 
-The rule, in the order a user can check it (docs/understands.md, "How modelreg names modules"):
+The rule, in the order a user can check it (docs/understands.md, "Projects and module names"):
 
 1. **Import roots** (the ``sys.path`` a project runs with) come from the project itself. *Declared* roots:
    ``roots`` in ``[tool.modelreg]``, the project directory, ``src/`` (a src layout), packaging metadata
