@@ -16,7 +16,7 @@ from .resolve.coverage import Coverage, direct_coverage, is_registered
 from .resolve.reach import dynamic_targets, reachable, run_scopes
 from .resolve.registries import REGISTRY_FILENAME, is_test_path
 from .resolve import Project
-from .types import Diagnostic, ModelInfo, Registry
+from .types import Diagnostic, ModelInfo, Module, Registry
 
 
 def check_configured_bases(project: Project) -> None:
@@ -120,12 +120,18 @@ def implied_registries(project: Project, models: Sequence[ModelInfo], registries
     """Where a registry should be for each base that has models but none governs it (MR004).
 
     Not for a base whose models all sit in its own module (whoever imports the base has them),
-    nor for one used only by tests."""
+    nor for one used only by tests. A base that has a gathering module (see gathering_modules) has
+    its registry there: it exists, and adding a line to it is what the project does."""
     keys: Dict[str, List[str]] = {}
-    for m in models:
-        if m.abstract or self_registered(project, m):
-            continue
-        if any(project.governs(r, m.base, m.module.root) for r in registries):
+    ungoverned = [
+        m for m in models
+        if not m.abstract and not self_registered(project, m)
+        and not any(project.governs(r, m.base, m.module.root) for r in registries)
+    ]
+    gathered = gathering_modules(project, models, {m.base for m in ungoverned})
+    out = [Registry(mod.path, mod, "gathers models", (key,)) for key, mod in gathered.items()]
+    for m in ungoverned:
+        if m.base in gathered:
             continue
         info = project.bases.get(m.base)
         anchor = info.module if info is not None and info.module is not None else m.module
@@ -133,12 +139,80 @@ def implied_registries(project: Project, models: Sequence[ModelInfo], registries
         found = keys.setdefault(path, [])
         if m.base not in found:
             found.append(m.base)
-    out = []
     for path, bases in keys.items():
         if all(_test_only(project, models, key) for key in bases):
             continue
         out.append(Registry(path, None, "missing", tuple(bases)))
     return out
+
+
+def gathering_modules(project: Project, models: Sequence[ModelInfo], keys) -> Dict[str, Module]:
+    """base key -> the module that gathers its models, for the bases of `keys`: a module of application
+    code (not a test) made of imports only (a docstring and `__all__` aside: it runs nothing else),
+    binding the base itself and importing at least one of the base's model modules - the FastAPI
+    template's `app/db/base.py` ("import all the models, so that Base has them before being imported
+    by Alembic"). Of several, the one whose import loads the most of the base's models; a tie names
+    none (MR004 stays)."""
+    if not keys:
+        return {}
+    root = project.config.root
+    by_base: Dict[str, set] = {}
+    for m in models:
+        if m.base in keys and not m.abstract:
+            by_base.setdefault(m.base, set()).add(m.module.path)
+    paths = project.candidates if project.candidates is not None else {m.path for m in project.modules}
+    found: Dict[str, List[Tuple[int, str, object]]] = {}
+    for module in project.modules:
+        if module.path not in paths or is_test_path(os.path.relpath(module.path, root)):
+            continue
+        facts = project.facts(module)
+        bound = _import_only(facts)
+        if bound is None:
+            continue
+        for name in bound:
+            key = _base_key(project, module, name)
+            if key is None or key not in by_base:
+                continue
+            loads = len(by_base[key] & (reachable(project, module) - {module.path}))
+            if loads:
+                found.setdefault(key, []).append((loads, module.path, module))
+    out = {}
+    for key, rows in found.items():
+        rows.sort(key=lambda r: (-r[0], r[1]))
+        if len(rows) == 1 or rows[0][0] > rows[1][0]:
+            out[key] = rows[0][2]
+    return out
+
+
+def _import_only(facts) -> Optional[set]:
+    """The names a module binds, when it is made of module-level imports only (and `__all__`); else None."""
+    if facts.error is not None or facts.classes or facts.called_functions or facts.dynamic_imports or facts.calls:
+        return None
+    bound = set()
+    for stmt in facts.imports:
+        if stmt.scope != "module":
+            return None
+        for name, asname in stmt.names:
+            if name == "*":
+                return None
+            bound.add(asname or (name if stmt.is_from else name.partition(".")[0]))
+    if not set(facts.defined) <= bound | {"__all__"}:
+        return None
+    return bound
+
+
+def _base_key(project: Project, module, name: str) -> Optional[str]:
+    """The key of the declarative base (or Flask db, registry, MetaData) a module-level name is."""
+    value = project.eval_name(module, name)
+    if value is None:
+        return None
+    if value[0] in ("base", "db", "registry", "metadata"):
+        return value[1]
+    if value[0] == "class":
+        kind = project.classify(value[1], value[2])
+        if kind.kind == "base":
+            return kind.base
+    return None
 
 
 def _test_only(project: Project, models: Sequence[ModelInfo], base_key: str) -> bool:

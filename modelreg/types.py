@@ -192,7 +192,7 @@ class ModelInfo:
 class Registry:
     path: str  # absolute path
     module: Optional[Module]  # None when the file does not exist (yet)
-    source: str  # "config" | "file name" | "env.py"
+    source: str  # "config" | "file name" | "env.py" | "create_all" | "gathers models" | "missing" | "loaded"
     bases: Optional[Tuple[str, ...]] = None  # None: governs every base of its import root
 
 

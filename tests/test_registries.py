@@ -470,3 +470,50 @@ def test_computed_imports_inside_an_uncalled_function_are_not_mr006(tree):
         "import importlib\nimport pkg.models.user\nimport pkg.models.order\n\n\n"
         "def load(name):\n    return importlib.import_module(name)\n")})
     assert findings(root) == [("MR001", "pkg/audit.py", 5, 7, "pkg.audit.Audit")]
+
+
+# -- a module that gathers the models (the FastAPI template's app/db/base.py), nothing else loading them --
+
+GATHERED = {
+    "main.py": "from app.api import router\n",
+    "app/api/__init__.py": "from app.models.user import User\n\nrouter = [User]\n",
+    "app/db/__init__.py": "",
+    "app/db/session.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+    # "import all the models, so that Base has them before being imported by Alembic"
+    "app/db/base.py": "from app.db.session import Base  # noqa: F401\nfrom app.models.user import User  # noqa: F401\n",
+    "app/models/__init__.py": "",
+    "app/models/user.py": model("User", base_module="app.db.session"),
+    "app/models/admin.py": model("Admin", base_module="app.db.session"),
+}
+
+
+def test_an_import_only_module_binding_the_base_and_importing_its_models_is_their_registry(tree, run):
+    root = tree(GATHERED)
+    assert findings(root) == [("MR001", "app/models/admin.py", 5, 7, "app.models.admin.Admin")]
+    # the oracle: importing that module registers exactly what modelreg says
+    tables = "from app.db.session import Base; print(' '.join(sorted(Base.metadata.tables)) or '-')"
+    assert import_in_subprocess(root, "app.db.base", tables).split() == ["user"]
+    assert "registry app/db/base.py (app.db.base): found by gathers models" in run(["models", str(root)]).out
+    run(["--fix", str(root)])
+    assert (root / "app/db/base.py").read_text().count("import") == 3
+    assert import_in_subprocess(root, "app.db.base", tables).split() == ["admin", "user"]
+    assert findings(root) == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"app/db/base.py": GATHERED["app/db/base.py"] + "\nprint('it runs code')\n"},
+        {"app/db/base.py": GATHERED["app/db/base.py"] + "\n\ndef helper():\n    pass\n"},
+        {"app/db/base.py": "from app.models.user import User  # noqa: F401\n"},  # does not bind the base
+        {"app/db/base.py": "from app.db.session import Base  # noqa: F401\n"},  # re-exports the base only
+        {"app/db/base.py": None, "tests/base.py": GATHERED["app/db/base.py"]},  # only a test gathers them
+        {"app/db/other.py": GATHERED["app/db/base.py"]},  # two gather as many: no guess
+    ],
+    ids=["it runs code", "it defines a function", "no base", "no model", "only in tests", "two alike"],
+)
+def test_a_module_that_is_not_plainly_a_gathering_of_the_models_is_no_registry(tree, change):
+    files = dict(GATHERED)
+    files.update(change)
+    root = tree({k: v for k, v in files.items() if v is not None})
+    assert [code for code, *_ in findings(root)] == ["MR004"]
