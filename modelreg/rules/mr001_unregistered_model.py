@@ -60,6 +60,27 @@ def _unparsable(analysis, reg) -> bool:
     return any(project.error_of(project.by_path[p]) is not None for p in paths if p in project.by_path)
 
 
+def _not_there(analysis, reg, target, conflict, safe) -> str:
+    """Why no line in the registry can import `target`, and where one could."""
+    holder = conflict.holder.module
+    chain = " -> ".join(
+        [analysis.rel(conflict.startup.entry.path) if conflict.startup.entry.path != reg.path else "import " + reg.module.name]
+        + [f.module.name for f in conflict.startup.frames]
+        + [reg.module.name]
+    )
+    via = " -> ".join(m.name for m in conflict.via)
+    where = (
+        f"a line at the end of {analysis.rel(safe.path)} would be safe"
+        if safe is not None
+        else "no module on that stack can import it safely; import it where the application loads it"
+    )
+    return (
+        f"not fixable there: the registry runs while {holder.name} is only part-way initialized ({chain}), "
+        f"and importing {target.name} would run `from {holder.name} import {conflict.name}` "
+        f"({via}, {analysis.rel(conflict.via[-1].path)}:{conflict.line}) before {conflict.name} is bound; {where}"
+    )
+
+
 def check(analysis):
     verdicts = {}  # id of a governing-registry list -> the registries to judge by (None: others speak)
     for model in analysis.models:
@@ -88,6 +109,10 @@ def check(analysis):
         stmt = analysis.suggestion(reg, model)
         fixable = style.resolves(analysis.project, reg.module, model.module, stmt)
         how = f"add `{stmt}`" if fixable else f"no statement in it can import {model.module.name} by that name"
+        blocked = analysis.startup_conflict(reg, model.module) if fixable else None
+        if blocked is not None:
+            fixable = False
+            how = _not_there(analysis, reg, model.module, *blocked)
         what = {
             "class": f"model {model.name}",
             "table": f"table {model.table!r}",
