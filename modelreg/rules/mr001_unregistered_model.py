@@ -63,11 +63,8 @@ def _unparsable(analysis, reg) -> bool:
 def _not_there(analysis, reg, target, conflict, safe) -> str:
     """Why no line in the registry can import `target`, and where one could."""
     holder = conflict.holder.module
-    chain = " -> ".join(
-        [analysis.rel(conflict.startup.entry.path) if conflict.startup.entry.path != reg.path else "import " + reg.module.name]
-        + [f.module.name for f in conflict.startup.frames]
-        + [reg.module.name]
-    )
+    frames = conflict.startup.frames
+    chain = " -> ".join([analysis.rel(frames[0].module.path)] + [f.module.name for f in frames[1:]] + [reg.module.name])
     via = " -> ".join(m.name for m in conflict.via)
     where = (
         f"a line at the end of {analysis.rel(safe.path)} would be safe"
