@@ -148,3 +148,26 @@ def bound_by(names, is_from: bool) -> Dict[str, str]:
         else:
             out[asname or name.partition(".")[0]] = name
     return out
+
+
+def enclosing(source: bytes, line: int) -> Optional[str]:
+    """What holds the import statement on `line` when it is no top-level statement of the module
+    ("global_init()", "class Holder", "an `if` block"); None when it is one (or cannot be found)."""
+    try:
+        tree = ast.parse(source.decode("utf-8-sig") if isinstance(source, bytes) else source)
+    except (SyntaxError, ValueError, UnicodeDecodeError):
+        return None
+    if any(node.lineno == line for node in tree.body):
+        return None
+    for node in tree.body:
+        if node.lineno <= line <= (node.end_lineno or node.lineno):
+            holder = node
+            for sub in ast.walk(node):
+                if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and sub.lineno <= line <= (sub.end_lineno or sub.lineno):
+                    holder = sub if sub.lineno >= holder.lineno else holder
+            if isinstance(holder, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                return f"{holder.name}()"
+            if isinstance(holder, ast.ClassDef):
+                return f"class {holder.name}"
+            return f"an `{type(holder).__name__.lower()}` block"
+    return None

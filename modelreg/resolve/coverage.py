@@ -163,7 +163,7 @@ def generated(project, name: str, near: Module) -> Optional[Tuple[str, str]]:
 
 def _protobuf_beside(folder: str, root: str) -> bool:
     """Whether the folder, or the nearest existing folder above it under `root`, holds .proto sources
-    or committed protoc output."""
+    or committed protoc output (`*_pb2.py`, mypy-protobuf's `*_pb2.pyi`)."""
     d = folder
     while len(d) >= len(root):
         if os.path.isdir(d):
@@ -171,7 +171,7 @@ def _protobuf_beside(folder: str, root: str) -> bool:
                 names = os.listdir(d)
             except OSError:
                 return False
-            return any(n.endswith(".proto") or n.endswith(tuple(s + ".py" for s in GENERATED_SUFFIXES)) for n in names)
+            return any(n.endswith((".proto",) + tuple(s + ext for s in GENERATED_SUFFIXES for ext in (".py", ".pyi"))) for n in names)
         d = os.path.dirname(d)
     return False
 

@@ -31,8 +31,7 @@ from __future__ import annotations
 from typing import Optional
 
 from ..resolve.coverage import stale_imports
-from ..types import MODULE
-from ..uses import bound_by, remaining_uses
+from ..uses import bound_by, enclosing, remaining_uses
 
 CODE = "MR002"
 NAME = "stale-registry-import"
@@ -46,14 +45,12 @@ def _bound(stmt, index: int):
 
 
 def _not_removable(analysis, reg, stmt, index: int) -> Optional[str]:
-    """Why --fix cannot remove the stale import (None: it can): it sits in a function or class body,
-    or the registry still reads a name only it binds."""
-    if stmt.scope != MODULE:
-        where = stmt.scope.partition(":")[2] or stmt.scope
-        return f"not fixable: it is inside {where}(), remove it there by hand" if stmt.scope.startswith("def:") else (
-            f"not fixable: it is inside {where}, remove it there by hand"
-        )
+    """Why --fix cannot remove the stale import (None: it can): it is no top-level statement (a function
+    or class body, an `if` block), or the registry still reads a name only it binds."""
     data = analysis.read(reg.path)
+    holder = enclosing(data, stmt.line) if data is not None else None
+    if holder is not None:
+        return f"not fixable: it is inside {holder}, remove it there by hand"
     found = remaining_uses(data, reg.path, stmt.line, _bound(stmt, index)) if data is not None else None
     if found is None:
         return "not fixable: modelreg cannot tell where the registry reads what it binds"
