@@ -81,7 +81,7 @@ def plan_registry(
     removals, kept = _removals(source, request.removals)
     additions = tuple(_placed(project, reg.module, a, source) for a in styled)
     linted = _linted(settings, reg.module.path)
-    return RegistryPlan(reg.path, removals, kept, additions, linted=linted, fixed=request.count)
+    return RegistryPlan(reg.path, removals, kept, additions, linted=linted, fixed=request.count - len(kept))
 
 
 def _styled(analysis, reg: Registry, models: Sequence[ModelInfo]) -> List[Addition]:
