@@ -203,3 +203,31 @@ def test_every_entry_point_still_imports_after_the_fix(tree, run, files):
     left = mr001(run, root)
     assert not any(d["fixable"] for d in left.values()), "everything called fixable was fixed"
     assert (snapshot(root) != before) == bool(fixable)
+
+
+FLASK_MIGRATE_ENV = {
+    "pyproject.toml": "",
+    "migrations/env.py": "from alembic import context\nfrom flask import current_app\n\n"
+    "target_metadata = current_app.extensions['migrate'].db.metadata\n",
+    "migrations/script.py.mako": "",
+}
+
+
+def test_mr004_never_advises_a_registry_where_the_line_would_import_a_half_initialized_module(tree, run):
+    root = tree(dict(CTF, **FLASK_MIGRATE_ENV), pyproject=None)
+    report = run(["--format", "json", "--no-cache", root], cwd=root).json
+    (d,) = [d for d in report["diagnostics"] if d["code"] == "MR004"]
+    assert "but not ctf/models/__init__.py: it runs while ctf.utils is only part-way initialized" in d["message"]
+    assert 'registry = "ctf/models/__init__.py"' not in d["message"]
+
+
+def test_mr004_names_the_base_module_when_lines_there_are_safe_and_following_it_fixes_the_project(tree, run):
+    root = tree(dict(CTF_BOUND_FIRST, **FLASK_MIGRATE_ENV), pyproject=None)
+    report = run(["--format", "json", "--no-cache", root], cwd=root).json
+    (d,) = [d for d in report["diagnostics"] if d["code"] == "MR004"]
+    assert '`registry = "ctf/models/__init__.py"` if it imports them' in d["message"], d["message"]
+    (root / "pyproject.toml").write_text('[tool.modelreg]\nregistry = "ctf/models/__init__.py"\n')
+    fix_twice(run, root)
+    assert tables_after_importing(root, ["ctf"], "ctf.models:Base.metadata") == ["challenges", "config", "dynamic_challenge"]
+    for code in entry_points(CTF_BOUND_FIRST):
+        assert import_fresh(root, code).returncode == 0, code
