@@ -29,7 +29,14 @@ Safe: `modelreg --fix` adds that statement to the registry, in the registry's
 own style (README: "Fixing"). It only adds an import of a module of your own
 project that defines a model. Not offered when no statement in the registry can
 import the module under the name modelreg found for it (the message then says
-so instead of proposing one).
+so instead of proposing one). Not offered either when the registry runs while
+another module is only part-way initialized (a package `__init__.py` such as
+CTFd's `CTFd/models/__init__.py`, run from `CTFd/__init__.py` -> `CTFd.utils`)
+and importing the model's module there would read a name that module has not
+bound yet (`ImportError: ... partially initialized module`): the message gives
+that chain and the module at whose end a line would be safe, if there is one.
+Every startup path counts: importing the registry itself, and each entry
+script (`wsgi.py`, `manage.py`, a package's `__main__`, Alembic's env.py).
 
 Not reported for a model defined in a test module (`tests/`, `test_*.py`, `conftest.py`) when the
 registry is application code: a test's own model is not the registry's to load. Not reported either

@@ -23,7 +23,8 @@ statement binds, at module level or in a function or class body that does not
 bind it itself (`ADMIN_MODELS = [Alpha, Gone]`, `def load(): return Gone()`):
 removing the import would turn the ImportError into a NameError; the message
 lists those uses, fix the registry by hand. Not offered either for an import
-inside a function or class body: remove it there by hand.
+that is no top-level statement (in a function, a class body, an `if` or `with`
+block): remove it there by hand.
 """
 
 from __future__ import annotations
