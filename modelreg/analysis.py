@@ -184,6 +184,7 @@ class Analysis:
         self._reach_memo: Dict[str, dict] = {}  # registry path -> module path -> runs that registry
         self._startups: Dict[str, List[startup_mod.Startup]] = {}
         self._bindings: Optional[startup_mod.Bindings] = None
+        self._conflicts: Dict[Tuple[str, str], Optional[tuple]] = {}
 
     def self_registered(self, model: ModelInfo) -> bool:
         return self_registered(self.project, model)
@@ -203,6 +204,12 @@ class Analysis:
         run, the module at whose end that line would be safe or None), or None when it would not."""
         if reg.module is None:
             return None
+        key = (reg.path, target.path)
+        if key not in self._conflicts:
+            self._conflicts[key] = self._startup_conflict(reg, target)
+        return self._conflicts[key]
+
+    def _startup_conflict(self, reg: Registry, target):
         if self._bindings is None:
             self._bindings = startup_mod.Bindings(self.project, self.read)
         for s in self.startups(reg):
