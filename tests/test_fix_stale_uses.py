@@ -189,6 +189,11 @@ def test_fixable_diff_fix_and_summary_agree_on_every_finding(tmp_path, run, form
     registry = "import pkg.data.users  # noqa: F401\n" + STALE_FORMS[form] + "\n\n" + USES[use]
     more = {"pkg/data/orders.py": sa_model_module("Orders", "orders").replace("from pkg.db import Base", "from pkg.data.modelbase import Base")} if unregistered else {}
     root = write(tmp_path, project(registry, **more))
+    assert_agreement(run, root)
+
+
+def assert_agreement(run, root: Path) -> None:
+    """The fixable flag, the summary, --diff and --fix agree on every finding of the tree."""
     found = report(run, root)
     fixable = {_key(d) for d in found if d["fixable"]}
     left_alone = {_key(d) for d in found if not d["fixable"]}
@@ -204,3 +209,44 @@ def test_fixable_diff_fix_and_summary_agree_on_every_finding(tmp_path, run, form
     after = {_key(d) for d in report(run, root)}
     assert not (after & fixable), "a finding called fixable survived --fix"
     assert left_alone <= after, "--fix removed a finding it called not fixable"
+
+
+ENV_PY = (
+    "from alembic import context\n\nfrom pkg.data.modelbase import Base\n\n"
+    "target_metadata = Base.metadata\n"
+)
+OTHER_SHAPES = {
+    "configured-registry-missing": (
+        {"pkg/data/__all_models.py": None}, '[tool.modelreg]\nregistry = "pkg/data/registry.py"\n'),
+    "env-py-without-the-registry": (
+        {"migrations/env.py": ENV_PY, "migrations/script.py.mako": "",
+         "alembic.ini": "[alembic]\nscript_location = migrations\n"}, ""),
+    "half-initialized-package-registry": (
+        {"pkg/__init__.py": "from pkg import helpers  # noqa: F401\n",
+         "pkg/helpers.py": "from pkg.data import __all_models  # noqa: F401\n\n\ndef setting():\n    return 1\n",
+         "pkg/data/orders.py": "from pkg.helpers import setting  # noqa: F401\n"
+         + sa_model_module("Orders", "orders")}, ""),
+}
+
+
+SHOWS = {
+    "configured-registry-missing": ("MR004", True),
+    "env-py-without-the-registry": ("MR003", True),
+    "half-initialized-package-registry": ("MR001", False),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(OTHER_SHAPES))
+def test_fixable_diff_fix_and_summary_agree_on_other_rules_too(tmp_path, run, shape):
+    files, pyproject = OTHER_SHAPES[shape]
+    tree = project("import pkg.data.users  # noqa: F401\nfrom pkg.data.gone import Gone  # noqa: F401\n")
+    tree["pyproject.toml"] = pyproject
+    for rel, text in files.items():
+        if text is None:
+            tree.pop(rel)
+        else:
+            tree[rel] = text
+    root = write(tmp_path, tree)
+    shown = {(d["code"], d["fixable"]) for d in report(run, root)}
+    assert SHOWS[shape] in shown, shown
+    assert_agreement(run, root)
