@@ -15,6 +15,7 @@ from . import discover, style
 from .resolve.coverage import Coverage, direct_coverage, is_registered
 from .resolve.reach import dynamic_targets, reachable, run_scopes
 from .resolve.registries import REGISTRY_FILENAME, is_test_path
+from .resolve import startup as startup_mod
 from .resolve import Project
 from .types import Diagnostic, ModelInfo, Module, Registry
 
@@ -255,9 +256,41 @@ class Analysis:
         self.read = read_bytes  # the language server reads its unsaved buffers instead
         self.unnamed: Sequence[str] = ()  # files of the project whose path is no importable module name
         self._reach_memo: Dict[str, dict] = {}  # registry path -> module path -> runs that registry
+        self._startups: Dict[str, List[startup_mod.Startup]] = {}
+        self._bindings: Optional[startup_mod.Bindings] = None
+        self._conflicts: Dict[Tuple[str, str], Optional[tuple]] = {}
 
     def self_registered(self, model: ModelInfo) -> bool:
         return self_registered(self.project, model)
+
+    def startups(self, reg: Registry) -> List[startup_mod.Startup]:
+        """The stacks under which the registry first runs on the application's startup paths."""
+        if reg.module is None:
+            return []
+        found = self._startups.get(reg.path)
+        if found is None:
+            is_test = lambda path: is_test_path(self.rel(path))  # noqa: E731
+            found = self._startups[reg.path] = startup_mod.startups(self.project, reg.module, is_test)
+        return found
+
+    def startup_conflict(self, reg: Registry, target) -> Optional[Tuple[startup_mod.Conflict, Optional[object]]]:
+        """(why importing `target` at the end of the registry would read a name of a module still part-way
+        run, the module at whose end that line would be safe or None), or None when it would not."""
+        if reg.module is None:
+            return None
+        key = (reg.path, target.path)
+        if key not in self._conflicts:
+            self._conflicts[key] = self._startup_conflict(reg, target)
+        return self._conflicts[key]
+
+    def _startup_conflict(self, reg: Registry, target):
+        if self._bindings is None:
+            self._bindings = startup_mod.Bindings(self.project, self.read)
+        for s in self.startups(reg):
+            found = startup_mod.conflict(self.project, s, reg.module, target, self._bindings)
+            if found is not None:
+                return found, startup_mod.safe_place(self.project, s, reg.module, target, self._bindings)
+        return None
 
     def left_out_by_env(self, model: ModelInfo) -> bool:
         """Whether an Alembic env.py targeting the model's base keeps its table out of autogenerate by

@@ -377,3 +377,26 @@ def import_root_of(directory: str) -> Tuple[str, Tuple[str, ...]]:
         directory = parent
     return directory, parts
 
+
+
+def git_ignored(root: str, path: str) -> bool:
+    """Whether git ignores `path` (a file under `root`, which need not exist): the ignore files above
+    the root, git's excludes, and each .gitignore from the root down to the path's folder."""
+    rel = os.path.relpath(path, root)
+    if rel == "." or rel.startswith(".." + os.sep):
+        return False
+    ignores = list(_enclosing_gitignores(root) + _git_excludes(root))
+    parts = rel.split(os.sep)
+    directory = root
+    for i, name in enumerate(parts):
+        gi = os.path.join(directory, ".gitignore")
+        if os.path.isfile(gi):
+            spec = _spec(_read_lines(gi))
+            if spec is not None:
+                ignores.append((directory, spec))
+        is_dir = i < len(parts) - 1
+        views = [(_view_of(directory, base), spec) for base, spec in ignores]
+        if views and _ignored(name, "/".join(parts[: i + 1]), is_dir, None, views):
+            return True
+        directory = os.path.join(directory, name)
+    return False

@@ -58,3 +58,24 @@ def test_a_name_joins_a_list_in_its_layout(before, name, after):
 )
 def test_a_name_leaves_a_list_with_its_own_comment_only(before, index, after):
     assert dropped(before, index) == after
+
+
+@pytest.mark.parametrize(
+    "before, name, after",
+    [
+        (
+            "from x import (\n    a, b,\n    c, d,\n)\n", "e",
+            "from x import (\n    a, b,\n    c, d,\n    e,\n)\n",
+        ),
+        ("from x import (a, b,)\n", "c", "from x import (a, b, c,)\n"),
+        ("from x import (a,\n               b,)\n", "c", "from x import (a,\n               b,\n               c,)\n"),
+    ],
+    ids=[
+        "several names a line: the new line takes the list's indentation, not the bracket's",
+        "a trailing comma with nothing after it: the new name is spaced as the others",
+        "a trailing comma before the bracket on the last line: the new name gets its own line",
+    ],
+)
+def test_a_name_appended_after_a_trailing_comma_is_laid_out_like_its_neighbours(before, name, after):
+    assert joined(before, name) == after
+    compile(after, "<fixed>", "exec")

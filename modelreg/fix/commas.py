@@ -59,7 +59,7 @@ def insert_sorted(items: list, new, key, opener_ws=None, closer_ws=None):
     if pos < len(items):
         items.insert(pos, new.with_changes(comma=middle))
         return items, None
-    return _append(items, new, middle, closer_ws)
+    return _append(items, new, middle, closer_ws, _line_break(items, opener_ws))
 
 
 def _sorted_position(items: list, new, key) -> int:
@@ -80,8 +80,21 @@ def _separator(items: list, opener_ws) -> cst.Comma:
     return middle.with_changes(whitespace_after=_uncommented(middle.whitespace_after))
 
 
-def _append(items: list, new, middle: cst.Comma, closer_ws):
-    """`new` after the last item: (items, the new whitespace before the closing bracket or None)."""
+def _line_break(items: list, opener_ws):
+    """A separator that starts a new line in this list (its indentation is what a new line copies), or
+    None: the first between two items, else the one after the opening bracket."""
+    found = next(
+        (x.comma.whitespace_after for x in items[:-1]
+         if not isinstance(x.comma, cst.MaybeSentinel) and isinstance(x.comma.whitespace_after, cst.ParenthesizedWhitespace)),
+        None,
+    )
+    return found if found is not None else (opener_ws if isinstance(opener_ws, cst.ParenthesizedWhitespace) else None)
+
+
+def _append(items: list, new, middle: cst.Comma, closer_ws, line_break=None):
+    """`new` after the last item: (items, the new whitespace before the closing bracket or None).
+    ``line_break``: a separator starting a new line, whose indentation a new line takes (several items
+    a line: `"a", "b",` then `"c", "d",`)."""
     last = items[-1]
     closer = None
     if not isinstance(last.comma, cst.MaybeSentinel) and not isinstance(
@@ -90,13 +103,16 @@ def _append(items: list, new, middle: cst.Comma, closer_ws):
         # `'b',  # keep` then `]`: what follows the trailing comma (the comment, the line break) belongs
         # to the closing bracket; it becomes b's line end, and the new item ends the same way b did
         items[-1] = last.with_changes(comma=last.comma.with_changes(
-            whitespace_after=_indented(closer_ws, middle.whitespace_after)))
+            whitespace_after=_indented(closer_ws, line_break or middle.whitespace_after)))
         items.append(new.with_changes(comma=last.comma))
         closer = _uncommented(closer_ws)
     elif not isinstance(last.comma, cst.MaybeSentinel):  # a trailing comma: the new last item takes one too
         trailing = last.comma.with_changes(whitespace_after=_uncommented(last.comma.whitespace_after))
+        own = last.comma.whitespace_after
+        if isinstance(own, cst.SimpleWhitespace) and not own.value:
+            own = middle.whitespace_after  # `"b",]`: the new item is separated as the others are
         items[-1] = last.with_changes(comma=last.comma.with_changes(
-            whitespace_after=_indented(last.comma.whitespace_after, middle.whitespace_after)))
+            whitespace_after=_indented(own, line_break or middle.whitespace_after)))
         items.append(new.with_changes(comma=trailing))
     elif _has_comment(closer_ws):  # `b  # keep` then `)`: the comment stays on b's line
         items[-1] = last.with_changes(comma=cst.Comma(whitespace_after=_indented(closer_ws, middle.whitespace_after)))

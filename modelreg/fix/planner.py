@@ -13,6 +13,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from .. import style as style_mod
 from ..types import Diagnostic, ModelInfo, Module, Registry
+from ..uses import remaining_uses
 from .needs import needs as needs_of
 from .nodes import nameable
 from .types import Addition, Insertion, Join, RegistryPlan, RegistrySource, Removal
@@ -80,7 +81,7 @@ def plan_registry(
     removals, kept = _removals(source, request.removals)
     additions = tuple(_placed(project, reg.module, a, source) for a in styled)
     linted = _linted(settings, reg.module.path)
-    return RegistryPlan(reg.path, removals, kept, additions, linted=linted, fixed=request.count)
+    return RegistryPlan(reg.path, removals, kept, additions, linted=linted, fixed=request.count - len(kept))
 
 
 def _styled(analysis, reg: Registry, models: Sequence[ModelInfo]) -> List[Addition]:
@@ -150,7 +151,7 @@ def _removals(source: RegistrySource, wanted) -> Tuple[Tuple[Removal, ...], Tupl
         names = aliases[line]
         if names is not None:
             lost = [names[index]] if index >= 0 and len(names) > 1 else list(names)
-            if _still_used(source, lost):
+            if remaining_uses(source.source, source.path, line, lost) != []:
                 kept.append(Removal(line, index, f"kept: the file reads a name only it binds ({why})"))
                 continue
         if index >= 0 and names is not None and len(names) > 1:
@@ -160,12 +161,6 @@ def _removals(source: RegistrySource, wanted) -> Tuple[Tuple[Removal, ...], Tupl
             gone.add(line)
             removals.append(Removal(line, -1, why))
     return tuple(removals), tuple(kept)
-
-
-def _still_used(source: RegistrySource, bound: Sequence[str]) -> bool:
-    """Whether the file reads a name these aliases bind that nothing else binds."""
-    loads, binders = source.names.loads, source.names.binders
-    return any(loads.get(name) and binders.get(name, 0) <= 1 for name in bound)
 
 
 # -- env.py (MR003) ------------------------------------------------------------------------

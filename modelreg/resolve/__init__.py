@@ -12,6 +12,8 @@ registers). One module per job, plain values and frozen dataclasses between them
     vocabulary   the names the prefilter (modelreg.store) looks for
     reach        what importing a module runs
     coverage     what a registry's own statements register; which of its imports must fail
+    startup      the import stacks a registry runs under on the application's startup paths, and
+                 whether an import added to it would read a name of a module still part-way run
     alembic_envs the metadata each Alembic env.py hands to autogenerate
     registries   where the registries are: config, __all_models.py, env.py, create_all()
     project      :class:`Project`, the one object the rules, the fixer and the language server ask;

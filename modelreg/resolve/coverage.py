@@ -8,9 +8,11 @@ module cannot provide), judged only for the project's own modules.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from typing import Iterable, List, Set, Tuple
+from typing import Iterable, List, Optional, Set, Tuple
 
+from ..discover import git_ignored
 from ..types import MODULE, ImportStmt, ModelInfo, Module
 from .inventory import callee_name
 from .reach import dynamic_targets, run_scopes
@@ -88,8 +90,27 @@ def is_registered(model: ModelInfo, mode: str, reach: Set[str], direct: Coverage
 def stale_imports(project, registry: Module) -> Iterable[Tuple[ImportStmt, int, str]]:
     """(statement, alias index or -1 for the whole statement, reason) for each registry import that must fail.
 
-    Only project modules and names are judged; a third-party import is never stale.
+    Only project modules and names are judged; a third-party import is never stale, and neither is a
+    module that is evidently generated (see :func:`generated`).
     """
+    for stmt, index, reason, name in _missing(project, registry):
+        if name is None or generated(project, name, registry) is None:
+            yield stmt, index, reason
+
+
+def generated_imports(project, registry: Module) -> Iterable[Tuple[ImportStmt, str, str, str]]:
+    """(statement, module name, family folder, what) for each registry import of a module absent from
+    the tree but evidently generated: modelreg cannot verify what it registers."""
+    for stmt, _, _, name in _missing(project, registry):
+        if name is not None:
+            found = generated(project, name, registry)
+            if found is not None:
+                yield (stmt, name) + found
+
+
+def _missing(project, registry: Module):
+    """(statement, alias index or -1, reason, the missing module's name or None) per registry import
+    that finds nothing in the tree."""
     facts = project.facts(registry)
     guarded = set(facts.guarded)
     for stmt in facts.imports:
@@ -99,11 +120,11 @@ def stale_imports(project, registry: Module) -> Iterable[Tuple[ImportStmt, int, 
             for i, (name, _) in enumerate(stmt.names):
                 mod, is_project = project.find_module(name, registry)
                 if mod is None and is_project and not _on_disk(project, name, registry):
-                    yield stmt, i, f"module {name} does not exist"
+                    yield stmt, i, f"module {name} does not exist", name
             continue
         target, pkg, is_project = project.from_source(registry, stmt)
         if target is None:
-            yield stmt, -1, "relative import beyond the top-level package"
+            yield stmt, -1, "relative import beyond the top-level package", None
             continue
         if pkg is None:
             if (
@@ -111,13 +132,48 @@ def stale_imports(project, registry: Module) -> Iterable[Tuple[ImportStmt, int, 
                 and not any(project.find_module(f"{target}.{n}", registry)[0] for n, _ in stmt.names)
                 and not _on_disk(project, target, registry)
             ):
-                yield stmt, -1, f"module {target} does not exist"
+                yield stmt, -1, f"module {target} does not exist", target
             continue
         for i, (name, _) in enumerate(stmt.names):
             if name != "*" and not _may_provide(project, pkg, name, set()) and not _on_disk(
                 project, f"{target}.{name}", registry
             ):
-                yield stmt, i, f"{target} has no name or submodule {name}"
+                yield stmt, i, f"{target} has no name or submodule {name}", f"{target}.{name}"
+
+
+GENERATED_SUFFIXES = ("_pb2", "_pb2_grpc")  # protoc's Python output
+
+
+def generated(project, name: str, near: Module) -> Optional[Tuple[str, str]]:
+    """(the folder of its family, what generates it) when module `name`, absent from the tree, is
+    evidently generated: a type stub (.pyi) without an implementation, protoc output (`*_pb2.py`)
+    beside .proto sources or committed `*_pb2.py` siblings, or a path git ignores (a build output)."""
+    parts = name.split(".")
+    for root in project.graph.search_roots(near):
+        folder = os.path.join(root, *parts[:-1])
+        base = os.path.join(folder, parts[-1])
+        if os.path.isfile(base + ".pyi") or os.path.isfile(os.path.join(base, "__init__.pyi")):
+            return folder, "type stubs (.pyi) without an implementation"
+        if parts[-1].endswith(GENERATED_SUFFIXES) and _protobuf_beside(folder, root):
+            return folder, "protobuf modules generated from .proto files"
+        if project.config.respect_gitignore and git_ignored(project.config.root, base + ".py"):
+            return folder, "git-ignored build outputs"
+    return None
+
+
+def _protobuf_beside(folder: str, root: str) -> bool:
+    """Whether the folder, or the nearest existing folder above it under `root`, holds .proto sources
+    or committed protoc output (`*_pb2.py`, mypy-protobuf's `*_pb2.pyi`)."""
+    d = folder
+    while len(d) >= len(root):
+        if os.path.isdir(d):
+            try:
+                names = os.listdir(d)
+            except OSError:
+                return False
+            return any(n.endswith((".proto",) + tuple(s + ext for s in GENERATED_SUFFIXES for ext in (".py", ".pyi"))) for n in names)
+        d = os.path.dirname(d)
+    return False
 
 
 def _on_disk(project, name: str, near: Module) -> bool:

@@ -29,7 +29,14 @@ Safe: `modelreg --fix` adds that statement to the registry, in the registry's
 own style (docs: "Fixing"). It only adds an import of a module of your own
 project that defines a model. Not offered when no statement in the registry can
 import the module under the name modelreg found for it (the message then says
-so instead of proposing one).
+so instead of proposing one). Not offered either when the registry runs while
+another module is only part-way initialized (a package `__init__.py` such as
+CTFd's `CTFd/models/__init__.py`, run from `CTFd/__init__.py` -> `CTFd.utils`)
+and importing the model's module there would read a name that module has not
+bound yet (`ImportError: ... partially initialized module`): the message gives
+that chain and the module at whose end a line would be safe, if there is one.
+Every startup path counts: importing the registry itself, and each entry
+script (`wsgi.py`, `manage.py`, a package's `__main__`, Alembic's env.py).
 
 Not reported for a model defined in a test module (`tests/`, `test_*.py`, `conftest.py`) when the
 registry is application code: a test's own model is not the registry's to load. Not reported either
@@ -60,6 +67,24 @@ def _unparsable(analysis, reg) -> bool:
     return any(project.error_of(project.by_path[p]) is not None for p in paths if p in project.by_path)
 
 
+def _not_there(analysis, reg, target, conflict, safe) -> str:
+    """Why no line in the registry can import `target`, and where one could."""
+    holder = conflict.holder.module
+    frames = conflict.startup.frames
+    chain = " -> ".join([analysis.rel(frames[0].module.path)] + [f.module.name for f in frames[1:]] + [reg.module.name])
+    via = " -> ".join(m.name for m in conflict.via)
+    where = (
+        f"a line at the end of {analysis.rel(safe.path)} would be safe"
+        if safe is not None
+        else "no module on that stack can import it safely; import it where the application loads it"
+    )
+    return (
+        f"not fixable there: the registry runs while {holder.name} is only part-way initialized ({chain}), "
+        f"and importing {target.name} would run `from {holder.name} import {conflict.name}` "
+        f"({via}, {analysis.rel(conflict.via[-1].path)}:{conflict.line}) before {conflict.name} is bound; {where}"
+    )
+
+
 def check(analysis):
     verdicts = {}  # id of a governing-registry list -> the registries to judge by (None: others speak)
     for model in analysis.models:
@@ -88,6 +113,10 @@ def check(analysis):
         stmt = analysis.suggestion(reg, model)
         fixable = style.resolves(analysis.project, reg.module, model.module, stmt)
         how = f"add `{stmt}`" if fixable else f"no statement in it can import {model.module.name} by that name"
+        blocked = analysis.startup_conflict(reg, model.module) if fixable else None
+        if blocked is not None:
+            fixable = False
+            how = _not_there(analysis, reg, model.module, *blocked)
         what = {
             "class": f"model {model.name}",
             "table": f"table {model.table!r}",

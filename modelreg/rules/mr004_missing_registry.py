@@ -6,7 +6,10 @@ A base that has models but no registry module: either the configured
 configured registry, no `__all_models.py`, no Alembic env.py targeting its
 metadata, no `create_all()` on it). When Alembic's env.py takes the metadata
 from the Flask app (Flask-Migrate), it is reported there: the app factory
-decides what is loaded, and modelreg does not follow it.
+decides what is loaded, and modelreg does not follow it; the message names the
+module defining the base as a registry to configure, unless a line importing a
+model there would run while a module is still part-way initialized (CTFd's
+`CTFd/models/__init__.py` runs inside `CTFd.utils`): then it says not to.
 
 ## Why it matters
 Without a registry nothing guarantees that every model module is imported
@@ -32,11 +35,39 @@ from __future__ import annotations
 import os
 
 from ..resolve.alembic_envs import flask_migrate_envs
+from ..types import Registry
 
 CODE = "MR004"
 NAME = "missing-registry"
 SUMMARY = "Models have no registry module"
 FIX_TITLE = "Create the registry"
+
+
+def _base_module(analysis, base: str):
+    """The project module that defines the base (its key is `path::name`)."""
+    return analysis.project.by_path.get(base.partition("::")[0])
+
+
+def _where(analysis, models) -> str:
+    """Which module to configure: the one defining the models' base, unless a line importing one of them
+    there would read a name of a module still part-way initialized when it runs (then: not that one)."""
+    module = _base_module(analysis, models[0].base)
+    if module is None:
+        return ""
+    rel = analysis.rel(module.path)
+    candidate = Registry(module.path, module, "config")
+    for m in models:
+        if m.module.path == module.path:
+            continue
+        blocked = analysis.startup_conflict(candidate, m.module)
+        if blocked is not None:
+            conflict = blocked[0]
+            return (
+                f", but not {rel}: it runs while {conflict.holder.module.name} is only part-way initialized, and "
+                f"importing {m.module.name} there would run `from {conflict.holder.module.name} import "
+                f"{conflict.name}` too early"
+            )
+    return f" (the models' base is defined in {rel}: `registry = \"{rel}\"` if it imports them)"
 
 
 def check(analysis):
@@ -83,7 +114,7 @@ def check(analysis):
                 f"{analysis.rel(flask_envs[0].path)} takes its metadata from the Flask app (Flask-Migrate's "
                 "`current_app.extensions['migrate'].db`): which models it loads depends on the app factory, "
                 f"which modelreg does not follow: {count}; configure the module that imports every model as "
-                "`registry` in [tool.modelreg]",
+                f"`registry` in [tool.modelreg]{_where(analysis, models)}",
                 flask_envs[0].path,
                 1,
                 0,

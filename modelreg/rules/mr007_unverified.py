@@ -11,6 +11,10 @@ What modelreg could not follow, said instead of passed over:
   class from a library it does not know;
 - a registry import that Python would follow but modelreg cannot read: a module that exists only as a
   compiled extension or a sourceless `.pyc`;
+- a registry import of a module absent from the tree but evidently generated: protoc output
+  (`*_pb2.py`) beside `.proto` sources or committed `*_pb2.py` siblings, a `.pyi` stub without an
+  implementation, a path the project's `.gitignore` ignores (a build output); said once per family
+  (folder and kind), never as a stale import (MR002);
 - a file that spells `__tablename__` but whose path no import can name (a folder such as `my-app/`
   that is no Python identifier, with no import root below it); Alembic revision files, which Alembic
   loads by path, are not asked for.
@@ -40,6 +44,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from ..resolve.coverage import generated_imports
 from ..types import MODULE
 
 CODE = "MR007"
@@ -92,6 +97,34 @@ def check(analysis):
             continue
         seen.add(reg.path)
         yield from _opaque_imports(analysis, reg)
+    yield from _generated_families(analysis)
+
+
+def _generated_families(analysis):
+    """Registry imports of modules absent from the tree but evidently generated (protoc output, stubs
+    without an implementation, git-ignored build outputs): said once per family (folder and kind)."""
+    project = analysis.project
+    families = {}
+    seen = set()
+    for reg in analysis.registries:
+        if reg.module is None or reg.path in seen or project.facts(reg.module).error is not None:
+            continue
+        seen.add(reg.path)
+        for stmt, name, folder, what in generated_imports(project, reg.module):
+            family = families.setdefault((folder, what), [reg, stmt, name, set()])
+            family[3].add(name)
+    for (folder, what), (reg, stmt, name, names) in families.items():
+        more = f" and {len(names) - 1} more of that family" if len(names) > 1 else ""
+        yield analysis.diagnostic(
+            CODE,
+            f"cannot verify what `{name}`{more} register: absent from the tree, {analysis.rel(folder)}/ holds "
+            f"{what}; generate them before checking, or run `modelreg verify` where they exist",
+            reg.path,
+            stmt.line,
+            stmt.col,
+            max(1, stmt.end_col - stmt.col) if stmt.end_line == stmt.line else 1,
+            registry=reg.path,
+        )
 
 
 def _unnamed_models(analysis):
