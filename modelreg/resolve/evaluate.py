@@ -252,6 +252,30 @@ class Evaluator:
         finally:
             self._calling.discard(key)
 
+    def eval_in_scope(self, module: Module, expr, scope: str):
+        """eval_expr for an expression in `scope` (MODULE, or a function `def:name`, whose own imports
+        bind first: `from app import models` inside a method, then `models.Base.metadata`)."""
+        if scope == MODULE or not scope.startswith("def:"):
+            return self.eval_expr(module, expr)
+        return self._eval_scoped(module, expr, scope, None)
+
+    def scoped_source(self, module: Module, name: str, scope: str) -> Optional[Module]:
+        """The project module an import inside the function `scope` takes `name` from, or None."""
+        found = None
+        for stmt in self.facts(module).imports:
+            if stmt.scope != scope:
+                continue
+            for imported, asname in stmt.names:
+                bound = asname or (imported if stmt.is_from else imported.partition(".")[0])
+                if bound != name or imported == "*":
+                    continue
+                if stmt.is_from:
+                    value = self.imported_value(module, stmt, imported)  # a submodule, or a name of the package
+                    found = value[1] if value is not None and value[0] == "module" else self.graph.from_source(module, stmt)[1]
+                else:
+                    found = self.graph.find_module(imported if asname else bound, module)[0]
+        return found
+
     def _eval_scoped(self, module: Module, expr, scope: str, bind):
         """eval_expr inside a function: names its own imports bind come first."""
         kind = expr[0]

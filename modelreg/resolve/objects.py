@@ -95,7 +95,9 @@ class Objects:
         if expr is None:
             return None
         value = self.project.eval_expr(module, expr)
-        return value[1] if value is not None and value[0] == "metadata" else None
+        if value is None or value[0] != "metadata" or value[1] == "anonymous":
+            return None  # (`metadata = MetaData(...)` made right there is the base's own)
+        return value[1]
 
     def _table(self, module: Module, args, metadata, flask: bool = False):
         """``Table("name", metadata, ...)`` (or Flask-SQLAlchemy's ``db.Table("name", ...)``)."""

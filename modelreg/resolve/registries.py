@@ -133,6 +133,10 @@ def create_all_registries(project, covered: Set[str]) -> List[Registry]:
             continue
         owner = call.func[1].rpartition(".")[0] if call.func[0] == "name" else ""
         source = metadata_source(project, module, ("name", owner), key) if owner else None
+        if owner and call.scope.startswith("def:"):
+            # `create_all()` in a function: what runs first is what the function imports the base through
+            # (`from app.storage import models` in `Storage.__init__`), not its module's own imports
+            source = project.scoped_source(module, owner.partition(".")[0], call.scope) or source
         registry = source if source is not None else module
         found = per_key.setdefault(key, [])
         if all(m.path != registry.path for m in found):
