@@ -232,7 +232,7 @@ class Analysis:
     def reach(self, reg: Registry) -> set:
         r = self._reach.get(reg.path)
         if r is None:
-            r = self._reach[reg.path] = reachable(self.project, reg.module) if reg.module is not None else set()
+            r = self._reach[reg.path] = reachable(self.project, reg.module, reg.entry) if reg.module is not None else set()
         return r
 
     def opaque(self, reg: Registry) -> List[Tuple[str, int, int]]:

@@ -144,6 +144,10 @@ class FileFacts:
     returns: Tuple[Tuple[str, Expr], ...] = ()
     # tables an Alembic env.py's `include_name` / `include_object` hook returns False for, by literal name
     excluded_tables: Tuple[str, ...] = ()
+    # (scope "def:<f>", callee) of the calls statements make inside module-level functions the skeleton
+    # keeps whole (those that import or create): what calling the function runs (`main()` calls
+    # `import_models()`, then `alembic.command.upgrade(...)`)
+    function_calls: Tuple[Tuple[str, Expr], ...] = ()
 
     def noqa_codes(self, line: int):
         """None when the line has no noqa; () for a bare ``# noqa``; else the codes."""
@@ -194,6 +198,7 @@ class Registry:
     module: Optional[Module]  # None when the file does not exist (yet)
     source: str  # "config" | "file name" | "env.py"
     bases: Optional[Tuple[str, ...]] = None  # None: governs every base of its import root
+    entry: Optional[str] = None  # the module's function the application calls first (console script, app factory)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ def visit_assign(c: Collected, node, scope: str, top: bool) -> None:
         _walrus(c, value, scope)
         if isinstance(value, ast.Call) and scope == MODULE and isinstance(value.func, ast.Name):
             c.called_functions.add(value.func.id)  # `target_metadata = get_metadata()` runs it
+    _function_call(c, value, scope)
     scan_expr(c, value, scope)
 
 
@@ -59,7 +60,18 @@ def visit_expr_stmt(c: Collected, node: ast.Expr, scope: str, top: bool) -> None
         _walrus(c, value, scope)
     if isinstance(value, ast.Call) and scope == MODULE and isinstance(value.func, ast.Name):
         c.called_functions.add(value.func.id)
+    _function_call(c, value, scope)
     scan_expr(c, value, scope)
+
+
+def _function_call(c: Collected, value, scope: str) -> None:
+    """`import_models()` or `command.upgrade(cfg, "head")` as a statement (or a value) in a function."""
+    if isinstance(value, ast.Await):
+        value = value.value
+    if c.in_kept and not c.outer and isinstance(value, ast.Call) and scope.startswith("def:"):
+        func = to_expr(value.func)
+        if func[0] == "name":
+            c.function_calls.append((scope, func))
 
 
 def _walrus(c: Collected, value, scope: str) -> None:

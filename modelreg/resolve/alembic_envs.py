@@ -77,7 +77,10 @@ def _env_paths(project) -> Set[str]:
         if loc:
             paths.add(os.path.join(loc, "env.py"))
     for m in project.named("env.py"):
-        if os.path.isfile(os.path.join(os.path.dirname(m.path), "script.py.mako")):
+        here = os.path.dirname(m.path)
+        # an Alembic script directory; or Flask-Migrate's (`flask db init` writes alembic.ini beside env.py
+        # and names the directory in `Migrate(directory=...)`, not in the ini)
+        if os.path.isfile(os.path.join(here, "script.py.mako")) or os.path.isfile(os.path.join(here, "alembic.ini")):
             paths.add(m.path)
     for spec in project.config.registries:  # a configured registry named env.py is an Alembic env.py
         if os.path.basename(spec.registry) == "env.py":
