@@ -1,0 +1,265 @@
+"""Issue 27: the registry is what the application runs as it starts.
+
+Each test rebuilds the shape of a field case (`../shared/field/`) in `tmp_path`: a base whose own MetaData
+sits in its class body, a storage class that imports its models lazily before `create_all()`, a console
+script that imports the backends and then runs Alembic, a Flask-Migrate app factory. Each states what
+Python loads (a fresh interpreter with real SQLAlchemy, Alembic, Flask-SQLAlchemy and Flask-Migrate),
+then what modelreg says: exactly one MR001, for the model nothing loads, against a module on the
+application's loading path, never a test; and `--fix` writes there and makes the application load it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Dict, List
+
+from conftest import import_in_subprocess, tables_after_importing
+
+ALEMBIC_ENV = (
+    "from alembic import context\n\n{imports}\n\ntarget_metadata = {target}\n\n\n"
+    "def run_migrations_offline():\n"
+    "    context.configure(url=context.config.get_main_option(\"sqlalchemy.url\"), target_metadata=target_metadata,\n"
+    "                      literal_binds=True)\n"
+    "    with context.begin_transaction():\n"
+    "        context.run_migrations()\n\n\nrun_migrations_offline()\n"
+)
+
+
+def model(cls: str, table: str, base_import: str, base: str) -> str:
+    return (
+        f"from sqlalchemy import Column, Integer\n\n{base_import}\n\n\n"
+        f"class {cls}({base}):\n    __tablename__ = {table!r}\n    id = Column(Integer, primary_key=True)\n"
+    )
+
+
+def verdict(run, root: Path) -> List[tuple]:
+    """(code, model or path relative to root) of every diagnostic."""
+    report = run(["--format", "json", "--no-cache", root], cwd=root).json
+    return sorted((d["code"], d["model"] or os.path.relpath(d["path"], root)) for d in report["diagnostics"])
+
+
+def changed_files(root: Path, before: Dict[str, str]) -> List[str]:
+    return sorted(rel for rel, text in before.items() if (root / rel).read_text() != text)
+
+
+# -- a base whose MetaData is made in its own class body ------------------------------------------
+
+NOTES = {
+    "alembic.ini": "[alembic]\nscript_location = notes/migrations\nsqlalchemy.url = sqlite://\n",
+    "notes/__init__.py": "",
+    "notes/db/__init__.py": (
+        "import sqlalchemy\nfrom sqlalchemy.orm import DeclarativeBase\n\n\nclass Base(DeclarativeBase):\n"
+        "    metadata = sqlalchemy.MetaData(naming_convention={\"pk\": \"pk__%(table_name)s\"})\n"
+    ),
+    "notes/models/__init__.py": "from notes.models.feature import Feature  # noqa: F401\n",
+    "notes/models/feature.py": (
+        "import sqlalchemy as sa\n\nfrom notes.db import Base\n\n"
+        "FEATURE_TAG = sa.Table(\"feature_tag\", Base.metadata, sa.Column(\"id\", sa.Integer, primary_key=True))\n\n\n"
+        "class Feature(Base):\n    __tablename__ = \"feature\"\n    id = sa.Column(sa.Integer, primary_key=True)\n"
+    ),
+    "notes/models/audit_log.py": model("AuditLog", "audit_log", "from notes.db import Base", "Base"),
+    "notes/migrations/env.py": ALEMBIC_ENV.format(
+        imports="from notes import db, models  # noqa: F401", target="db.Base.metadata"
+    ),
+}
+
+
+def test_a_base_with_a_metadata_of_its_own_in_its_class_body_is_a_base_and_its_gap_is_reported(tree, run):
+    """declarative-class-base-in-package-init: `metadata = MetaData(...)` in the body of a DeclarativeBase
+    subclass is that base's own metadata (not an unnamed one no registry governs)."""
+    root = tree(NOTES)
+    env = "notes/migrations/env.py"
+    assert tables_after_importing(root, [env], "notes.db:Base.metadata") == ["feature", "feature_tag"]
+    listing = run(["models", "--no-cache", root], cwd=root).out
+    assert "anonymous" not in listing and "FEATURE_TAG" in listing
+    assert verdict(run, root) == [("MR001", "notes.models.audit_log.AuditLog")]
+    assert run(["--fix", "--no-cache", root], cwd=root).exit_code == 0
+    assert tables_after_importing(root, [env], "notes.db:Base.metadata") == ["audit_log", "feature", "feature_tag"]
+
+
+# -- a storage class that loads its models lazily, and a test that calls create_all() ------------------
+
+TRACKER = {
+    "pyproject.toml": "[project]\nname = \"tracker\"\n",
+    "tracker/__init__.py": "",
+    "tracker/storage/__init__.py": "",
+    "tracker/storage/models.py": (
+        "from sqlalchemy import Column, Integer\nfrom sqlalchemy.orm import declarative_base\n\n"
+        "BaseModel = declarative_base()\n\n\nclass StudyModel(BaseModel):\n    __tablename__ = \"studies\"\n"
+        "    id = Column(Integer, primary_key=True)\n"
+    ),
+    "tracker/storage/audit_models.py": model(
+        "StudyAudit", "study_audit", "from tracker.storage.models import BaseModel", "BaseModel"
+    ),
+    "tracker/storage/storage.py": (
+        "from sqlalchemy import create_engine\n\n\nclass Storage:\n    def __init__(self, url=\"sqlite://\"):\n"
+        "        from tracker.storage import models\n\n        self.engine = create_engine(url)\n"
+        "        models.BaseModel.metadata.create_all(self.engine)\n"
+    ),
+    "tests/__init__.py": "",
+    "tests/test_models.py": (
+        "from sqlalchemy import create_engine\n\nfrom tracker.storage.models import BaseModel\n\n\n"
+        "def test_create():\n    BaseModel.metadata.create_all(create_engine(\"sqlite://\"))\n"
+    ),
+}
+
+STORAGE_TABLES = "import sqlalchemy\nfrom tracker.storage.storage import Storage\nprint(sorted(sqlalchemy.inspect(Storage().engine).get_table_names()))"
+
+
+def test_create_all_in_a_method_after_a_lazy_import_makes_the_imported_module_the_registry_not_the_test(tree, run):
+    """create-all-in-storage-method (without env.py): `Storage.__init__` imports `models` and calls
+    `create_all`; that, not the test's `create_all()`, is where the application loads its models."""
+    root = tree(TRACKER)
+    assert import_in_subprocess(root, "tracker", STORAGE_TABLES).strip() == "['studies']"
+    assert verdict(run, root) == [("MR001", "tracker.storage.audit_models.StudyAudit")]
+    listing = run(["models", "--no-cache", root], cwd=root)
+    assert "registry tracker/storage/models.py" in listing.out + listing.err
+    before = {rel: (root / rel).read_text() for rel in TRACKER}
+    assert run(["--fix", "--no-cache", root], cwd=root).exit_code == 0
+    assert changed_files(root, before) == ["tracker/storage/models.py"]
+    assert import_in_subprocess(root, "tracker", STORAGE_TABLES).strip() == "['studies', 'study_audit']"
+
+
+def test_an_alembic_ini_inside_the_package_names_the_env_py_and_the_test_create_all_is_no_registry(tree, run):
+    """create-all-in-storage-method: alembic.ini ships inside the package (`script_location` read from the
+    working directory, the project root); its env.py is the registry."""
+    files = dict(TRACKER)
+    files["tracker/storage/alembic.ini"] = "[alembic]\nscript_location = tracker/storage/alembic\nsqlalchemy.url = sqlite://\n"
+    files["tracker/storage/alembic/env.py"] = ALEMBIC_ENV.format(
+        imports="import tracker.storage.models as models", target="models.BaseModel.metadata"
+    )
+    root = tree(files)
+    env = "tracker/storage/alembic/env.py"
+    assert tables_after_importing(root, [env], "tracker.storage.models:BaseModel.metadata") == ["studies"]
+    assert verdict(run, root) == [("MR001", "tracker.storage.audit_models.StudyAudit")]
+    before = {rel: (root / rel).read_text() for rel in files}
+    assert run(["--fix", "--no-cache", root], cwd=root).exit_code == 0
+    assert not [rel for rel in changed_files(root, before) if rel.startswith("tests/")]
+    assert tables_after_importing(root, [env], "tracker.storage.models:BaseModel.metadata") == ["studies", "study_audit"]
+
+
+# -- a console script that imports the backends, then runs Alembic --------------------------------
+
+IDENT = {
+    "pyproject.toml": "[project]\nname = \"ident\"\n\n[project.scripts]\nident-manage = \"ident.cmd.manage:main\"\n",
+    "ident/__init__.py": "",
+    "ident/common/__init__.py": "",
+    "ident/common/sql/__init__.py": "",
+    "ident/common/sql/core.py": "from sqlalchemy.orm import declarative_base\n\nModelBase = declarative_base()\n",
+    "ident/common/sql/alembic.ini": "[alembic]\nscript_location = ident/common/sql/migrations\nsqlalchemy.url = sqlite://\n",
+    "ident/common/sql/migrations/env.py": ALEMBIC_ENV.format(
+        imports="from ident.common.sql import core", target="core.ModelBase.metadata"
+    ),
+    "ident/cmd/__init__.py": "",
+    "ident/cmd/manage.py": (
+        "import os\n\nfrom alembic import command\nfrom alembic.config import Config\n\n\n"
+        "def load_backends():\n    import ident.credential.sql  # noqa: F401\n\n\n"
+        "def main():\n    load_backends()\n"
+        "    command.upgrade(Config(os.path.join(os.path.dirname(__file__), 'alembic.ini')), 'head')\n"
+    ),
+    "ident/credential/__init__.py": "",
+    "ident/credential/sql.py": model("Credential", "credential", "from ident.common.sql import core", "core.ModelBase"),
+    "ident/revoke/__init__.py": "",
+    "ident/revoke/sql.py": model("Revocation", "revocation", "from ident.common.sql import core", "core.ModelBase"),
+}
+
+IDENT_TABLES = "from ident.common.sql.core import ModelBase\nmod.load_backends()\nprint(sorted(ModelBase.metadata.tables))"
+
+
+def test_a_console_script_that_imports_the_backends_before_alembic_is_the_registry(tree, run):
+    """programmatic-alembic-import-function: env.py imports only the base; `ident-manage` calls
+    `load_backends()`, then Alembic. The console script's module is the registry, and env.py is not asked
+    to import it (MR003 would make Alembic's run import the command line)."""
+    root = tree(IDENT)
+    assert import_in_subprocess(root, "ident.cmd.manage", IDENT_TABLES).strip() == "['credential']"
+    assert verdict(run, root) == [("MR001", "ident.revoke.sql.Revocation")]
+    before = {rel: (root / rel).read_text() for rel in IDENT}
+    assert run(["--fix", "--no-cache", root], cwd=root).exit_code == 0
+    assert changed_files(root, before) == ["ident/cmd/manage.py"]
+    assert import_in_subprocess(root, "ident.cmd.manage", IDENT_TABLES).strip() == "['credential', 'revocation']"
+    assert verdict(run, root) == []
+
+
+def test_without_the_console_script_the_env_py_that_reaches_no_model_stays_the_registry(tree, run):
+    """No entry point loads the backends: env.py is the registry, and each model it misses is reported."""
+    files = dict(IDENT)
+    files["pyproject.toml"] = "[project]\nname = \"ident\"\n"
+    root = tree(files)
+    assert verdict(run, root) == [("MR001", "ident.credential.sql.Credential"), ("MR001", "ident.revoke.sql.Revocation")]
+
+
+# -- a Flask-Migrate app factory ---------------------------------------------------------------
+
+FLASK_ENV = (
+    "from alembic import context\nfrom flask import current_app\n\n"
+    "target_db = current_app.extensions[\"migrate\"].db\n\n\n"
+    "def get_metadata():\n    return target_db.metadata\n\n\n"
+    "def run_migrations_offline():\n    context.configure(url=\"sqlite://\", target_metadata=get_metadata(), literal_binds=True)\n"
+    "    with context.begin_transaction():\n        context.run_migrations()\n\n\nrun_migrations_offline()\n"
+)
+
+SHOP = {
+    "pyproject.toml": "[project]\nname = \"shop\"\n",
+    "migrations/alembic.ini": "[alembic]\n",
+    "migrations/env.py": FLASK_ENV,
+    "wsgi.py": "from shop import create_app\n\napp = create_app()\n",
+    "shop/__init__.py": (
+        "from flask import Flask\n\nfrom shop.extensions import db, migrate\n\n\ndef create_app():\n"
+        "    app = Flask(__name__)\n    app.config[\"SQLALCHEMY_DATABASE_URI\"] = \"sqlite://\"\n"
+        "    db.init_app(app)\n    migrate.init_app(app, db)\n\n    from shop import models  # noqa: F401\n\n    return app\n"
+    ),
+    "shop/extensions.py": "from flask_migrate import Migrate\nfrom flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy()\nmigrate = Migrate()\n",
+    "shop/models/__init__.py": "from shop.models.user import User  # noqa: F401\n",
+    "shop/models/user.py": "from shop.extensions import db\n\n\nclass User(db.Model):\n    id = db.Column(db.Integer, primary_key=True)\n",
+    "shop/models/coupon.py": "from shop.extensions import db\n\n\nclass Coupon(db.Model):\n    id = db.Column(db.Integer, primary_key=True)\n",
+}
+
+SHOP_TABLES = "from shop.extensions import db\nmod.create_app()\nprint(sorted(db.metadata.tables))"
+
+
+def test_a_flask_migrate_app_factory_is_the_registry_of_the_models_it_imports(tree, run):
+    """flask-migrate-app-factory: `flask db migrate` (FLASK_APP=wsgi) calls `create_app()`, which imports
+    `shop.models`; env.py takes the metadata from the running app. The factory's module is the registry."""
+    root = tree(SHOP)
+    assert import_in_subprocess(root, "shop", SHOP_TABLES).strip() == "['user']"
+    assert verdict(run, root) == [("MR001", "shop.models.coupon.Coupon")]
+    listing = run(["models", "--no-cache", root], cwd=root)
+    assert "registry shop/__init__.py (shop): found by Flask app" in listing.out + listing.err
+    assert run(["--fix", "--no-cache", root], cwd=root).exit_code == 0
+    assert import_in_subprocess(root, "shop", SHOP_TABLES).strip() == "['coupon', 'user']"
+
+
+def test_flask_app_named_by_flaskenv_is_followed_to_its_factory(tree, run):
+    """FLASK_APP in `.flaskenv` names the factory (`shop:create_app`): no wsgi.py is needed."""
+    files = {k: v for k, v in SHOP.items() if k != "wsgi.py"}
+    files[".flaskenv"] = "FLASK_APP=shop:create_app\n"
+    root = tree(files)
+    assert verdict(run, root) == [("MR001", "shop.models.coupon.Coupon")]
+
+
+# -- a call at import time runs the called function's imports, in any module -------------------------
+
+
+def test_a_function_of_another_module_called_by_env_py_at_import_time_loads_what_it_imports(tree, run):
+    """env.py calls `load_models()` of `app.setup` at module level; its body imports `app.models`, and it
+    calls `load_extra()` of its own module, which imports `app.extra`. Importing env.py runs all of it."""
+    files = {
+        "alembic.ini": "[alembic]\nscript_location = migrations\nsqlalchemy.url = sqlite://\n",
+        "app/__init__.py": "",
+        "app/base.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+        "app/setup.py": (
+            "def load_extra():\n    import app.extra  # noqa: F401\n\n\n"
+            "def load_models():\n    import app.models  # noqa: F401\n    load_extra()\n"
+        ),
+        "app/models.py": model("User", "users", "from app.base import Base", "Base"),
+        "app/extra.py": model("Extra", "extra", "from app.base import Base", "Base"),
+        "app/gap.py": model("Gap", "gap", "from app.base import Base", "Base"),
+        "migrations/env.py": ALEMBIC_ENV.format(
+            imports="from app.base import Base\nfrom app.setup import load_models\n\nload_models()", target="Base.metadata"
+        ),
+    }
+    root = tree(files)
+    env = "migrations/env.py"
+    assert tables_after_importing(root, [env], "app.base:Base.metadata") == ["extra", "users"]
+    assert verdict(run, root) == [("MR001", "app.gap.Gap")]
