@@ -148,6 +148,9 @@ class FileFacts:
     # keeps whole (those that import or create): what calling the function runs (`main()` calls
     # `import_models()`, then `alembic.command.upgrade(...)`)
     function_calls: Tuple[Tuple[str, Expr], ...] = ()
+    # `__all__` computed from a listing of the module's own folder (`p.stem for p in
+    # Path(__file__).parent.glob("*.py")`): a star import of the package imports its modules
+    all_from_folder: bool = False
 
     def noqa_codes(self, line: int):
         """None when the line has no noqa; () for a bare ``# noqa``; else the codes."""

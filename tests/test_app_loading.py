@@ -263,3 +263,55 @@ def test_a_function_of_another_module_called_by_env_py_at_import_time_loads_what
     env = "migrations/env.py"
     assert tables_after_importing(root, [env], "app.base:Base.metadata") == ["extra", "users"]
     assert verdict(run, root) == [("MR001", "app.gap.Gap")]
+
+
+# -- Core tables on a cast() base, a glob-built __all__, a console script in setup.cfg ----------------
+
+PGDB = {
+    "setup.cfg": "[metadata]\nname = pgdb\n\n[options.entry_points]\nconsole_scripts =\n    pgdb = pgdb.cli:main\n",
+    "pgdb/__init__.py": "",
+    "pgdb/alembic.ini": "[alembic]\nscript_location = pgdb/migration\nsqlalchemy.url = sqlite://\n",
+    "pgdb/settings.py": "from pgdb.models.base import metadata\n\ntarget_metadatas = metadata\n",
+    "pgdb/cli.py": (
+        "from pgdb.models import *  # noqa: F403\nfrom pgdb.settings import target_metadatas\n\n\n"
+        "def main():\n    from alembic import command\n\n    return command, target_metadatas\n"
+    ),
+    "pgdb/models/__init__.py": (
+        "from pathlib import Path\n\n__all__: tuple = tuple(\n"
+        "    p.stem for p in Path(__file__).resolve().parent.glob(\"*.py\") if not p.stem.startswith(\"_\")\n)\n"
+    ),
+    "pgdb/models/base.py": (
+        "from typing import cast\n\nimport sqlalchemy.orm\nfrom sqlalchemy.orm import DeclarativeMeta\n\n"
+        "Base = cast(DeclarativeMeta, sqlalchemy.orm.declarative_base())\nmetadata = Base.metadata\n"
+    ),
+    "pgdb/models/users.py": (
+        "import sqlalchemy as sa\n\nfrom .base import metadata\n\n"
+        "users = sa.Table(\"users\", metadata, sa.Column(\"id\", sa.Integer, primary_key=True))\n"
+    ),
+    "pgdb/audit_tables.py": (
+        "import sqlalchemy as sa\n\nfrom pgdb.models.base import metadata\n\n"
+        "audit_log = sa.Table(\"audit_log\", metadata, sa.Column(\"id\", sa.Integer, primary_key=True))\n"
+    ),
+    "pgdb/migration/env.py": ALEMBIC_ENV.format(imports="from pgdb.settings import target_metadatas", target="target_metadatas"),
+}
+
+
+def test_core_tables_on_a_cast_base_loaded_by_a_console_script_through_a_glob_built_all(tree, run):
+    """cast-base-core-tables-glob-all: `cast(T, declarative_base())` is the base; `from pgdb.models import *`
+    imports every module `__all__` lists from the package's folder; the `pgdb` console script (setup.cfg)
+    loads them before Alembic, env.py alone loads none: the console script's module is the registry."""
+    root = tree(PGDB)
+    assert tables_after_importing(root, ["pgdb.cli"], "pgdb.models.base:metadata") == ["users"]
+    assert verdict(run, root) == [("MR001", "pgdb.audit_tables.audit_log")]
+    assert run(["--fix", "--no-cache", root], cwd=root).exit_code == 0
+    assert tables_after_importing(root, ["pgdb.cli"], "pgdb.models.base:metadata") == ["audit_log", "users"]
+
+
+def test_a_literal_all_still_limits_the_star_import(tree, run):
+    """The same package with a literal `__all__ = ()`: the star import loads no table module, nothing
+    registers `users` and it is reported too (the folder listing is only what a computed `__all__` means)."""
+    files = dict(PGDB)
+    files["pgdb/models/__init__.py"] = "__all__ = ()\n"
+    root = tree(files)
+    assert tables_after_importing(root, ["pgdb.cli"], "pgdb.models.base:metadata") == []
+    assert ("MR001", "pgdb.models.users.users") in verdict(run, root)

@@ -37,11 +37,30 @@ def visit_assign(c: Collected, node, scope: str, top: bool) -> None:
                 items = [e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
                 if len(items) == len(value.elts):
                     c.all_names = tuple(items)
+            elif "__all__" in names and scope == MODULE and _lists_own_folder(value):
+                c.all_from_folder = True
         _walrus(c, value, scope)
         if isinstance(value, ast.Call) and scope == MODULE and isinstance(value.func, ast.Name):
             c.called_functions.add(value.func.id)  # `target_metadata = get_metadata()` runs it
     _function_call(c, value, scope)
     scan_expr(c, value, scope)
+
+
+_LISTINGS = frozenset({"glob", "rglob", "iterdir", "listdir", "scandir", "iter_modules"})
+
+
+def _lists_own_folder(value) -> bool:
+    """`tuple(p.stem for p in Path(__file__).parent.glob("*.py"))`, `[m.name for m in
+    pkgutil.iter_modules(__path__)]`: names computed from a listing of the module's own folder."""
+    own = listing = False
+    for sub in ast.walk(value):
+        if isinstance(sub, ast.Name) and sub.id in ("__file__", "__path__"):
+            own = True
+        elif isinstance(sub, ast.Call):
+            func = sub.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            listing = listing or name in _LISTINGS
+    return own and listing
 
 
 def _unpacked(c: Collected, node, target, value, scope: str) -> None:

@@ -28,12 +28,13 @@ def facts_to_data(f: FileFacts) -> tuple:
         f.returns,
         f.excluded_tables,
         f.function_calls,
+        f.all_from_folder,
     )
 
 
 def facts_from_data(d: tuple) -> FileFacts:
     (imports, classes, assigns, calls, dynamic, defined, all_names, has_getattr, called, noqa, error, guarded, hidden, returns,
-     excluded, function_calls) = d
+     excluded, function_calls, all_from_folder) = d
     for rows, cls in (
         (imports, ImportStmt), (classes, ClassDef), (assigns, Assign), (calls, Call), (dynamic, DynamicImport),
         (hidden, ClassDef),
@@ -58,4 +59,5 @@ def facts_from_data(d: tuple) -> FileFacts:
         returns=returns,
         excluded_tables=excluded,
         function_calls=function_calls,
+        all_from_folder=all_from_folder,
     )

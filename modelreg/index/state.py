@@ -22,7 +22,7 @@ class Collected:
         "text", "ascii", "lines", "imports", "classes", "assigns", "calls", "dynamic", "defined", "functions",
         "called_functions", "all_names", "covered", "guarded", "guard", "type_checking_names", "walrus_in_text",
         "hidden", "returns", "kept_functions", "module_body", "outer", "scan_calls", "excluded_tables",
-        "function_calls", "in_kept",
+        "function_calls", "in_kept", "all_from_folder",
     )
 
     def __init__(self, text: str) -> None:
@@ -50,6 +50,7 @@ class Collected:
         self.module_body: Set[int] = set()  # ids of the module's own statements
         self.outer = ""  # the class whose body is being visited
         self.function_calls: List[Tuple[str, Expr]] = []
+        self.all_from_folder = False
         self.in_kept: Optional[bool] = None  # None: outside any function; else inside a module-level function the skeleton keeps whole (see walk._function)
         # expressions only need walking when the text can contain what we look for
         self.scan_calls = (
@@ -96,4 +97,5 @@ def to_facts(c: Collected) -> FileFacts:
         returns=tuple(c.returns),
         excluded_tables=tuple(sorted(c.excluded_tables)),
         function_calls=tuple(c.function_calls),
+        all_from_folder=c.all_from_folder,
     )

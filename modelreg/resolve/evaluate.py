@@ -23,8 +23,21 @@ from .bindings import winning_bindings
 from .objects import SQLMODEL, STAR_LIBRARIES
 from .state import MISSING
 
+# `typing.cast(T, value)` returns `value` unchanged
+_CASTS = (("ext", "typing.cast"), ("ext", "typing_extensions.cast"))
+
 # Nested computations beyond which a lookup settles a chain of re-exports from its far end first.
 DEEP = 40
+
+
+def star_names(project, pkg: Module) -> Optional[Tuple[str, ...]]:
+    """The names `from pkg import *` takes when `__all__` says: its literal `__all__`, or, for an
+    `__all__` computed from a listing of the package's own folder, the names of its modules."""
+    facts = project.facts(pkg)
+    if facts.all_names is not None or not facts.all_from_folder:
+        return facts.all_names
+    found = (m.name.rpartition(".")[2] for m in project.submodules(pkg, False))
+    return tuple(n for n in found if not n.startswith("_"))
 
 
 class Evaluator:
@@ -150,8 +163,8 @@ class Evaluator:
                 if not is_project and target and target.partition(".")[0] in STAR_LIBRARIES and name[:1].isupper():
                     return ("ext", f"{target}.{name}")  # `from sqlalchemy import *` then `Table(...)`
                 continue
-            facts = self.facts(mod)
-            exported = name in facts.all_names if facts.all_names is not None else not name.startswith("_")
+            names = star_names(self.project, mod)
+            exported = name in names if names is not None else not name.startswith("_")
             if exported:
                 value = self.lookup(mod, name)
                 if value is not None:
@@ -226,6 +239,8 @@ class Evaluator:
             func = self.eval_expr(module, expr[1])
             if func is not None and func[0] == "function":
                 return self._call_function(func[1], func[2], bind)
+            if func in _CASTS and len(expr[2]) == 2:  # `cast(DeclarativeMeta, declarative_base())`: the value itself
+                return self.eval_expr(module, expr[2][1], bind)
             return self.project.objects.call(module, func, expr[2], dict(expr[3]), bind)
         if kind == "str":
             return expr

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import FrozenSet, List, Optional, Set, Tuple
 
 from ..types import MODULE, FileFacts, ImportStmt, Module
+from .evaluate import star_names
 
 CALL_DEPTH = 8  # calls followed from a module-level call or an entry point (a bounded walk)
 
@@ -170,7 +171,7 @@ def executed_by(project, module: Module, stmt: ImportStmt) -> List[Module]:
     for name, _ in stmt.names:
         if name == "*":
             if pkg is not None:
-                for n in project.facts(pkg).all_names or ():
+                for n in star_names(project, pkg) or ():
                     sub = project.child(pkg, n)
                     if sub is not None:
                         out.append(sub)
