@@ -106,6 +106,8 @@ class DynamicImport(NamedTuple):
     module of ``package`` (an expression; ("name", "__path__") means the
     module's own package). ``recursive`` for walk_packages.
     kind "literal": ``importlib.import_module("a.b")`` with a constant name.
+    kind "scan": Pyramid's ``config.scan()``: every module of ``package`` (("name", "__path__"): the
+    calling module's package), recursively, except the comma-separated ``ignore=`` names in ``suffix``.
     kind "unknown": anything else (computed names, ``__import__``, ``exec``).
     """
 

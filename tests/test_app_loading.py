@@ -315,3 +315,53 @@ def test_a_literal_all_still_limits_the_star_import(tree, run):
     root = tree(files)
     assert tables_after_importing(root, ["pgdb.cli"], "pgdb.models.base:metadata") == []
     assert ("MR001", "pgdb.models.users.users") in verdict(run, root)
+
+
+# -- Pyramid's config.scan() --------------------------------------------------------------------
+
+WH = {
+    "alembic.ini": "[alembic]\nscript_location = wh/migrations\nsqlalchemy.url = sqlite://\n",
+    "wh/__init__.py": "",
+    "wh/db.py": (
+        "from sqlalchemy import MetaData\nfrom sqlalchemy.orm import DeclarativeBase\n\nmetadata = MetaData()\n\n\n"
+        "class Model(DeclarativeBase):\n    metadata = metadata\n"
+    ),
+    "wh/config.py": (
+        "from pyramid.config import Configurator\n\n\ndef configure(settings=None):\n"
+        "    config = Configurator(settings=settings or {})\n"
+        "    config.scan(ignore=[\"wh.migrations.env\", \".wsgi\", \"wh.legacy\"])\n    return config\n"
+    ),
+    "wh/wsgi.py": "from wh.config import configure\n\napplication = configure().make_wsgi_app()\n",
+    "wh/accounts/__init__.py": "",
+    "wh/accounts/models.py": model("User", "users", "from wh import db", "db.Model"),
+    "wh/legacy/__init__.py": "",
+    "wh/legacy/models.py": model("Old", "old", "from wh import db", "db.Model"),
+    "wh/migrations/env.py": (
+        "from alembic import context\n\nfrom wh import db\n\n\ndef run_migrations_offline():\n"
+        "    context.configure(url=\"sqlite://\", target_metadata=db.metadata, literal_binds=True)\n"
+        "    with context.begin_transaction():\n        context.run_migrations()\n\n\nrun_migrations_offline()\n"
+    ),
+}
+
+WH_TABLES = "from wh import db\nmod.configure()\nprint(sorted(db.metadata.tables))"
+
+
+def test_pyramid_config_scan_loads_every_module_of_the_package_but_the_ignored_ones(tree, run):
+    """pyramid-config-scan: env.py imports only `wh.db`; the application's `configure()` scans `wh`
+    (venusian imports every module whose name does not start with an ignored one). A model in the scanned
+    package needs no registry line; one in an ignored package is the one finding."""
+    root = tree(WH)
+    assert import_in_subprocess(root, "wh.config", WH_TABLES).strip() == "['users']"
+    assert verdict(run, root) == [("MR001", "wh.legacy.models.Old")]
+    (root / "wh/accounts/more.py").write_text(model("More", "more", "from wh import db", "db.Model"))
+    assert import_in_subprocess(root, "wh.config", WH_TABLES).strip() == "['more', 'users']"
+    assert verdict(run, root) == [("MR001", "wh.legacy.models.Old")]
+
+
+def test_a_scan_method_of_something_else_than_pyramid_imports_nothing(tree, run):
+    """`.scan()` in a module that does not use Pyramid (a database client's table scan) loads no module."""
+    files = dict(WH)
+    files["wh/config.py"] = "def configure(table=None):\n    import wh.db  # noqa: F401\n\n    return table.scan()\n"
+    root = tree(files)
+    found = verdict(run, root)
+    assert ("MR001", "wh.accounts.models.User") in found and ("MR001", "wh.legacy.models.Old") in found

@@ -47,6 +47,24 @@ def _literal_target(call: ast.Call, last: str, name: str) -> bool:
     return not name.startswith(".") or package in (("name", "__name__"), ("name", "__package__"))
 
 
+def scan_call(c: Collected, call: ast.Call, scope: str) -> None:
+    """``config.scan()`` (Pyramid, through venusian): imports every module of a package, recursively,
+    except those ``ignore=`` names. The target is its package argument, or ``__path__`` (the package of
+    the calling module); ``suffix`` holds the string ignores, comma-separated. Whether the receiver is
+    a Pyramid Configurator is the resolver's question."""
+    target: Expr = ("name", "__path__")
+    if call.args:
+        target = to_expr(call.args[0])
+    ignores: Tuple[str, ...] = ()
+    for kw in call.keywords:
+        if kw.arg == "package":
+            target = to_expr(kw.value)
+        elif kw.arg == "ignore":
+            items = kw.value.elts if isinstance(kw.value, (ast.List, ast.Tuple)) else [kw.value]
+            ignores = tuple(e.value for e in items if isinstance(e, ast.Constant) and isinstance(e.value, str))
+    c.dynamic.append(DynamicImport("scan", target, True, call.lineno, call.col_offset, scope, ",".join(ignores)))
+
+
 # -- loops that import ------------------------------------------------------------------------
 
 

@@ -57,6 +57,7 @@ class Collected:
             any(k in text for k in INTERESTING_CALLS)
             or "import_module" in text
             or "__import__" in text
+            or ".scan(" in text
             or (("exec(" in text or "eval(" in text) and "import" in text)
         )
 

@@ -208,6 +208,12 @@ def dynamic_targets(project, module: Module, facts: FileFacts, scopes: FrozenSet
                         continue
                 mods.extend(project.parents(sub))
                 mods.append(sub)
+        elif d.kind == "scan":
+            if not any(stmt.module.partition(".")[0] == "pyramid" for stmt in facts.imports if stmt.is_from) and not any(
+                n.partition(".")[0] == "pyramid" for stmt in facts.imports if not stmt.is_from for n, _ in stmt.names
+            ):
+                continue  # `.scan()` of something else than a Pyramid Configurator: no import
+            mods.extend(_scanned(project, module, d, unknown))
         elif d.kind == "literal":
             mod, _ = project.find_module(d.target[1], module)
             if mod is not None:
@@ -216,6 +222,25 @@ def dynamic_targets(project, module: Module, facts: FileFacts, scopes: FrozenSet
         else:
             unknown.append((d.line, d.col))
     return mods, unknown
+
+
+def _scanned(project, module: Module, d, unknown: List[Tuple[int, int]]) -> List[Module]:
+    """The modules Pyramid's `config.scan()` imports (venusian): the package (the caller's by default)
+    and every module below it whose name does not start with an `ignore=` name (`.name`: relative to the
+    package) - venusian's own test, a plain prefix."""
+    if d.target == ("name", "__path__"):
+        pkg = module if module.is_package else project.by_root.get(module.root, {}).get(module.package)
+    elif d.target[0] == "str":
+        pkg, _ = project.find_module(d.target[1], module)
+    else:
+        v = project.eval_expr(module, d.target) if d.target[0] != "other" else None
+        pkg = v[1] if v and v[0] == "module" else None
+    if pkg is None:
+        unknown.append((d.line, d.col))
+        return []
+    ignores = tuple(pkg.name + i if i.startswith(".") else i for i in d.suffix.split(",") if i)
+    mods = project.parents(pkg) + [pkg]
+    return mods + [m for m in project.submodules(pkg, True) if not m.name.startswith(ignores)]
 
 
 def run_scopes(facts: FileFacts) -> FrozenSet[str]:

@@ -27,6 +27,7 @@ class Registries:
         self._envs: Optional[List[AlembicEnv]] = None
         self._configured: Optional[List[Registry]] = None
         self._entries: Optional[List[Tuple[Module, Optional[str]]]] = None
+        self._loaders: Optional[List[Tuple[Module, Optional[str]]]] = None
         self._revision_dirs: Optional[tuple] = None
         # modules by file name: depends on the module list only, so a project of the same modules shares it
         self._by_filename: Dict[str, List[Module]] = previous._by_filename if previous is not None else {}
@@ -97,12 +98,29 @@ class Registries:
             return [reg]
         if any(m.module.path in reachable(self.project, reg.module) for m in models):
             return [reg]
-        found = [
-            Registry(mod.path, mod, "entry point", (key,), function)
-            for mod, function in self.entries()
-            if any(m.module.path in reachable(self.project, mod, function) for m in models)
-        ]
-        return found or [reg]
+        for candidates in (self.entries, self.loaders):
+            found = [
+                Registry(mod.path, mod, "entry point", (key,), function)
+                for mod, function in candidates()
+                if any(m.module.path in reachable(self.project, mod, function) for m in models)
+            ]
+            if found:
+                return found
+        return [reg]
+
+    def loaders(self) -> List[Tuple[Module, Optional[str]]]:
+        """The application's functions that import modules by computed names (a plugin loader, Pyramid's
+        `config.scan()`), as entry points: asked only when no declared entry point loads a base's models
+        (it reads every module of the application)."""
+        if self._loaders is None:
+            root = self.project.config.root
+            self._loaders = []
+            for mod in self.project.modules:
+                if is_test_path(os.path.relpath(mod.path, root)) or not self.project.has_dynamic_imports(mod):
+                    continue
+                scopes = sorted({d.scope for d in self.project.facts(mod).dynamic_imports if d.scope.startswith("def:")})
+                self._loaders += [(mod, scope[4:]) for scope in scopes]
+        return self._loaders
 
     def flask_app_registries(self, covered: Set[str]) -> List[Registry]:
         """With Flask-Migrate's env.py (its metadata comes from the running app), the Flask app is the
