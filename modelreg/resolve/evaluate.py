@@ -292,10 +292,14 @@ class Evaluator:
         return found
 
     def _eval_scoped(self, module: Module, expr, scope: str, bind):
-        """eval_expr inside a function: names its own imports bind come first."""
+        """eval_expr inside a function: names its own imports and classes bind come first."""
         kind = expr[0]
         if kind == "name":
             first, _, rest = expr[1].partition(".")
+            if not rest:
+                made = self.scoped_base(module, first, scope, bind)
+                if made is not None:
+                    return made
             value = self._scoped_import(module, first, scope)
             if value is None:
                 return self.eval_expr(module, expr, bind)
@@ -310,6 +314,41 @@ class Evaluator:
                 return self._call_function(func[1], func[2], bind)
             return self.project.objects.call(module, func, expr[2], dict(expr[3]), bind)
         return self.eval_expr(module, expr, bind)
+
+    def scoped_base(self, module: Module, name: str, scope: str, bind):
+        """A declarative base that a function defines and returns: `@as_declarative(metadata=md) class B`
+        or `class B(DeclarativeBase)` inside `def versioned_base(...)`. On a shared MetaData it is that
+        MetaData's base (every call, one metadata); else each call makes a base, named by `bind`."""
+        facts = self.facts(module)
+        cls = next((c for c in facts.hidden_classes if c.scope == scope and c.name == name), None)
+        found, shared = self.declares_base(module, cls) if cls is not None else (False, None)
+        if not found:
+            return None
+        if shared is not None:
+            return ("base", shared)
+        if bind is None:
+            return None
+        key, display = f"{bind[0].path}::{bind[1]}", f"{bind[0].name}.{bind[1]}"
+        return self.project.objects.new_base(key, display, bind[0], cls.line, f"{name} made by a function")
+
+    def declares_base(self, module: Module, cls) -> Tuple[bool, Optional[str]]:
+        """(whether the class is a declarative base of its own, the key of the shared MetaData it puts its
+        tables on): `@as_declarative(metadata=md)`, `class B(DeclarativeBase): metadata = md`."""
+        shared = None
+        found = False
+        for dec in cls.decorators:
+            is_call = dec[0] == "call"
+            v = self.eval_expr(module, dec[1] if is_call else dec)
+            if v is not None and v[0] == "ext" and v[1].startswith("sqlalchemy.") and v[1].endswith(".as_declarative"):
+                found = True
+                md = dict(dec[3]).get("metadata") if is_call else None
+                shared = self.project.objects.shared_metadata(module, md) if md is not None else None
+        for base_expr in cls.bases:
+            v = self.eval_expr(module, base_expr)
+            if v is not None and v[0] == "ext" and v[1].rpartition(".")[2] in ("DeclarativeBase", "DeclarativeBaseNoMeta"):
+                found = True
+                shared = self.project.objects.shared_metadata(module, cls.metadata) if cls.metadata else None
+        return found, shared
 
     def _scoped_import(self, module: Module, name: str, scope: str):
         """The value an import inside the function `scope` binds to `name` (the last one), or None."""

@@ -196,7 +196,7 @@ def create_all_registries(project, covered: Set[str]) -> List[Registry]:
     only re-exports it (the FastAPI template's `app/db/base.py`), else the call site's module itself.
     Call sites in tests count only for bases no application code creates."""
     envs = {e.module.path for e in project.alembic_envs()}
-    per_key: Dict[str, List[Module]] = {}
+    per_key: Dict[str, List[Tuple[Module, Optional[str]]]] = {}
     for module, call, key in project.create_all_calls():
         if key in covered or module.path in envs:
             continue
@@ -207,13 +207,15 @@ def create_all_registries(project, covered: Set[str]) -> List[Registry]:
             # (`from app.storage import models` in `Storage.__init__`), not its module's own imports
             source = project.scoped_source(module, owner.partition(".")[0], call.scope) or source
         registry = source if source is not None else module
+        # in a function, what runs before the call counts: the functions it calls (`load_plugins()`)
+        entry = call.scope[4:] if registry is module and call.scope.startswith("def:") else None
         found = per_key.setdefault(key, [])
-        if all(m.path != registry.path for m in found):
-            found.append(registry)
+        if all(m.path != registry.path for m, _ in found):
+            found.append((registry, entry))
     out = []
     root = project.config.root
     for key, mods in per_key.items():
-        app = [m for m in mods if not is_test_path(os.path.relpath(m.path, root))]
-        for m in app or mods:
-            out.append(Registry(m.path, m, "create_all", (key,)))
+        app = [(m, e) for m, e in mods if not is_test_path(os.path.relpath(m.path, root))]
+        for m, entry in app or mods:
+            out.append(Registry(m.path, m, "create_all", (key,), entry))
     return out
