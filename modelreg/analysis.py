@@ -13,7 +13,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from . import config as config_mod
 from . import discover, style
 from .resolve.coverage import Coverage, direct_coverage, is_registered
-from .resolve.reach import dynamic_targets, reachable, run_scopes
+from .resolve.reach import dynamic_targets, entry_unknowns, reachable, run_scopes
 from .resolve.registries import REGISTRY_FILENAME, is_test_path
 from .resolve import Project
 from .types import Diagnostic, ModelInfo, Registry
@@ -243,6 +243,8 @@ class Analysis:
         found = self._opaque.get(reg.path)
         if found is None:
             found = [(reg.path, line, col) for line, col in self.direct(reg).unknown_dynamic]
+            if reg.entry is not None:
+                found.extend(entry_unknowns(self.project, reg.module, reg.entry))
             if self.require == "reachable":
                 by_path = self.project.by_path
                 dynamic = sorted(

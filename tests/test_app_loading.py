@@ -365,3 +365,66 @@ def test_a_scan_method_of_something_else_than_pyramid_imports_nothing(tree, run)
     root = tree(files)
     found = verdict(run, root)
     assert ("MR001", "wh.accounts.models.User") in found and ("MR001", "wh.legacy.models.Old") in found
+
+
+# -- plugins on a base made by a factory function, loaded by a glob of their folders -----------------
+
+PLUGIN_MODEL = (
+    "from sqlalchemy import Column, Integer\n\nfrom bot import db_schema\n\nBase = db_schema.versioned_base({name!r})\n\n\n"
+    "class {cls}(Base):\n    __tablename__ = {name!r}\n    id = Column(Integer, primary_key=True)\n"
+)
+
+BOT = {
+    "bot/__init__.py": "",
+    "bot/db_schema.py": (
+        "from sqlalchemy.orm import as_declarative, declarative_base\n\nBase = declarative_base()\nversions = {}\n\n\n"
+        "def versioned_base(plugin):\n    @as_declarative(metadata=Base.metadata)\n    class VersionedBase:\n"
+        "        _plugin = plugin\n\n    versions[plugin] = 0\n    return VersionedBase\n"
+    ),
+    "bot/plugin.py": (
+        "import importlib\nfrom pathlib import Path\n\nPLUGIN_DIRS = (\"plugins\", \"components\")\n\n\n"
+        "def load_plugins():\n    here = Path(__file__).parent\n    for folder in PLUGIN_DIRS:\n"
+        "        for path in sorted((here / folder).rglob(\"*.py\")):\n            if path.name.startswith(\"_\"):\n"
+        "                continue\n            rel = path.relative_to(here).with_suffix(\"\")\n"
+        "            importlib.import_module(\"bot.\" + \".\".join(rel.parts))\n"
+    ),
+    "bot/manager.py": (
+        "from sqlalchemy import create_engine\n\nfrom bot import plugin\nfrom bot.db_schema import Base\n\n\n"
+        "def initialize():\n    plugin.load_plugins()\n    engine = create_engine(\"sqlite://\")\n"
+        "    Base.metadata.create_all(engine)\n    return engine\n"
+    ),
+    "bot/plugins/__init__.py": "",
+    "bot/plugins/filter/__init__.py": "",
+    "bot/plugins/filter/seen.py": PLUGIN_MODEL.format(name="seen", cls="Seen"),
+    "bot/components/__init__.py": "",
+    "bot/components/history.py": PLUGIN_MODEL.format(name="history", cls="History"),
+    "bot/utils/__init__.py": "",
+    "bot/utils/audit.py": PLUGIN_MODEL.format(name="audit", cls="Audit"),
+}
+
+BOT_TABLES = "import sqlalchemy\nprint(sorted(sqlalchemy.inspect(mod.initialize()).get_table_names()))"
+
+
+def test_plugins_on_a_factory_made_base_loaded_by_a_folder_glob_give_one_finding_for_the_module_outside(tree, run):
+    """plugin-base-factory-glob-loader: `versioned_base()` defines and returns an `@as_declarative(metadata=
+    Base.metadata)` class (each plugin's base is on the shared metadata, no MR007); `initialize()` calls
+    `load_plugins()`, whose loop imports every file under `plugins/` and `components/`, then `create_all()`.
+    Only the model outside those folders is reported."""
+    root = tree(BOT)
+    assert import_in_subprocess(root, "bot.manager", BOT_TABLES).strip() == "['history', 'seen']"
+    assert verdict(run, root) == [("MR001", "bot.utils.audit.Audit")]
+    assert run(["--fix", "--no-cache", root], cwd=root).exit_code == 0
+    assert import_in_subprocess(root, "bot.manager", BOT_TABLES).strip() == "['audit', 'history', 'seen']"
+
+
+def test_a_folder_glob_whose_folder_comes_from_outside_is_said_once_not_per_plugin(tree, run):
+    """The loader's folder is an argument (configuration): modelreg cannot list it. Not one MR001 per
+    plugin model: one MR006 at the loop, naming it."""
+    files = dict(BOT)
+    files["bot/plugin.py"] = (
+        "import importlib\nfrom pathlib import Path\n\n\ndef load_plugins(folder=\"plugins\"):\n"
+        "    for path in Path(folder).rglob(\"*.py\"):\n            importlib.import_module(\"bot.\" + path.stem)\n"
+    ).replace("            importlib", "        importlib")
+    root = tree(files)
+    found = verdict(run, root)
+    assert [code for code, _ in found].count("MR001") <= 1 and ("MR006", "bot/plugin.py") in found, found

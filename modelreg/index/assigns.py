@@ -43,6 +43,8 @@ def visit_assign(c: Collected, node, scope: str, top: bool) -> None:
         if isinstance(value, ast.Call) and scope == MODULE and isinstance(value.func, ast.Name):
             c.called_functions.add(value.func.id)  # `target_metadata = get_metadata()` runs it
     _function_call(c, value, scope)
+    if value is not None and any(isinstance(t, ast.Name) for t in raw_targets) and _from_file(c, value):
+        c.file_names.update(t.id for t in raw_targets if isinstance(t, ast.Name))
     scan_expr(c, value, scope)
 
 
@@ -61,6 +63,11 @@ def _lists_own_folder(value) -> bool:
             name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
             listing = listing or name in _LISTINGS
     return own and listing
+
+
+def _from_file(c: Collected, value) -> bool:
+    """An expression made from `__file__` (or a name bound from it): a path in the module's own folder."""
+    return any(isinstance(sub, ast.Name) and sub.id in c.file_names for sub in ast.walk(value))
 
 
 def _unpacked(c: Collected, node, target, value, scope: str) -> None:

@@ -125,7 +125,11 @@ def _for(c: Collected, node, scope: str, top: bool) -> None:
     if top:
         bind_targets(c, node.target)
     visit_loop(c, node, scope)
-    visit_body(c, node.body, scope, top)
+    c.loops.append((node.target.id if isinstance(node.target, ast.Name) else "", to_expr(node.iter)))
+    try:
+        visit_body(c, node.body, scope, top)
+    finally:
+        c.loops.pop()
     visit_body(c, node.orelse, scope, top)
 
 

@@ -9,6 +9,8 @@ run list is memoized in the project's results (modelreg.state).
 
 from __future__ import annotations
 
+import fnmatch
+import os
 from typing import FrozenSet, List, Optional, Set, Tuple
 
 from ..types import MODULE, FileFacts, ImportStmt, Module
@@ -46,6 +48,23 @@ def entry_runs(project, module: Module, function: str) -> List[Module]:
     """The project modules calling `function` of `module` runs (its imports, and those of the functions it
     calls, in any module, to CALL_DEPTH calls deep): a console script's `main`, a Flask app factory."""
     return calls_run(project, module, [("name", function)], set(), 0)
+
+
+def entry_unknowns(project, module: Module, function: str) -> List[Tuple[str, int, int]]:
+    """(path, line, col) of the imports by computed name that calling `function` runs and modelreg
+    cannot follow (in the functions it calls; what their modules run on import is `reachable`'s)."""
+    seen: Set[Tuple[str, str]] = set()
+    calls_run(project, module, [("name", function)], seen, 0)
+    scopes: dict = {}
+    for path, scope in seen:
+        scopes.setdefault(path, set()).add(scope)
+    out = []
+    for path, found in sorted(scopes.items()):
+        mod = project.by_path[path]
+        facts = project.facts(mod)
+        if facts.dynamic_imports:
+            out.extend((path, line, col) for line, col in dynamic_targets(project, mod, facts, frozenset(found))[1])
+    return out
 
 
 def calls_run(project, module: Module, callees, seen: Set[Tuple[str, str]], depth: int) -> List[Module]:
@@ -208,6 +227,12 @@ def dynamic_targets(project, module: Module, facts: FileFacts, scopes: FrozenSet
                         continue
                 mods.extend(project.parents(sub))
                 mods.append(sub)
+        elif d.kind == "files":
+            found = _listed_modules(project, module, d)
+            if found is None:
+                unknown.append((d.line, d.col))
+            else:
+                mods.extend(found)
         elif d.kind == "scan":
             if not any(stmt.module.partition(".")[0] == "pyramid" for stmt in facts.imports if stmt.is_from) and not any(
                 n.partition(".")[0] == "pyramid" for stmt in facts.imports if not stmt.is_from for n, _ in stmt.names
@@ -222,6 +247,40 @@ def dynamic_targets(project, module: Module, facts: FileFacts, scopes: FrozenSet
         else:
             unknown.append((d.line, d.col))
     return mods, unknown
+
+
+def _listed_modules(project, module: Module, d) -> Optional[List[Module]]:
+    """The project modules a loop over the files of a folder imports (see index.dynamic._files_loop): the
+    folder is the module's own directory joined with the names of its expression; None when one of them
+    is not a known string (a path from configuration, an argument)."""
+    folders: List[List[str]] = [[]]
+    for part in d.target[1]:
+        value = project.eval_expr(module, part)
+        names = _strings(value)
+        if names is None:
+            return None
+        folders = [f + [n] for f in folders for n in names]
+    here = os.path.dirname(module.path)
+    out: List[Module] = []
+    for parts in folders:
+        folder = os.path.normpath(os.path.join(here, *parts))
+        for mod in project.modules:
+            where, name = os.path.split(mod.path)
+            inside = where == folder or (d.recursive and where.startswith(folder + os.sep))
+            if inside and fnmatch.fnmatch(name, d.suffix.rpartition("/")[2] or "*"):
+                out.extend(project.parents(mod))
+                out.append(mod)
+    return out
+
+
+def _strings(value) -> Optional[List[str]]:
+    if value is None:
+        return None
+    if value[0] == "str":
+        return [value[1]]
+    if value[0] == "list" and all(v is not None and v[0] == "str" for v in value[1]):
+        return [v[1] for v in value[1]]
+    return None
 
 
 def _scanned(project, module: Module, d, unknown: List[Tuple[int, int]]) -> List[Module]:
