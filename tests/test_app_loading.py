@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Dict, List
 
+import pytest
 from conftest import import_in_subprocess, tables_after_importing
 
 ALEMBIC_ENV = (
@@ -428,3 +429,49 @@ def test_a_folder_glob_whose_folder_comes_from_outside_is_said_once_not_per_plug
     root = tree(files)
     found = verdict(run, root)
     assert [code for code, _ in found].count("MR001") <= 1 and ("MR006", "bot/plugin.py") in found, found
+
+
+# -- point 5: the invariants, over every tree above ------------------------------------------------
+
+
+def _variants() -> Dict[str, Dict[str, str]]:
+    unlisted_folder = dict(BOT)
+    unlisted_folder["bot/plugin.py"] = (
+        "import importlib\nfrom pathlib import Path\n\n\ndef load_plugins(folder=\"plugins\"):\n"
+        "    for path in Path(folder).rglob(\"*.py\"):\n        importlib.import_module(\"bot.\" + path.stem)\n"
+    )
+    no_script = dict(IDENT)
+    no_script["pyproject.toml"] = "[project]\nname = \"ident\"\n"
+    with_env = dict(TRACKER)
+    with_env["tracker/storage/alembic.ini"] = "[alembic]\nscript_location = tracker/storage/alembic\n"
+    with_env["tracker/storage/alembic/env.py"] = ALEMBIC_ENV.format(
+        imports="import tracker.storage.models as models", target="models.BaseModel.metadata"
+    )
+    return {
+        "own-metadata-base": NOTES, "storage-create-all": TRACKER, "storage-with-env": with_env,
+        "console-script": IDENT, "env-without-script": no_script, "flask-migrate": SHOP, "cast-glob-all": PGDB,
+        "pyramid-scan": WH, "plugin-glob": BOT, "plugin-glob-unlisted-folder": unlisted_folder,
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_variants()))
+def test_every_unregistered_model_is_said_once_and_no_registry_is_a_test(tree, run, name):
+    """No silent pass: each model `models` lists as not registered has a finding of its own (MR001, MR007)
+    or one for what governs it (MR003, MR004, MR006, MR100 naming its registry). No flood: one finding per
+    construct (file and line). The registry is where the application loads: never a module under tests."""
+    files = _variants()[name]
+    root = tree(files)
+    listing = run(["models", "--format", "json", "--no-cache", root], cwd=root).json
+    found = run(["--format", "json", "--no-cache", root], cwd=root).json["diagnostics"]
+    own = {d["model"] for d in found if d["model"]}
+    governing = {d["registry"] for d in found if d["code"] in ("MR003", "MR004", "MR006", "MR100")}
+    for m in listing["models"]:
+        if m["abstract"] or m["registered"]:
+            continue
+        qualified = f"{m['module']}.{m['name']}"
+        assert qualified in own or m["registry"] in governing, (name, qualified, found)
+    places = [(d["code"], d["path"], d["line"]) for d in found]
+    assert len(places) == len(set(places)), (name, found)
+    assert [d["code"] for d in found].count("MR006") <= 1, (name, found)
+    registries = [r["path"] for r in listing["registries"]]
+    assert not [r for r in registries if r.startswith("tests/")], (name, registries)
