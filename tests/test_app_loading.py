@@ -475,3 +475,49 @@ def test_every_unregistered_model_is_said_once_and_no_registry_is_a_test(tree, r
     assert [d["code"] for d in found].count("MR006") <= 1, (name, found)
     registries = [r["path"] for r in listing["registries"]]
     assert not [r for r in registries if r.startswith("tests/")], (name, registries)
+
+
+def test_declarative_base_on_a_shared_metadata_is_governed_by_the_env_py_targeting_that_metadata(tree, run):
+    """`Base = declarative_base(metadata=metadata)` puts its tables on `metadata`; an env.py targeting
+    `metadata` governs the models of `Base` (no MR004), and the one it does not load is reported."""
+    files = {
+        "alembic.ini": "[alembic]\nscript_location = migrations\n",
+        "app/__init__.py": (
+            "from sqlalchemy import MetaData\nfrom sqlalchemy.orm import declarative_base\n\n"
+            "metadata = MetaData()\nBase = declarative_base(metadata=metadata)\n"
+        ),
+        "app/models.py": model("User", "users", "from app import Base", "Base"),
+        "app/gap.py": model("Gap", "gap", "from app import Base", "Base"),
+        "migrations/env.py": ALEMBIC_ENV.format(imports="from app import metadata\nimport app.models  # noqa: F401", target="metadata"),
+    }
+    root = tree(files)
+    assert tables_after_importing(root, ["migrations/env.py"], "app:metadata") == ["users"]
+    assert verdict(run, root) == [("MR001", "app.gap.Gap")]
+
+
+def test_a_package_importing_its_own_submodule_binds_the_submodule(tree, run):
+    """`from app import storage` inside `app/__init__.py`, then env.py's `app.storage.models.Base.metadata`
+    through `import app.storage.models`: the name is the submodule (optuna's shape)."""
+    files = {
+        "alembic.ini": "[alembic]\nscript_location = migrations\n",
+        "app/__init__.py": "from app import storage  # noqa: F401\n",
+        "app/storage/__init__.py": "",
+        "app/storage/models.py": (
+            "from sqlalchemy import Column, Integer\nfrom sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\n\n"
+            "class User(Base):\n    __tablename__ = \"users\"\n    id = Column(Integer, primary_key=True)\n"
+        ),
+        "app/storage/gap.py": model("Gap", "gap", "from app.storage.models import Base", "Base"),
+        "migrations/env.py": ALEMBIC_ENV.format(imports="import app.storage.models", target="app.storage.models.Base.metadata"),
+    }
+    root = tree(files)
+    assert tables_after_importing(root, ["migrations/env.py"], "app.storage.models:Base.metadata") == ["users"]
+    assert verdict(run, root) == [("MR001", "app.storage.gap.Gap")]
+
+
+def test_flask_app_given_as_a_file_path_in_flaskenv(tree, run):
+    """FLASK_APP=manage.py (a path, as Flask's prepare_import takes it) names the module `manage`."""
+    files = {k: v for k, v in SHOP.items() if k != "wsgi.py"}
+    files["manage.py"] = "from shop import create_app\n\napp = create_app()\n"
+    files[".flaskenv"] = "FLASK_APP=manage.py\nFLASK_DEBUG=1\n"
+    root = tree(files)
+    assert verdict(run, root) == [("MR001", "shop.models.coupon.Coupon")]

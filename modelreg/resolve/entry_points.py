@@ -106,9 +106,12 @@ def flask_app_spec(root: str) -> Optional[str]:
                 text = f.read()
         except (OSError, UnicodeDecodeError):
             continue
-        m = re.search(r"^\s*(?:export\s+)?FLASK_APP\s*=\s*['\"]?([\w.:]+)", text, re.M)
+        m = re.search(r"^\s*(?:export\s+)?FLASK_APP\s*=\s*['\"]?([\w./:]+)", text, re.M)
         if m:
-            return m.group(1)
+            module, colon, attr = m.group(1).partition(":")
+            if module.endswith(".py"):  # a file path, as Flask's prepare_import takes it
+                module = module[:-3].replace("/", ".")
+            return module + colon + attr
     return None
 
 

@@ -192,7 +192,12 @@ class Evaluator:
         if kind == "module":
             mod = value[1]
             if attr in self.facts(mod).defined:
-                return self.lookup(mod, attr)
+                found = self.lookup(mod, attr)
+                if found is not None:
+                    return found
+                # `from pkg import sub` inside pkg itself binds the submodule (the import sets it first)
+                sub = self.graph.child(mod, attr)
+                return ("module", sub) if sub is not None else None
             sub = self.graph.child(mod, attr)
             if sub is not None:
                 return ("module", sub)

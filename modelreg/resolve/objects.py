@@ -62,6 +62,9 @@ class Objects:
 
     def _library_call(self, module: Module, dotted: str, args, kwargs, key, display, owner, line):
         if is_sqlalchemy(dotted, "declarative_base"):
+            shared = self.shared_metadata(module, kwargs.get("metadata"))
+            if shared is not None:  # declarative_base(metadata=md): its classes land on md
+                return ("base", shared)
             return self.new_base(key, display, owner, line, "declarative_base()") if key else None
         if is_sqlalchemy(dotted, "registry"):
             shared = self.shared_metadata(module, kwargs.get("metadata"))
