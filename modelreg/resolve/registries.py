@@ -132,11 +132,16 @@ class Registries:
         flask_keys = [k for k, info in self.project.bases.items() if info.how == FLASK_MODEL_HOW and k not in covered]
         for mod, function in self.entries():
             reach = reachable(self.project, mod, function)
-            keys = tuple(k for k in flask_keys if any(m.module.path in reach for m in self.own_models(k)))
+            keys = tuple(k for k in flask_keys if self._home(k) in reach or any(m.module.path in reach for m in self.own_models(k)))
             if keys:
                 out.append(Registry(mod.path, mod, "Flask app", keys, function))
                 flask_keys = [k for k in flask_keys if k not in keys]
         return out
+
+    def _home(self, key: str) -> Optional[str]:
+        """The path of the module defining a base (None for a library's)."""
+        info = self.project.bases.get(key)
+        return info.module.path if info is not None and info.module is not None else None
 
     def own_models(self, key: str) -> List[ModelInfo]:
         """The mapped models and tables of a base outside the base's own module."""
