@@ -521,3 +521,29 @@ def test_flask_app_given_as_a_file_path_in_flaskenv(tree, run):
     files[".flaskenv"] = "FLASK_APP=manage.py\nFLASK_DEBUG=1\n"
     root = tree(files)
     assert verdict(run, root) == [("MR001", "shop.models.coupon.Coupon")]
+
+
+def test_a_flask_factory_loading_plugins_from_a_configured_folder_is_one_mr006_not_a_false_alarm(tree, run):
+    """CTFd's shape: the models sit beside `db` in `shop/models/__init__.py`; `create_app()` loads plugins
+    from a folder named by configuration (`glob.glob(app.plugins_dir + "/*")`). A plugin's model is not
+    reported as unregistered: the loader that may load it is, once, where it is."""
+    files = {k: v for k, v in SHOP.items() if not k.startswith("shop/models/")}
+    files["shop/extensions.py"] = "from flask_migrate import Migrate\n\nmigrate = Migrate()\n"
+    files["shop/models/__init__.py"] = (
+        "from flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy()\n\n\n"
+        "class User(db.Model):\n    id = db.Column(db.Integer, primary_key=True)\n"
+    )
+    files["shop/__init__.py"] = (
+        "import glob\nimport importlib\n\nfrom flask import Flask\n\nfrom shop.extensions import migrate\n"
+        "from shop.models import db\n\n\ndef init_plugins(app):\n"
+        "    for name in glob.glob(app.config[\"PLUGINS\"] + \"/*\"):\n"
+        "        importlib.import_module(\".\" + name, package=\"shop.plugins\")\n\n\n"
+        "def create_app():\n    app = Flask(__name__)\n    db.init_app(app)\n    migrate.init_app(app, db)\n"
+        "    init_plugins(app)\n    return app\n"
+    )
+    files["shop/plugins/__init__.py"] = ""
+    files["shop/plugins/badges/__init__.py"] = (
+        "from shop.models import db\n\n\nclass Badge(db.Model):\n    id = db.Column(db.Integer, primary_key=True)\n"
+    )
+    root = tree(files)
+    assert verdict(run, root) == [("MR006", "shop/__init__.py")]
