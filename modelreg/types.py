@@ -108,6 +108,8 @@ class DynamicImport(NamedTuple):
     kind "literal": ``importlib.import_module("a.b")`` with a constant name.
     kind "scan": Pyramid's ``config.scan()``: every module of ``package`` (("name", "__path__"): the
     calling module's package), recursively, except the comma-separated ``ignore=`` names in ``suffix``.
+    kind "entry_points": the plugins of the entry-point group ``suffix`` (``target``: the callee,
+    importlib.metadata's `entry_points`, pkg_resources' `iter_entry_points` or a stevedore manager).
     kind "unknown": anything else (computed names, ``__import__``, ``exec``).
     """
 

@@ -547,3 +547,49 @@ def test_a_flask_factory_loading_plugins_from_a_configured_folder_is_one_mr006_n
     )
     root = tree(files)
     assert verdict(run, root) == [("MR006", "shop/__init__.py")]
+
+
+# -- plugins declared as entry points -----------------------------------------------------------------
+
+PLUGGED = {
+    "pyproject.toml": (
+        "[project]\nname = \"plugged\"\nversion = \"1.0\"\n\n"
+        "[project.entry-points.\"plugged.plugins\"]\ntags = \"plugged.tags.models:setup\"\n"
+    ),
+    # what installing the project writes: importlib.metadata reads it from sys.path (the oracle's run)
+    "plugged-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: plugged\nVersion: 1.0\n",
+    "plugged-1.0.dist-info/entry_points.txt": "[plugged.plugins]\ntags = plugged.tags.models:setup\n",
+    "plugged/__init__.py": "",
+    "plugged/base.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+    "plugged/loader.py": (
+        "from importlib.metadata import entry_points\n\n\ndef load_plugins():\n"
+        "    for ep in entry_points(group=\"plugged.plugins\"):\n        ep.load()\n"
+    ),
+    "plugged/app.py": (
+        "from sqlalchemy import create_engine\n\nfrom plugged.base import Base\nfrom plugged.loader import load_plugins\n\n\n"
+        "def start():\n    load_plugins()\n    engine = create_engine(\"sqlite://\")\n    Base.metadata.create_all(engine)\n"
+        "    return engine\n"
+    ),
+    "plugged/tags/__init__.py": "",
+    "plugged/tags/models.py": model("Tag", "tag", "from plugged.base import Base", "Base") + "\n\ndef setup():\n    pass\n",
+    "plugged/notes/__init__.py": "",
+    "plugged/notes/models.py": model("Note", "note", "from plugged.base import Base", "Base"),
+}
+
+PLUGGED_TABLES = "import sqlalchemy\nprint(sorted(sqlalchemy.inspect(mod.start()).get_table_names()))"
+
+
+def test_plugins_declared_as_entry_points_are_loaded_by_the_entry_points_lookup(tree, run):
+    """`entry_points(group="plugged.plugins")` loads what the project declares in that group (pyproject.toml);
+    `start()` calls the loader, then `create_all()`. The plugin declared is registered, the one not
+    declared is the one finding."""
+    root = tree(PLUGGED)
+    assert import_in_subprocess(root, "plugged.app", PLUGGED_TABLES).strip() == "['tag']"
+    assert verdict(run, root) == [("MR001", "plugged.notes.models.Note")]
+
+
+def test_an_entry_points_lookup_of_a_group_the_project_does_not_declare_loads_nothing(tree, run):
+    files = dict(PLUGGED)
+    files["plugged/loader.py"] = files["plugged/loader.py"].replace("plugged.plugins", "other.plugins")
+    root = tree(files)
+    assert verdict(run, root) == [("MR001", "plugged.notes.models.Note"), ("MR001", "plugged.tags.models.Tag")]

@@ -65,6 +65,35 @@ def scan_call(c: Collected, call: ast.Call, scope: str) -> None:
     c.dynamic.append(DynamicImport("scan", target, True, call.lineno, call.col_offset, scope, ",".join(ignores)))
 
 
+# importlib.metadata.entry_points(group=...), pkg_resources.iter_entry_points(...), stevedore's managers
+ENTRY_POINT_LOADERS = frozenset({
+    "entry_points", "iter_entry_points", "select", "ExtensionManager", "NamedExtensionManager",
+    "EnabledExtensionManager", "DriverManager", "HookManager", "DispatchExtensionManager",
+})
+
+
+def entry_points_call(c: Collected, call: ast.Call, last: str, scope: str) -> None:
+    """A lookup of the entry points of a group (plugins declared in the project's packaging metadata,
+    loaded with `ep.load()`): kind "entry_points", the callee as ``target``, the group in ``suffix``.
+    `entry_points().select(group=...)` records the inner `entry_points`. Whether the callee is
+    importlib.metadata, pkg_resources or stevedore is the resolver's question."""
+    func = call.func
+    if last == "select":
+        inner = func.value if isinstance(func, ast.Attribute) else None
+        if not (isinstance(inner, ast.Call) and (dotted(inner.func) or "").rpartition(".")[2] == "entry_points"):
+            return
+        func = inner.func
+    group = None
+    for kw in call.keywords:
+        if kw.arg in ("group", "namespace") and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+            group = kw.value.value
+    if group is None and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
+        group = call.args[0].value
+    if group is None:
+        return  # `entry_points()`: every group; what is taken from it is not known here
+    c.dynamic.append(DynamicImport("entry_points", to_expr(func), False, call.lineno, call.col_offset, scope, group))
+
+
 # -- loops that import ------------------------------------------------------------------------
 
 

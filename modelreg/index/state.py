@@ -60,6 +60,8 @@ class Collected:
             or "import_module" in text
             or "__import__" in text
             or ".scan(" in text
+            or "entry_points" in text
+            or "Manager(" in text
             or (("exec(" in text or "eval(" in text) and "import" in text)
         )
 

@@ -125,6 +125,7 @@ def _for(c: Collected, node, scope: str, top: bool) -> None:
     if top:
         bind_targets(c, node.target)
     visit_loop(c, node, scope)
+    scan_expr(c, node.iter, scope)  # `for ep in entry_points(group=...)`
     c.loops.append((node.target.id if isinstance(node.target, ast.Name) else "", to_expr(node.iter)))
     try:
         visit_body(c, node.body, scope, top)

@@ -11,19 +11,13 @@ counts (modelreg.reach.reachable).
 
 from __future__ import annotations
 
-import ast
-import configparser
 import os
 import re
 from typing import List, Optional, Tuple
 
 from ..types import MODULE, Module
+from .declared import modules_of
 from .reach import function_of
-
-try:
-    import tomllib
-except ImportError:  # Python < 3.11
-    import tomli as tomllib
 
 Entry = Tuple[Module, Optional[str]]  # (module, the function the application calls; None: importing it)
 
@@ -33,68 +27,7 @@ _FLASK_APPS = ("app", "application")
 
 def console_scripts(root: str) -> List[Tuple[str, str]]:
     """(module, function) of each console script the project declares (`name = "pkg.cli:main"`)."""
-    specs: List[str] = []
-    specs += _pyproject_scripts(os.path.join(root, "pyproject.toml"))
-    specs += _setup_cfg_scripts(os.path.join(root, "setup.cfg"))
-    specs += _setup_py_scripts(os.path.join(root, "setup.py"))
-    out = []
-    for spec in specs:
-        module, _, attr = spec.partition(":")
-        module, attr = module.strip(), attr.strip().split(".")[0].split("[")[0].strip()
-        if module and attr and (module, attr) not in out:
-            out.append((module, attr))
-    return out
-
-
-def _pyproject_scripts(path: str) -> List[str]:
-    if not os.path.isfile(path):
-        return []
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
-        return []  # (a broken pyproject.toml is the config stage's to report)
-    tables = [
-        (data.get("project") or {}).get("scripts"),
-        (data.get("project") or {}).get("gui-scripts"),
-        ((data.get("tool") or {}).get("poetry") or {}).get("scripts"),
-    ]
-    return [v for t in tables if isinstance(t, dict) for v in t.values() if isinstance(v, str)]
-
-
-def _setup_cfg_scripts(path: str) -> List[str]:
-    if not os.path.isfile(path):
-        return []
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read(path, encoding="utf-8")
-    except (configparser.Error, UnicodeDecodeError, OSError):
-        return []
-    text = parser.get("options.entry_points", "console_scripts", fallback="")
-    return [line.partition("=")[2] for line in text.splitlines() if "=" in line]
-
-
-def _setup_py_scripts(path: str) -> List[str]:
-    """The literal `entry_points={"console_scripts": [...]}` of setup.py's `setup(...)` call (read, never run)."""
-    if not os.path.isfile(path):
-        return []
-    try:
-        with open(path, "rb") as f:
-            tree = ast.parse(f.read())
-    except (SyntaxError, ValueError, OSError):
-        return []
-    out: List[str] = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        for kw in node.keywords:
-            if kw.arg != "entry_points" or not isinstance(kw.value, ast.Dict):
-                continue
-            for key, value in zip(kw.value.keys, kw.value.values):
-                if isinstance(key, ast.Constant) and key.value == "console_scripts":
-                    items = value.elts if isinstance(value, (ast.List, ast.Tuple)) else []
-                    out += [e.value.partition("=")[2] for e in items if isinstance(e, ast.Constant) and isinstance(e.value, str)]
-    return out
+    return [(m, a) for m, a in modules_of(root, "console_scripts") if a]
 
 
 def flask_app_spec(root: str) -> Optional[str]:

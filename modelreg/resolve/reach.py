@@ -14,6 +14,7 @@ import os
 from typing import FrozenSet, List, Optional, Set, Tuple
 
 from ..types import MODULE, FileFacts, ImportStmt, Module
+from .declared import modules_of
 from .evaluate import star_names
 
 CALL_DEPTH = 8  # calls followed from a module-level call or an entry point (a bounded walk)
@@ -233,6 +234,8 @@ def dynamic_targets(project, module: Module, facts: FileFacts, scopes: FrozenSet
                 unknown.append((d.line, d.col))
             else:
                 mods.extend(found)
+        elif d.kind == "entry_points":
+            mods.extend(_plugins(project, module, d))
         elif d.kind == "scan":
             if not any(stmt.module.partition(".")[0] == "pyramid" for stmt in facts.imports if stmt.is_from) and not any(
                 n.partition(".")[0] == "pyramid" for stmt in facts.imports if not stmt.is_from for n, _ in stmt.names
@@ -281,6 +284,24 @@ def _strings(value) -> Optional[List[str]]:
     if value[0] == "list" and all(v is not None and v[0] == "str" for v in value[1]):
         return [v[1] for v in value[1]]
     return None
+
+
+_ENTRY_POINT_LIBRARIES = ("importlib.metadata.", "importlib_metadata.", "pkg_resources.", "stevedore.")
+
+
+def _plugins(project, module: Module, d) -> List[Module]:
+    """The project modules an entry-point lookup of group `d.suffix` loads: those the project declares in
+    that group (pyproject.toml, setup.cfg, setup.py); nothing for a callee of another library."""
+    callee = project.eval_in_scope(module, d.target, d.scope)
+    if callee is None or callee[0] != "ext" or not callee[1].startswith(_ENTRY_POINT_LIBRARIES):
+        return []
+    out: List[Module] = []
+    for name, _ in modules_of(project.config.root, d.suffix):
+        mod, _ = project.find_module(name, module)
+        if mod is not None:
+            out.extend(project.parents(mod))
+            out.append(mod)
+    return out
 
 
 def _scanned(project, module: Module, d, unknown: List[Tuple[int, int]]) -> List[Module]:
