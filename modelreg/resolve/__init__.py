@@ -13,6 +13,7 @@ registers). One module per job, plain values and frozen dataclasses between them
     reach        what importing a module runs
     coverage     what a registry's own statements register; which of its imports must fail
     alembic_envs the metadata each Alembic env.py hands to autogenerate
+    declared     the entry points the project declares (pyproject.toml, setup.cfg, setup.py), by group
     entry_points where the application starts: console scripts, the Flask app (FLASK_APP, wsgi.py)
     registries   where the registries are: config, __all_models.py, env.py, create_all(), entry points
     project      :class:`Project`, the one object the rules, the fixer and the language server ask;
