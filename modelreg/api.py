@@ -141,6 +141,7 @@ def inventory(report: Report) -> dict:
     analysis = report.analysis
     rel = analysis.rel
     models = []
+    migrations = _migration_states(analysis)
     for m in sorted(report.models, key=lambda m: (m.module.path, m.line)):
         regs = analysis.governing(m)
         base = analysis.project.bases.get(m.base)
@@ -157,6 +158,7 @@ def inventory(report: Report) -> dict:
                 "abstract": m.abstract,
                 "registered": bool(regs) and any(analysis.registers(r, m) for r in regs),
                 "registry": rel(regs[0].path) if regs else None,
+                "migrations": migrations.get((m.module.path, m.name, m.line)),
             }
         )
     registries = [
@@ -165,6 +167,33 @@ def inventory(report: Report) -> dict:
         if r.source != "loaded"
     ]
     return {"root": report.root, "models": models, "registries": registries}
+
+
+def _migration_states(analysis) -> dict:
+    """(model path, name, line) -> what the Alembic history that judges its table says of it (MR010-MR013):
+    the history, the table's state at head, and where the application's create_all() creates it."""
+    from .migration_check import compare
+
+    out = {}
+    for checked in compare(analysis):
+        schema = checked.schema
+        for t in checked.tables:
+            key = (t.schema, t.name)
+            if schema is None:
+                state = "broken"  # MR013: the history cannot be read
+            elif key in schema.gone and schema.state(key) == "absent":
+                state = "dropped"
+            else:
+                found = schema.state(key)
+                state = found if isinstance(found, str) else "created"  # "absent" | "unknown" | "created"
+            site = checked.created_at_startup(t)
+            m = t.model
+            out[(m.module.path, m.name, m.line)] = {
+                "history": analysis.rel(checked.history.script_dir),
+                "table": state,
+                "created_at_startup": f"{analysis.rel(site[0])}:{site[1]}" if site else None,
+            }
+    return out
 
 
 @dataclass
@@ -215,6 +244,21 @@ def fix(
         written = _write_fixes(fixes, cfg.root, errors)
         after = check(paths, config_file=config_file, require=require, use_cache=use_cache, options=options) if written else before
         return FixOutcome(written, errors, after, written=bool(written))
+
+
+def planned_fixes(report: Report) -> Dict[int, list]:
+    """What ``--fix`` writes for each fixable diagnostic on its own: index in ``report.diagnostics`` ->
+    its FileFixes (empty when the fixer finds no safe way). Needs the report's analysis (``{}`` without)."""
+    from . import fix as fix_mod
+
+    if report.analysis is None:
+        return {}
+    out: Dict[int, list] = {}
+    for i, d in enumerate(report.diagnostics):
+        if d.fixable:
+            fixes, _errors = fix_mod.plan(report.analysis, [d])
+            out[i] = fixes
+    return out
 
 
 def _fix_passes(cfg: config_mod.Config, scopes: Sequence[str], analysis: Analysis, diagnostics: List[Diagnostic]):

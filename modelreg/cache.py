@@ -1,7 +1,9 @@
 """The on-disk index cache: ``.modelreg_cache/`` at the project root (``cache-dir`` in config, ``--no-cache``).
 
 One ``marshal`` file of plain data (tuples, strings, numbers): loading it can
-never run code, unlike pickle. Entries are keyed by path, size and mtime_ns;
+never run code, unlike pickle. Entries are keyed by path, size and mtime_ns, and
+hold the file's content digest: a file whose mtime changed over the same bytes (a
+fresh checkout, `touch`, a cache restored in CI) keeps its entry;
 the whole file by modelreg's version and the config that affects indexing. A
 corrupt, truncated or foreign file is ignored (and rebuilt); it is written
 atomically, so concurrent runs never leave a torn file - the last writer wins.
@@ -18,7 +20,7 @@ from typing import Dict, NamedTuple, Optional, Set
 from . import __version__
 from .config import ConfigError
 
-FORMAT = 13  # 13: the calls made inside kept functions (function_calls); 12: tables an env.py's include_name/include_object leave out; 11: a class is model-like by its own statements, not its methods (and the skeleton keeps what a class body runs); 7: file-level `# modelreg: noqa`; 8: optional imports, model-like classes; 9: DEAD scopes and exec() dynamic imports; 10: facts of issue 13 (class declares/schema/metadata, hidden classes, returns)
+FORMAT = 14  # 14: the calls made inside kept functions (function_calls), `__all__` from a folder listing, loaders (files, scan, entry_points); 13: each entry keeps its file's content digest (a new mtime over the same bytes keeps the entry); 12: tables an env.py's include_name/include_object leave out; 11: a class is model-like by its own statements, not its methods (and the skeleton keeps what a class body runs); 7: file-level `# modelreg: noqa`; 8: optional imports, model-like classes; 9: DEAD scopes and exec() dynamic imports; 10: facts of issue 13 (class declares/schema/metadata, hidden classes, returns)
 FILENAME = "index.marshal"
 DELTA = "index.delta.marshal"
 WORDS = "words.marshal"
@@ -204,11 +206,12 @@ def _valid_entry(entry) -> bool:
     """The shape of an entry; facts that do not decode are re-parsed by the store."""
     return (
         type(entry) is tuple
-        and len(entry) == 4
+        and len(entry) == 5
         and type(entry[0]) is tuple
         and type(entry[1]) is bool
         and (entry[2] is None or type(entry[2]) is bytes)
         and (entry[3] is None or type(entry[3]) is bytes)
+        and type(entry[4]) is bytes
     )
 
 
@@ -409,14 +412,43 @@ class StoredResult(NamedTuple):
     diagnostics: tuple
     files: int
     models: int
+    # path -> (size, mtime_ns, content digest) of the files the report was computed from: a new mtime
+    # over the same bytes (a fresh checkout) still matches (see same_files)
+    stamps: dict = {}
+
+
+def content_digest(data: bytes) -> bytes:
+    """What says a file's bytes are the ones a cache entry was made from, whatever its mtime: a fresh
+    checkout (or `touch`) changes every mtime and no byte, and the cache still holds."""
+    import hashlib
+
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def same_files(stored: StoredResult, stats: dict, read) -> Optional[dict]:
+    """The stored report's stamps under the files' new stat keys, when every file whose stat key changed
+    still has the bytes the report was computed from (`read(path)` gives them); None as soon as one does
+    not, or when a file has no stamp."""
+    stamps = stored.stamps
+    out = {}
+    for path, key in stats.items():
+        stamp = stamps.get(path)
+        if stamp is None:
+            return None
+        if (stamp[0], stamp[1]) != key:
+            data = read(path)
+            if data is None or content_digest(data) != stamp[2]:
+                return None
+        out[path] = (key[0], key[1], stamp[2])
+    return out
 
 
 def load_result(root: str, cache_dir) -> Optional[StoredResult]:
     """The previous report (diagnostics as tuples), or None."""
     data = _load_checked(_result_path(root, cache_dir))
-    if not (type(data) is tuple and len(data) == 6):
+    if not (type(data) is tuple and len(data) == 7):
         return None
-    fp, struct, index_id, diagnostics, files, models = data
+    fp, struct, index_id, diagnostics, files, models, stamps = data
     if not (
         type(fp) is str
         and type(struct) is str
@@ -424,11 +456,14 @@ def load_result(root: str, cache_dir) -> Optional[StoredResult]:
         and type(diagnostics) is tuple
         and type(files) is int
         and type(models) is int
+        and type(stamps) is dict
     ):
         return None
     if not all(type(d) is tuple and len(d) == 10 and _diagnostic_types(d) for d in diagnostics):
         return None
-    return StoredResult(fp, struct, index_id, diagnostics, files, models)
+    if not all(type(s) is tuple and len(s) == 3 and type(s[2]) is bytes for s in stamps.values()):
+        return None
+    return StoredResult(fp, struct, index_id, diagnostics, files, models, stamps)
 
 
 def _diagnostic_types(d: tuple) -> bool:

@@ -220,12 +220,17 @@ def check(
             paths, config_file=config_file, require=require, use_cache=use_cache, reuse=not verbose,
             options=options, stdin=stdin,
         )
+        if ALIASES.get(fmt, fmt) == "full" and report.analysis is None and any(d.fixable for d in report.diagnostics):
+            # naming each fix takes the analysis, which a report reused from the cache does not have
+            report = api.check(paths, config_file=config_file, require=require, use_cache=use_cache, options=options)
     if verbose:
         _explain(report, paths if stdin is None else ())
     fmt = ALIASES.get(fmt, fmt)
     color = use_color() and output_file is None and fmt in HUMAN
     if statistics:
         out = render_statistics(report, fmt)
+    elif fmt == "full" and not do_fix:
+        out = FORMATS[fmt](report, color=color, fixes=api.planned_fixes(report))
     else:
         out = FORMATS[fmt](report, color=color)
     _emit(out, output_file, color)
@@ -364,7 +369,16 @@ def unified_diff(fx) -> str:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--output-format", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--output-format",
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "mermaid", "dot"]),
+    default="text",
+    show_default=True,
+    help="json: the inventory; mermaid, dot: a graph of bases -> registries -> modules -> models, "
+    "unregistered ones marked.",
+)
 @project_options
 def models(paths, fmt, require, config_file, isolated, exclude, extend_exclude, respect_gitignore, cache_dir, no_cache, quiet):
     """List every model modelreg finds, its base, and whether its registry registers it. PATHS default to `.`."""
@@ -375,6 +389,11 @@ def models(paths, fmt, require, config_file, isolated, exclude, extend_exclude, 
     data = api.inventory(report)
     if fmt == "json":
         click.echo(json.dumps(data, indent=2))
+        return
+    if fmt in ("mermaid", "dot"):
+        from . import graph
+
+        click.echo(getattr(graph, fmt)(data), nl=False)
         return
     rows = [("MODEL", "TABLE", "BASE", "REGISTERED", "REGISTRY", "DEFINED AT")]
     for m in data["models"]:
@@ -394,6 +413,31 @@ def models(paths, fmt, require, config_file, isolated, exclude, extend_exclude, 
             click.echo(f"registry {r['path']} ({r['module'] or 'missing'}): found by {r['source']}")
     else:
         click.echo("\nno registry found (add __all_models.py or [tool.modelreg] registry = \"path\")")
+    for line in _migration_lines(data["models"]):
+        click.echo(line)
+
+
+def _migration_lines(models) -> list:
+    """What `models` says of the Alembic histories: the tables exempt from MR010 because the
+    application's own create_all() makes them, and the histories MR013 finds broken."""
+    startup, broken = {}, {}
+    for m in models:
+        mig = m.get("migrations")
+        if mig is None:
+            continue
+        if mig["table"] == "broken":
+            broken.setdefault(mig["history"], []).append(m["table"])
+        elif mig["table"] == "absent" and mig["created_at_startup"]:
+            startup.setdefault((mig["history"], mig["created_at_startup"]), []).append(m["table"])
+    out = []
+    for (history, site), tables in sorted(startup.items()):
+        out.append(
+            f"migrations {history}: no migration creates {', '.join(sorted(tables))}; create_all() at {site} "
+            "creates them at startup, so MR010 does not apply (MR011 and MR012 do)"
+        )
+    for history, tables in sorted(broken.items()):
+        out.append(f"migrations {history}: the revision graph is broken (MR013): {len(tables)} tables not checked")
+    return [""] + out if out else []
 
 
 @cli.command()
@@ -420,7 +464,7 @@ def rule(code, show_all, fmt):
         data = [docs.as_data(d) for d in found]
         click.echo(json.dumps(data if show_all else data[0], indent=2))
     elif fmt == "markdown":
-        click.echo(docs.readme_pages(found), nl=False)
+        click.echo(docs.markdown_pages(found), nl=False)
     else:
         click.echo("\n".join(docs.as_text(d) for d in found), nl=False)
 

@@ -1,7 +1,7 @@
 """The import model: which directories are import roots, the name each file is imported under, and what
 an import statement finds - decided the way Python decides it, without running anything.
 
-The rule, in the order a user can check it (README, "How modelreg names modules"):
+The rule, in the order a user can check it (docs/understands.md, "Projects and module names"):
 
 1. **Import roots** (the ``sys.path`` a project runs with) come from the project itself. *Declared* roots:
    ``roots`` in ``[tool.modelreg]``, the project directory, ``src/`` (a src layout), packaging metadata
@@ -12,9 +12,12 @@ The rule, in the order a user can check it (README, "How modelreg names modules"
    ``wsgi.py``, ``asgi.py``, ``__main__.py``).
 2. **Names.** Every directory is a package (PEP 420: with or without ``__init__.py``). A file's name is its
    path relative to the root its directory is imported from. When several roots contain a directory, the
-   project's absolute imports decide: the root under which they resolve into that directory wins (a
-   vestigial ``backend/__init__.py`` does not rename ``backend/db`` when the code says ``from db import``).
-   A directory no import names takes its parent's choice, else the deepest declared root.
+   code's imports decide: every absolute import of the project (from files inside and outside the
+   directory) votes for the root under which it resolves into it, and the most votes win (a vestigial
+   ``backend/__init__.py`` does not rename ``backend/db`` when the code says ``from db import``; a leftover
+   ``prepend_sys_path = backend`` does not rename ``backend/models`` when the code says ``backend.models``).
+   Declared roots are weaker evidence: a directory no import names takes its parent's choice, else the
+   deepest declared root (:func:`default_root`); they also break ties. A library's name votes for nothing.
 3. **Resolution** follows Python: the importing file's own root first, then every other root; a regular
    package or module shadows namespace portions of the same name, and a folder without ``__init__.py``
    whose name is a library's (``alembic/`` at the root) does not hide that library.
@@ -125,6 +128,11 @@ def _chain_top(directory: str, memo: Dict[str, Optional[str]]) -> Optional[str]:
         top = parent if parent == directory else (_chain_top(parent, memo) or parent)
     memo[directory] = top
     return top
+
+
+def _regular(path: str) -> bool:
+    """Whether `path` (without extension) is a regular module or package: what shadows a library."""
+    return os.path.isfile(path + ".py") or os.path.isfile(os.path.join(path, "__init__.py"))
 
 
 def _read_toml(path: str) -> dict:
@@ -295,20 +303,28 @@ def _dirs(paths: Iterable[str]) -> List[str]:
 def import_lines(data: bytes) -> List[str]:
     """The absolute module names a file's import lines name (a textual read: evidence, not facts).
     ``from a.b import c`` names ``a.b`` and, in case ``c`` is a submodule, ``a.b.c``."""
-    out: List[str] = []
+    return [name for name, _ in import_lines_at(data)]
+
+
+def import_lines_at(data: bytes) -> List[Tuple[str, int]]:
+    """:func:`import_lines` with the line of each name (for --show-settings' examples)."""
+    out: List[Tuple[str, int]] = []
+    line, pos = 1, 0
     for m in _IMPORT_LINE.finditer(data):
+        line += data.count(b"\n", pos, m.start())  # (a match never spans lines)
+        pos, at = m.start(), line
         if m.group(1) is not None:
             base = m.group(1).decode("ascii", "replace")
-            out.append(base)
+            out.append((base, at))
             for alias in m.group(2).decode("ascii", "replace").split(","):
                 words = alias.split()
                 if words and words[0].isidentifier():
-                    out.append(base + "." + words[0])
+                    out.append((base + "." + words[0], at))
         else:
             for alias in m.group(3).decode("ascii", "replace").split(","):
                 words = alias.split()
                 if words:
-                    out.append(words[0])
+                    out.append((words[0], at))
     return out
 
 
@@ -327,14 +343,10 @@ class Naming:
         self._tops: Dict[str, Optional[str]] = {}
         self._dir_info: Dict[str, Tuple[str, Tuple[str, ...], bool]] = {}
         self._votes: Dict[str, Counter] = {}
-        undeclared = [r.path for r in self.roots if not r.declared]
-        # a directory some entry point's folder contains besides another root: the imports decide
-        ambiguous = [
-            d
-            for d in dirs
-            if any(_parts(d, r) is not None for r in undeclared)
-            and sum(1 for r in self.all_roots if _parts(d, r) is not None) > 1
-        ]
+        self._examples: Dict[Tuple[str, str], Tuple[str, int]] = {}
+        # a directory more than one root contains: the project's imports decide its root, whatever the
+        # weaker evidence (packaging, pytest, Alembic, Dockerfiles, __init__.py placement) says
+        ambiguous = [d for d in dirs if sum(1 for r in self.all_roots if _parts(d, r) is not None) > 1]
         # folders outside every package (no __init__.py in them or above them): their own imports say
         # where they run from (a course's chapter folders in one repository, a scripts folder)
         roots = set(self.all_roots)
@@ -385,9 +397,13 @@ class Naming:
             return found
 
         names_of = []
+        lines_of: Dict[str, Dict[str, int]] = {}
         for p in self.evidence_files:
             data = read(p)
-            names_of.append((p, list(dict.fromkeys(import_lines(data))) if data else []))
+            found = lines_of[p] = {}
+            for name, line in import_lines_at(data) if data else ():
+                found.setdefault(name, line)
+            names_of.append((p, list(found)))
         top = self.config.root
         shared = [r.path for r in self.roots if r.kind in ("explicit", "implicit")]
         for p, names in names_of:  # pass 1: folders the imports show to be roots
@@ -414,27 +430,65 @@ class Naming:
         # pass 2: votes. What a name votes for depends on the name alone (and the roots, settled by
         # pass 1): worked out once per name, counted per import, in the same order
         votes_of: Dict[str, List[Tuple[str, str]]] = {}
+        nested = {r for r in self.all_roots if any(o != r and _parts(r, o) is not None for o in self.all_roots)}
         for p, names in names_of:
             for name in names:
                 found = votes_of.get(name)
                 if found is None:
-                    found = votes_of[name] = self._votes_of(name, exists)
+                    found = votes_of[name] = self._votes_of(name, exists, nested)
                 for d, r in found:
                     self._votes.setdefault(d, Counter())[r] += 1
+                    self._examples.setdefault((d, r), (p, lines_of[p][name]))
 
-    def _votes_of(self, name: str, exists) -> List[Tuple[str, str]]:
-        """(directory, root) of each vote an import of ``name`` casts."""
+    def _votes_of(self, name: str, exists, nested: Set[str]) -> List[Tuple[str, str]]:
+        """(directory, root) of each vote an import of ``name`` casts: the directory the name lands in
+        and each package above it, up to the root; and, for a root inside another root, the root's own
+        folder (a name that starts there says the folder is on sys.path, not a package of the outer one)."""
         out = []
         rel = name.replace(".", os.sep)
+        first = name.partition(".")[0]
+        if first in KNOWN_LIBRARIES:
+            # `from alembic import context` in env.py names the library that runs it, even beside a
+            # project folder `alembic/` (with or without __init__.py): it says nothing of that folder
+            return out
+        stdlib = first in getattr(sys, "stdlib_module_names", ())
         for r in self.all_roots:
             if not exists(r, rel):
                 continue
             target = os.path.join(r, rel)
-            # the directory the name lands in, and each package above it up to the root
+            if stdlib and not _regular(os.path.join(r, first)):
+                continue  # a folder without __init__.py does not hide a standard module
             d = target if os.path.isdir(target) else os.path.dirname(target)
             while d != r and d.startswith(r):
                 out.append((d, r))
                 d = os.path.dirname(d)
+            if r in nested:
+                out.append((r, r))
+        return out
+
+    def explain(self) -> Dict[str, dict]:
+        """Per root whose name the imports chose for some directory: how many imports voted for it (and
+        one ``file:line``), and the weaker evidence it overruled (the root a directory would have had
+        without them). For --show-settings."""
+        top = self.config.root
+        out: Dict[str, dict] = {}
+        for d, votes in sorted(self._votes.items()):
+            chosen = self.root_of(d)
+            if chosen is None or chosen not in votes:
+                continue
+            row = out.setdefault(chosen, {"votes": 0, "example": None, "overrules": []})
+            row["votes"] += votes[chosen]
+            if row["example"] is None:
+                p, line = self._examples[(d, chosen)]
+                row["example"] = f"{os.path.relpath(p, top)}:{line}"
+            weaker = self.default_root(d)
+            if weaker is not None and weaker != chosen:
+                row.setdefault("_over", {}).setdefault(weaker, []).append(os.path.relpath(d, top))
+        for row in out.values():
+            for weaker, folders in row.pop("_over", {}).items():
+                reason = next((r.reason for r in self.roots if r.path == weaker), "")
+                more = f" and {len(folders) - 3} more" if len(folders) > 3 else ""
+                row["overrules"].append(f"{os.path.relpath(weaker, top)} ({reason}) for {', '.join(folders[:3])}{more}")
         return out
 
     def root_of(self, directory: str) -> Optional[str]:

@@ -5,7 +5,14 @@ An Alembic environment (an ``env.py`` modelreg already follows, with a
 at least one revision file. Its models are those of the bases it targets (a base
 targeted by two histories is left out: which history builds which table is not
 known). An ``env.py`` that filters autogenerate (``include_object=`` /
-``include_name=``) is left out too: the tables it leaves to others are not known.
+``include_name=``) has its history read (MR013 says when it is broken) but no
+tables judged: the tables it leaves to others are not known.
+
+A base whose metadata the application itself creates with ``create_all()`` (a call
+site outside the tests, at module level or inside a function such as the
+course's ``global_init()``) has its missing tables made at startup: each
+:class:`Checked` says where (``startup``), and MR010 does not apply to them.
+``create_all()`` never alters an existing table, so MR011 and MR012 still do.
 
 Revision files and model files are parsed here, not by the index (which blanks
 function and class bodies); their facts are cached per file in
@@ -17,7 +24,7 @@ from __future__ import annotations
 import marshal
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from . import cache as cache_mod
@@ -28,7 +35,7 @@ if TYPE_CHECKING:  # imported where used: a run without an Alembic history never
     from .migrations import History, Schema
 
 FACTS_FILE = "schema.marshal"
-FACTS_KEY = "schema-facts-3"
+FACTS_KEY = "schema-facts-4"
 _FILTERS = re.compile(rb"\binclude_(object|name)\s*=")
 
 
@@ -40,6 +47,12 @@ class Checked:
     history: History
     schema: Optional[Schema]  # None: the history cannot be read for certain
     tables: Tuple[TableOf, ...]
+    # base key -> (path, line) of the application's create_all() call that creates its missing tables
+    startup: Dict[str, Tuple[str, int]] = field(default_factory=dict)
+
+    def created_at_startup(self, t: TableOf) -> Optional[Tuple[str, int]]:
+        """Where the application's own create_all() creates this table when it is missing, if it does."""
+        return self.startup.get(t.model.base)
 
 
 _KINDS = ("rev", "cls")
@@ -59,7 +72,7 @@ _MISSING = object()
 def _compute(path: str, kind: str):
     data = read_bytes(path)
     if data is None:
-        return (None, (), (), (), (), (1, "cannot read file")) if kind == "rev" else None
+        return (None, (), (), (), (), (1, "cannot read file"), ()) if kind == "rev" else None
     return _reader(kind)(data)
 
 
@@ -230,11 +243,9 @@ def compare(analysis) -> List[Checked]:
     project = analysis.project
     store = analysis.store
     facts = _facts_cache(cfg, store is not None and store.cache is not None)
-    found = []
+    found = []  # (env, history, whether its tables are judged)
     for env in project.alembic_envs():
         source = read_bytes(env.module.path) or b""
-        if _FILTERS.search(source):
-            continue
         from .migrations import build_history, revision_files, version_dirs  # (only for an Alembic env.py)
 
         script_dir = os.path.dirname(env.module.path)
@@ -246,24 +257,42 @@ def compare(analysis) -> List[Checked]:
             continue
         facts.prefetch([(p, "rev") for p in files])
         history = build_history(script_dir, {p: facts.get(p, "rev") for p in files})
-        found.append((env, history))
+        found.append((env, history, not _FILTERS.search(source)))
     targeted: Dict[str, int] = {}
-    for env, _ in found:
-        for key in {k for k, _ in env.targets}:
+    for env, _, judged in found:
+        for key in {k for k, _ in env.targets} if judged else ():
             targeted[key] = targeted.get(key, 0) + 1
     out = []
     if found:
         from .columns import ModelTables
 
-        keys = {k for env, _ in found for k, _ in env.targets}
+        keys = set(targeted)
         facts.prefetch(sorted({(m.module.path, "cls") for m in analysis.models if m.base in keys}))
         tables = ModelTables(project, lambda path: facts.get(path, "cls")).tables(analysis.models)
-        for env, history in found:
-            keys = sorted({k for k, _ in env.targets if targeted[k] == 1})
+        startup = startup_creates(analysis)
+        for env, history, judged in found:
+            keys = sorted({k for k, _ in env.targets if judged and targeted[k] == 1})
             mine = tuple(t for k in keys for t in tables.get(k, ()))
-            out.append(Checked(env.module.path, history, history.schema(), mine))
+            sites = {k: startup[k] for k in keys if k in startup}
+            out.append(Checked(env.module.path, history, history.schema(), mine, sites))
     facts.save()
     analysis._migration_check = out
+    return out
+
+
+def startup_creates(analysis) -> Dict[str, Tuple[str, int]]:
+    """base key -> (path, line) of the first `create_all()` on its metadata in the application's own code:
+    not in a test module, not in an Alembic revision file (found the way create_all() registries are:
+    at module level or inside a function, like the course's `db_session.global_init()`)."""
+    from .resolve.registries import is_test_path
+
+    project = analysis.project
+    root = analysis.config.root
+    out: Dict[str, Tuple[str, int]] = {}
+    for module, call, key in sorted(project.create_all_calls(), key=lambda c: (c[0].path, c[1].line)):
+        if key in out or is_test_path(os.path.relpath(module.path, root)) or project.is_revision_file(module.path):
+            continue
+        out[key] = (module.path, call.line)
     return out
 
 

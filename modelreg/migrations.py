@@ -14,8 +14,10 @@ in its SQL when it is ``op.execute`` of a literal, else every table.
 Per history: the graph, its heads, and the schema at head (every revision
 applied in dependency order, as ``alembic upgrade heads`` does): for each table
 its columns, or unknown. A history that cannot be read for certain (a file that
-does not parse, a revision id that is not a literal, a ``down_revision`` naming
-no revision, a cycle) is unknown as a whole.
+does not parse, a revision id that is not a literal, a ``down_revision`` or
+``depends_on`` naming no revision, one id defined twice, a cycle) is unknown as a
+whole, and says why: each :class:`Problem` names the file, the line and the id
+(MR013 reports them).
 
 Operations are plain tuples (marshal-friendly, so they are cached):
     ("create_table", schema, table, columns or None, line)
@@ -64,10 +66,15 @@ class Unreadable(Exception):
 # -- one revision file ------------------------------------------------------------------------
 
 
-def read_revision(source: bytes) -> tuple:
-    """(revision, down_revisions, branch_labels, depends_on, ops, error) of a revision file's bytes.
+def _unreadable(line: int, reason: str) -> tuple:
+    return (None, (), (), (), (), (line, reason), ())
 
-    error is None or (line, reason); then the other fields are not to be trusted."""
+
+def read_revision(source: bytes) -> tuple:
+    """(revision, down_revisions, branch_labels, depends_on, ops, error, lines) of a revision file's bytes.
+
+    error is None or (line, reason); then the other fields are not to be trusted. lines: (name, line)
+    of each header assignment (`revision`, `down_revision`, ...), for the diagnostics naming them."""
     tree = None
     if b"\r" not in source and b"coding" not in source[:200]:  # (cut by lines: plain files only)
         try:  # the same facts without parsing downgrade() and helper functions (their bodies are not read)
@@ -78,8 +85,9 @@ def read_revision(source: bytes) -> tuple:
         if tree is None:
             tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        return (None, (), (), (), (), (getattr(exc, "lineno", None) or 1, f"cannot parse: {exc.__class__.__name__}"))
+        return _unreadable(getattr(exc, "lineno", None) or 1, f"cannot parse: {exc.__class__.__name__}")
     header: Dict[str, object] = {}
+    lines: Dict[str, int] = {}
     upgrade = None
     op_names = set()
     sa_names = set()
@@ -92,13 +100,14 @@ def read_revision(source: bytes) -> tuple:
                 for t in targets:
                     if isinstance(t, ast.Name) and t.id in _HEADER_NAMES and stmt.value is not None:
                         header[t.id] = _literal_ids(stmt.value, t.id)
+                        lines[t.id] = stmt.lineno
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == "upgrade":
                 upgrade = stmt
     except Unreadable as exc:
-        return (None, (), (), (), (), (getattr(exc, "line", 1), str(exc)))
+        return _unreadable(getattr(exc, "line", 1), str(exc))
     revision = header.get("revision")
     if not (isinstance(revision, tuple) and len(revision) == 1):
-        return (None, (), (), (), (), (1, "no literal `revision = '...'`"))
+        return _unreadable(lines.get("revision", 1), "no literal `revision = '...'`")
     ops: List[tuple] = []
     if upgrade is None:
         ops.append(("unknown", None, 1))
@@ -111,6 +120,7 @@ def read_revision(source: bytes) -> tuple:
         header.get("depends_on", ()),
         tuple(ops),
         None,
+        tuple(sorted(lines.items())),
     )
 
 
@@ -518,14 +528,30 @@ class Schema:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """Why a history cannot be read for certain, at the file and line that say so.
+
+    kind: "unreadable" (reason in `detail`), "duplicate" (`rid` is also defined by `other`),
+    "missing" (`detail` - down_revision or depends_on - names `rid`, which no file defines),
+    "cycle" (`detail`: the ids of the cycle, in order, joined by " -> ")."""
+
+    kind: str
+    path: str
+    line: int
+    rid: str = ""
+    detail: str = ""
+    other: str = ""
+
+
+@dataclass(frozen=True)
 class History:
     script_dir: str
     revisions: Tuple[Revision, ...]  # in the order they are applied
     heads: Tuple[str, ...]
-    error: Optional[str] = None  # the history cannot be read for certain: its schema is unknown
+    problems: Tuple[Problem, ...] = ()  # the history cannot be read for certain: its schema is unknown
 
     def schema(self) -> Optional[Schema]:
-        if self.error is not None:
+        if self.problems:
             return None
         s = Schema()
         for rev in self.revisions:
@@ -594,37 +620,69 @@ def _apply(s: Schema, op: tuple, path: str) -> None:
 
 
 def build_history(script_dir: str, files: Dict[str, tuple]) -> History:
-    """The history of one script directory from its revision files' facts (path -> read_revision())."""
+    """The history of one script directory from its revision files' facts (path -> read_revision()).
+
+    Every problem is found, not only the first: a file that cannot be read, an id defined twice, then
+    (when every file could be read: an unreadable one may define the id) a `down_revision` or
+    `depends_on` naming no revision or branch label, and a cycle."""
     revs: Dict[str, Revision] = {}
+    lines: Dict[str, Dict[str, int]] = {}
+    problems: List[Problem] = []
     for path in sorted(files):
-        rid, down, labels, depends, ops, error = files[path]
+        rid, down, labels, depends, ops, error, header_lines = files[path]
         if error is not None:
-            return History(script_dir, (), (), f"{path}:{error[0]}: {error[1]}")
+            problems.append(Problem("unreadable", path, error[0], detail=error[1]))
+            continue
+        here = dict(header_lines)
         if rid in revs:
-            return History(script_dir, (), (), f"{path}: revision {rid!r} is defined twice")
+            problems.append(Problem("duplicate", path, here.get("revision", 1), rid, other=revs[rid].path))
+            continue
         revs[rid] = Revision(rid, path, tuple(down), tuple(labels), tuple(depends), tuple(ops))
+        lines[rid] = here
+    if problems:
+        return History(script_dir, (), (), tuple(problems))
     labels = {label: r.id for r in revs.values() for label in r.labels}
     parents: Dict[str, List[str]] = {}
     for r in revs.values():
         ps = []
-        for d in r.down:
-            if d not in revs:
-                return History(script_dir, (), (), f"{r.path}: down_revision {d!r} names no revision")
-            ps.append(d)
-        for d in r.depends:
-            target = d if d in revs else labels.get(d)
-            if target is not None:
-                ps.append(target)
+        for name, ids in (("down_revision", r.down), ("depends_on", r.depends)):
+            for d in ids:
+                target = d if d in revs else labels.get(d) if name == "depends_on" else None
+                if target is None:
+                    problems.append(Problem("missing", r.path, lines[r.id].get(name, 1), d, name))
+                else:
+                    ps.append(target)
         parents[r.id] = ps
+    if problems:
+        return History(script_dir, (), (), tuple(problems))
     referenced = {d for r in revs.values() for d in r.down}
     heads = tuple(sorted(rid for rid in revs if rid not in referenced))
     order = _topological(revs, parents)
     if order is None:
-        return History(script_dir, (), heads, "the revisions form a cycle")
+        cycle = _a_cycle(revs, parents, set(revs) - set(_topological(revs, parents, partial=True)))
+        first = revs[cycle[0]]
+        problem = Problem("cycle", first.path, lines[first.id].get("down_revision", 1), first.id, " -> ".join(cycle))
+        return History(script_dir, (), heads, (problem,))
     return History(script_dir, tuple(revs[rid] for rid in order), heads)
 
 
-def _topological(revs: Dict[str, Revision], parents: Dict[str, List[str]]) -> Optional[List[str]]:
+def _a_cycle(revs: Dict[str, Revision], parents: Dict[str, List[str]], left: set) -> List[str]:
+    """One cycle among the revisions a topological order could not place, as ids, closed on its first:
+    follow parents (each left revision has one left) until an id repeats."""
+    rid = min(left, key=lambda r: revs[r].path)
+    seen: List[str] = []
+    while rid not in seen:
+        seen.append(rid)
+        rid = min((p for p in parents[rid] if p in left), key=lambda r: revs[r].path)
+    cycle = seen[seen.index(rid):]
+    start = min(range(len(cycle)), key=lambda i: revs[cycle[i]].path)
+    cycle = cycle[start:] + cycle[:start]
+    return cycle + [cycle[0]]
+
+
+def _topological(revs: Dict[str, Revision], parents: Dict[str, List[str]], partial: bool = False) -> Optional[List[str]]:
+    """The ids in the order `alembic upgrade heads` applies them; None on a cycle (`partial`: the ids
+    placed before the cycle stopped the order)."""
     children: Dict[str, List[str]] = {rid: [] for rid in revs}
     pending = {rid: len(set(ps)) for rid, ps in parents.items()}
     for rid, ps in parents.items():
@@ -640,4 +698,4 @@ def _topological(revs: Dict[str, Revision], parents: Dict[str, List[str]]) -> Op
             if pending[c] == 0:
                 ready.append(c)
                 ready.sort(key=lambda r: revs[r].path, reverse=True)
-    return out if len(out) == len(revs) else None
+    return out if partial or len(out) == len(revs) else None

@@ -93,7 +93,7 @@ class LastRun:
         """Whether the previous report still holds although some files' bytes changed: nothing else
         changed (same structure) and no changed file changed anything modelreg reads from it (a comment,
         a method body, a column). The cache then takes the new stat keys, and the report the new fingerprint."""
-        from .store import unchanged
+        from .store import same_bytes, unchanged
 
         cfg = self.cfg
         if stored.structure != self._structure or stored.index_id is None:
@@ -104,16 +104,23 @@ class LastRun:
         entries = cache.entries
         # a walked file without an entry was no module (an invalid name) when the report was made
         changed = [p for p, key in self.stats.items() if p in entries and tuple(entries[p][0]) != key]
+        # a new mtime over the same bytes (a fresh checkout, a restored cache) changed nothing
+        fresh = {p: tuple(e) for p, e in same_bytes(entries, changed, [self.stats[p] for p in changed]).items()}
+        changed = [p for p in changed if p not in fresh]
         if len(changed) > REFRESH_LIMIT:
             return False
-        fresh = unchanged(cache, changed, [b.rpartition(".")[2].encode() for b in cfg.bases])
-        if fresh is None:
+        edited = unchanged(cache, changed, [b.rpartition(".")[2].encode() for b in cfg.bases])
+        if edited is None:
             return False
+        fresh.update(edited)
         if fresh:
             updated = dict(entries)
             updated.update(fresh)
             cache.save(updated, cache.names, started)
-        cache_mod.save_result(cfg.root, cfg.cache_dir, stored._replace(fingerprint=self._fingerprint, index_id=cache.id))
+        stamps = _stamps(self.stats, cache.entries, started)
+        cache_mod.save_result(
+            cfg.root, cfg.cache_dir, stored._replace(fingerprint=self._fingerprint, index_id=cache.id, stamps=stamps)
+        )
         return True
 
     # -- what the analysis takes over -----------------------------------------------------------
@@ -188,6 +195,7 @@ class LastRun:
                 cache_mod.diagnostic_rows(diagnostics),
                 len(analysis._paths),
                 n_models,
+                _stamps(self.stats, store.entries, store.started_ns),
             )
             cache_mod.save_result(self.cfg.root, self.cfg.cache_dir, stored)
 
@@ -213,6 +221,18 @@ class LastRun:
         self._discarded = True
         self._fingerprint = None
         self._structure = None
+
+
+def _stamps(stats: dict, entries, started_ns: int) -> dict:
+    """path -> (size, mtime_ns, content digest) of the walked files whose index entry was made under
+    their current stat key (see cache.same_files); a file stat'ed too close to a change of it (see
+    cache.racy) gets a stamp no stat key matches: its bytes are compared next time."""
+    out = {}
+    for path, key in stats.items():
+        entry = entries.get(path)
+        if entry is not None and entry[4] and tuple(entry[0]) == key:
+            out[path] = cache_mod.UNVERIFIED + (entry[4],) if cache_mod.racy(key, started_ns) else (key[0], key[1], entry[4])
+    return out
 
 
 def _modules_id(cfg: "Config", mods: Sequence) -> str:

@@ -13,6 +13,7 @@ import os
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from . import cache as cache_mod
+from .cache import content_digest
 from .index import LIBRARY_WORDS, facts_from_data, facts_to_data, index_source, scan
 from .types import FileFacts, Module
 
@@ -68,7 +69,8 @@ def stat_key(path: str) -> Tuple[int, int]:
 
 
 def _work(job: tuple) -> List[tuple]:
-    """Read, scan and (for trigger files, or every file in full mode) parse: plain data out.
+    """Read, scan and (for trigger files, or every file in full mode) parse: plain data out, a row
+    (path, stat key, trigger, words, facts, content digest) per file.
 
     job: (paths, triggers, full, parse, stat keys taken before, or None to stat here)."""
     paths, triggers, full, parse, keys = job
@@ -77,11 +79,25 @@ def _work(job: tuple) -> List[tuple]:
         key = keys[i] if keys is not None else stat_key(path)
         data, error = _read(path)
         if data is None:
-            out.append((path, key, True, b"", _blob(error)))
+            out.append((path, key, True, b"", _blob(error), b""))
             continue
         trig, tokens = scan(data, triggers)
         facts = _blob(index_source(data, fast=not full)) if parse and (trig or full) else None
-        out.append((path, key, trig, tokens, facts))
+        out.append((path, key, trig, tokens, facts, content_digest(data)))
+    return out
+
+
+def same_bytes(entries: Dict[str, tuple], paths: Sequence[str], keys: Sequence[tuple]) -> Dict[str, list]:
+    """The entries of the files among `paths` whose stat key changed but whose bytes did not (their
+    content digest is the entry's), under their new stat key `keys[i]` (taken before reading)."""
+    out = {}
+    for path, key in zip(paths, keys):
+        entry = entries.get(path)
+        if entry is None or not entry[4]:
+            continue
+        data = read_bytes(path)
+        if data is not None and content_digest(data) == entry[4]:
+            out[path] = [key] + list(entry[1:])
     return out
 
 
@@ -213,14 +229,22 @@ class FactStore:
         for m in self.modules:
             key = stats[m.path] if stats is not None and m.path in stats else stat_key(m.path)
             entry = cached.get(m.path)
-            if entry is not None and tuple(entry[0]) == key and (entry[3] is not None or not (entry[1] or self.full)):
-                self.entries[m.path] = list(entry)
-            else:
-                stale.append(m.path)
-                keys.append(key)  # taken before reading: a file changed meanwhile is read again next run
-        for path, key, trig, tokens, facts in self._run(stale, keys=keys):
-            self.entries[path] = [key, trig, tokens, facts]
-        self.dirty = bool(stale) or len(self.entries) != len(cached)
+            if entry is not None and (entry[3] is not None or not (entry[1] or self.full)):
+                if tuple(entry[0]) == key:
+                    self.entries[m.path] = list(entry)
+                    continue
+            stale.append(m.path)
+            keys.append(key)  # taken before reading: a file changed meanwhile is read again next run
+        # a new stat key over the same bytes (a fresh checkout, a restored cache): the entry holds
+        usable = {p: e for p, e in cached.items() if e[3] is not None or not (e[1] or self.full)}
+        kept = same_bytes(usable, stale, keys)
+        if kept:
+            self.entries.update(kept)
+            keys = [k for p, k in zip(stale, keys) if p not in kept]
+            stale = [p for p in stale if p not in kept]
+        for path, key, trig, tokens, facts, digest in self._run(stale, keys=keys):
+            self.entries[path] = [key, trig, tokens, facts, digest]
+        self.dirty = bool(stale) or bool(kept) or len(self.entries) != len(cached)
 
     def _run(self, paths: List[str], parse: bool = True, keys: Optional[List[tuple]] = None) -> Iterable[tuple]:
         jobs = self.jobs if self.jobs is not None else (os.cpu_count() or 1)
@@ -247,8 +271,8 @@ class FactStore:
         """A file changed on disk: read and scan it again (its facts follow on demand)."""
         self._facts.pop(path, None)
         if path in self.entries or any(m.path == path for m in self.modules):
-            for p, key, trig, tokens, facts in _work(([path], self.triggers, self.full, True, None)):
-                self.entries[p] = [key, trig, tokens, facts]
+            for p, key, trig, tokens, facts, digest in _work(([path], self.triggers, self.full, True, None)):
+                self.entries[p] = [key, trig, tokens, facts, digest]
             self.dirty = True
             self.version += 1
 
@@ -285,7 +309,8 @@ class FactStore:
             data, error = _read(path)
             f = error if data is None else index_source(data, fast=not self.full)
             if entry is None:
-                entry = self.entries[path] = [stat_key(path), True, b"", None]
+                digest = content_digest(data) if data is not None else b""
+                entry = self.entries[path] = [stat_key(path), True, b"", None, digest]
                 self.version += 1
             entry[3] = _blob(f)
             self.dirty = True
@@ -343,7 +368,7 @@ class FactStore:
 
     def _scan_for(self, words: Set[bytes], full: bool) -> List[str]:
         out = []
-        for path, (_, trig, tokens, _facts) in self.entries.items():
+        for path, (_, trig, tokens, _facts, _digest) in self.entries.items():
             if full or trig or (words and tokens and not words.isdisjoint(tokens.split())):
                 out.append(path)
         return out
@@ -367,9 +392,9 @@ class FactStore:
             unknown = self._from_words_file(unknown, [n.encode() for n in names - saved])
             changed = self.dirty
             self.dirty = self.dirty or assigned
-        for path, key, trig, tokens, facts in self._run(unknown, parse=False):
+        for path, key, trig, tokens, facts, digest in self._run(unknown, parse=False):
             entry = self.entries[path]
-            entry[0], entry[1], entry[2] = key, trig, tokens
+            entry[0], entry[1], entry[2], entry[4] = key, trig, tokens, digest
             if facts is not None:
                 entry[3] = facts
         if unknown:
@@ -421,11 +446,11 @@ class FactStore:
         # (the last candidates() call of an analysis asked for exactly these names: memoized)
         candidates = None if self.full else set(self.candidates(names))
         words = {n.encode() for n in names}
-        for path, (key, trig, tokens, facts) in self.entries.items():
+        for path, (key, trig, tokens, facts, digest) in self.entries.items():
             if tokens and (path not in candidates if candidates is not None else words.isdisjoint(tokens.split())):
                 fresh[path] = (tuple(key), tokens)
                 tokens = None
-            entries[path] = (tuple(key), trig, tokens, facts)
+            entries[path] = (tuple(key), trig, tokens, facts, digest)
         self.cache.save(entries, names, self.started_ns)
         # the words file is rewritten (megabytes) when many files' words are new to it; a file
         # whose words it lacks is read again if ever the names grow
@@ -440,7 +465,7 @@ def unchanged(cache: "cache_mod.IndexCache", paths: Sequence[str], triggers: Seq
     (when the last run read them). None as soon as one file did change something."""
     words = {n.encode() for n in cache.names}
     out = {}
-    for path, key, trig, tokens, facts in _work((paths, tuple(triggers), False, True, None)):
+    for path, key, trig, tokens, facts, digest in _work((paths, tuple(triggers), False, True, None)):
         old = cache.entries.get(path)
         if old is None or old[1] != trig:
             return None
@@ -457,6 +482,6 @@ def unchanged(cache: "cache_mod.IndexCache", paths: Sequence[str], triggers: Seq
                 facts = _blob(error if data is None else index_source(data, fast=True))
             if facts != old[3]:
                 return None
-        out[path] = (key, trig, tokens, facts)
+        out[path] = (key, trig, tokens, facts, digest)
     return out
 

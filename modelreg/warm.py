@@ -140,7 +140,9 @@ def answer(argv: List[str]) -> Optional[int]:
     except (config_mod.ConfigError, OSError):
         return None
     stored = found.stored
-    if stored is None or stored.fingerprint != found.fingerprint:
+    if stored is not None and stored.fingerprint != found.fingerprint:
+        stored = _same_bytes(cfg, found)  # a fresh checkout: new mtimes, the same bytes
+    if stored is None:
         _HANDED_OVER[(repr(cfg), tuple(scopes))] = found
         return None
     from . import migration_check
@@ -153,6 +155,9 @@ def answer(argv: List[str]) -> Optional[int]:
     from .types import Diagnostic, Report
 
     report = Report(cfg.root, [Diagnostic(*d) for d in stored.diagnostics], stored.files, [], [], model_count=stored.models)
+    if fmt == "full" and any(d.fixable for d in report.diagnostics):
+        _HANDED_OVER[(repr(cfg), tuple(scopes))] = found
+        return None  # naming the fix each finding would get takes the analysis: the full CLI plans it
     color = use_color() and fmt in HUMAN
     out = FORMATS[fmt](report, color=color)
     summary = text_report.summary(report, fixable_hint=True) + "\n" if not quiet and fmt in HUMAN else ""
@@ -175,6 +180,34 @@ def answer(argv: List[str]) -> Optional[int]:
             pass
         return 2
     return 0 if exit_zero else report.exit_code
+
+
+def _read(path: str) -> Optional[bytes]:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _same_bytes(cfg, found: Probe):
+    """The stored report, when only stat keys changed since it was made and not one byte (every file
+    it was computed from read and compared with its content digest); its stamps and fingerprint are
+    then brought up to date. None otherwise."""
+    from . import cache as cache_mod
+
+    stored = found.stored
+    if stored.structure != found.structure or len(stored.stamps) != len(found.stats):
+        return None
+    stamps = cache_mod.same_files(stored, found.stats, _read)
+    if stamps is None:
+        return None
+    for path, key in found.stats.items():
+        if cache_mod.racy(key, found.started):
+            stamps[path] = cache_mod.UNVERIFIED + (stamps[path][2],)
+    stored = stored._replace(fingerprint=found.fingerprint, stamps=stamps)
+    cache_mod.save_result(cfg.root, cfg.cache_dir, stored)
+    return stored
 
 
 def run() -> None:

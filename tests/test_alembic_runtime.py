@@ -282,3 +282,37 @@ def test_verify_names_a_model_registered_through_import_module(project):
 def test_verify_help_says_it_executes_project_code():
     proc = modelreg("verify", "--help")
     assert "EXECUTES YOUR PROJECT'S CODE" in " ".join(proc.stdout.split())
+
+
+def _a_table_the_database_has_but_no_migration_creates(project, db_session=None):
+    """Audit registered, its table made in the database by create_all() (as an app's startup does),
+    never by a migration; optionally the app's own db_session.py that makes it."""
+    (project / "pypi_org/data/audit.py").write_text(AUDIT)
+    (project / "pypi_org/data/__all_models.py").write_text(REGISTRY + "# noinspection PyUnresolvedReferences\nimport pypi_org.data.audit\n")
+    if db_session is not None:
+        (project / "pypi_org/data/db_session.py").write_text(db_session)
+    code = (
+        "import sqlalchemy as sa, pypi_org.data.__all_models\nfrom pypi_org.data.modelbase import SqlAlchemyBase\n"
+        f"SqlAlchemyBase.metadata.create_all(sa.create_engine('sqlite:///{project / 'pypi.sqlite'}'))\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=project, check=True)
+    assert "auditing" in tables(project)
+
+
+def test_the_guard_names_a_table_the_database_has_that_no_migration_creates(project):
+    _a_table_the_database_has_but_no_migration_creates(project)
+    proc = alembic(project, "revision", "--autogenerate", "-m", "nothing", env=guarded("error"))
+    assert proc.returncode != 0
+    assert "table 'auditing' (model pypi_org.data.audit.Audit) is created by no migration" in proc.stdout + proc.stderr
+
+
+def test_the_guard_lets_through_a_table_the_applications_own_create_all_makes(project):
+    db_session = (
+        "import sqlalchemy as sa\n\nfrom pypi_org.data.modelbase import SqlAlchemyBase\n\n\n"
+        "def global_init(db_file):\n    import pypi_org.data.__all_models  # noqa: F401\n\n"
+        "    SqlAlchemyBase.metadata.create_all(sa.create_engine('sqlite:///' + db_file))\n"
+    )
+    _a_table_the_database_has_but_no_migration_creates(project, db_session)
+    proc = alembic(project, "revision", "--autogenerate", "-m", "nothing", env=guarded("error"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert modelreg(project).returncode == 0

@@ -173,6 +173,7 @@ def test_a_direct_subclass_of_a_base_is_a_model_with_its_table(tree, run):
         "name": "User", "module": "pkg.models", "path": "pkg/models.py", "line": 5, "table": "users",
         "schema": None, "kind": "class",
         "base": "pkg.db.Base", "abstract": False, "registered": False, "registry": "pkg/__all_models.py",
+        "migrations": None,
     }]
 
 

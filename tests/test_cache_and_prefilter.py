@@ -1186,3 +1186,63 @@ def test_module_names_follow_an_init_file_appearing_above_the_project_root(tree,
     (root.parent / "__init__.py").write_text("")  # and now so is its parent
     after = same_as_without_cache(run, root)
     assert f"({root.parent.name}.{root.name}.pkg.legacy)" in after
+
+
+# -- a cache that survives a checkout (issue 28, point 4) ---------------------------------------------
+#
+# A fresh checkout writes every file anew: the same bytes, every mtime new. A `.modelreg_cache` restored
+# in CI beside it must still be used: an entry whose stat key changed over the same bytes holds.
+
+MANY_PLAIN_MODULES = {f"pkg/plain{i:03d}.py": f"VALUE = {i}\n" for i in range(250)}  # more than REFRESH_LIMIT
+
+
+def _check_out_again(root: Path) -> None:
+    """Every file written anew with its own bytes (as `git checkout` / a CI clone writes them), a second later."""
+    for path in sorted(root.rglob("*.py")):
+        data = path.read_bytes()
+        path.unlink()
+        path.write_bytes(data)
+        st = path.stat()
+        set_mtime(path, st.st_mtime_ns + 10**9)
+
+
+def test_a_fresh_checkout_with_the_cache_restored_reuses_the_report(tree, run):
+    import modelreg.reuse
+
+    root = tree({**PROJECT, **MANY_PLAIN_MODULES})
+    before = warm(run, root)
+    assert len(MANY_PLAIN_MODULES) > modelreg.reuse.REFRESH_LIMIT
+    _check_out_again(root)
+    report = modelreg.check([str(root)], reuse=True)
+    assert report.analysis is None, "answered from the previous report: no file's bytes changed"
+    assert run(["."], cwd=root).out == before
+    assert modelreg.check([str(root)], reuse=True).analysis is None  # and the cache took the new stat keys
+
+
+def test_a_fresh_checkout_with_one_file_edited_parses_only_that_file(tree, run, monkeypatch):
+    import modelreg.store
+
+    root = tree({**PROJECT, **MANY_PLAIN_MODULES})
+    warm(run, root)
+    _check_out_again(root)
+    (root / "pkg/legacy.py").write_text(model("Old", "old") + "\n\nclass Older(Base):\n    __tablename__ = 'older'\n")
+    parsed = []
+    real = modelreg.store.index_source
+    monkeypatch.setattr(modelreg.store, "index_source", lambda data, fast: parsed.append(data) or real(data, fast))
+    monkeypatch.setattr(modelreg.store, "PARALLEL_THRESHOLD", 10**6)  # in this process, where the spy is
+    report = modelreg.check([str(root)], reuse=True)
+    assert report.analysis is not None
+    # (twice: once to tell whether the edit changed what the report read, once for the analysis)
+    assert parsed and all(b"class Older(Base)" in data for data in parsed)
+    assert sorted(d.model for d in report.diagnostics) == ["pkg.legacy.Old", "pkg.legacy.Older"]
+
+
+def test_same_size_new_bytes_under_a_new_mtime_are_read_again(tree, run):
+    root = tree(PROJECT)
+    warm(run, root)
+    legacy = root / "pkg/legacy.py"
+    assert len(NO_MODEL_SAME_SIZE) == len(legacy.read_text())
+    _check_out_again(root)
+    legacy.write_text(NO_MODEL_SAME_SIZE)
+    set_mtime(legacy, legacy.stat().st_mtime_ns + 2 * 10**9)
+    assert modelreg.check([str(root)], reuse=True).diagnostics == []

@@ -246,11 +246,11 @@ def test_models_json_has_exactly_the_documented_keys(tree, run):
     assert data["root"] == str(root)
     assert data["models"] == [
         {"name": "Audit", "module": "pkg.data.audit", "path": "pkg/data/audit.py", "line": 4, "table": "auditing",
-         "schema": None, "kind": "class", "base": "pkg.db.Base", "abstract": False, "registered": False, "registry": "pkg/data/__all_models.py"},
+         "schema": None, "kind": "class", "base": "pkg.db.Base", "abstract": False, "registered": False, "registry": "pkg/data/__all_models.py", "migrations": None},
         {"name": "Stamped", "module": "pkg.data.mixins", "path": "pkg/data/mixins.py", "line": 4, "table": None,
-         "schema": None, "kind": "class", "base": "pkg.db.Base", "abstract": True, "registered": True, "registry": "pkg/data/__all_models.py"},
+         "schema": None, "kind": "class", "base": "pkg.db.Base", "abstract": True, "registered": True, "registry": "pkg/data/__all_models.py", "migrations": None},
         {"name": "User", "module": "pkg.data.users", "path": "pkg/data/users.py", "line": 4, "table": "users",
-         "schema": None, "kind": "class", "base": "pkg.db.Base", "abstract": False, "registered": True, "registry": "pkg/data/__all_models.py"},
+         "schema": None, "kind": "class", "base": "pkg.db.Base", "abstract": False, "registered": True, "registry": "pkg/data/__all_models.py", "migrations": None},
     ]
     assert [{k: r[k] for k in ("path", "module")} for r in data["registries"]] == [
         {"path": "pkg/data/__all_models.py", "module": "pkg.data.__all_models"}]

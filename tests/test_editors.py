@@ -1,18 +1,19 @@
-"""The VS Code extension's manifest, lockfiles and README section agree (the extension itself is proven in a
-real VS Code by `bash editors/e2e.sh`, which this suite does not run: see README "Checked in real editors")."""
+"""The VS Code extension's manifest, lockfiles and docs page agree (the extension itself is proven in a real
+VS Code by `bash editors/e2e.sh`, which this suite does not run: see docs/integrations/editors.md, "Checked in
+real editors")."""
 
 import json
 import re
 
 from conftest import REPO
 
-README = (REPO / "README.md").read_text()
+EDITORS_PAGE = (REPO / "docs" / "integrations" / "editors.md").read_text()
 VSCODE = REPO / "editors" / "vscode"
 MANIFEST = json.loads((VSCODE / "package.json").read_text())
 
 
 def vscode_section() -> str:
-    return README.split("### VS Code", 1)[1].split("\n### ", 1)[0]
+    return EDITORS_PAGE.split("## VS Code", 1)[1].split("\n## ", 1)[0]
 
 
 def test_the_settings_the_readme_documents_are_the_ones_the_extension_contributes():

@@ -21,6 +21,8 @@ from modelreg.config import load
 from modelreg.imports import ModuleGraph, import_lines, infer_roots, name_modules
 from modelreg.types import Module
 
+from conftest import assert_fix_runs, tables_after_importing
+
 
 def model(cls: str, table: str, base_import: str, base: str = "Base") -> str:
     return (
@@ -546,3 +548,202 @@ def test_a_console_script_makes_the_folder_its_module_resolves_under_a_root(tmp_
     (root / "pyproject.toml").write_text('[project]\nname = "tool"\n\n[project.scripts]\ntool = "tool.cli:main"\n')
     roots = {os.path.relpath(r.path, root): r.reason for r in infer_roots(load(str(root)), [])}
     assert roots["lib"] == "console script tool = tool.cli:main"
+
+
+# -- the code's imports decide (issue 26) ---------------------------------------------------------------
+
+
+@dataclass
+class Shape:
+    """A project whose own imports say where it runs from while weaker evidence (packaging, Alembic's
+    prepend_sys_path, a Dockerfile, a stray __init__.py) says otherwise; how it really runs (sys_path, the
+    registry: a module or an env.py path, the model modules); and the folders a user may run modelreg in."""
+
+    files: Dict[str, str]
+    sys_path: List[str]
+    registry: str
+    everything: List[str]
+    metadata: str
+    models: Dict[str, str]  # dotted model -> table
+    cwds: List[str]
+
+
+def env_py(base_module: str) -> str:
+    return f"from alembic import context  # noqa: F401\n\nfrom {base_module} import Base\n\ntarget_metadata = Base.metadata\n"
+
+
+SHAPES = {
+    "a Poetry package named like its folder, alembic.ini prepending that folder, a leftover no import uses": Shape(
+        files={
+            "pyproject.toml": '[tool.poetry]\nname = "backend"\nversion = "0.1.0"\n',
+            "alembic.ini": "[alembic]\nscript_location = backend/alembic\nprepend_sys_path = backend\n",
+            "backend/__init__.py": "",
+            "backend/main.py": "from backend.routers.users import router  # noqa: F401\n",
+            "backend/alembic/env.py": env_py("backend.db.database"),
+            "backend/db/__init__.py": "from backend import models  # noqa: F401\n",
+            "backend/db/database.py": BASE,
+            "backend/models/__init__.py": "from backend.models.user import User  # noqa: F401\n",
+            "backend/models/user.py": model("User", "users", "from backend.db.database import Base"),
+            "backend/models/internship.py": model("Internship", "internships", "from backend.db.database import Base"),
+            "backend/routers/__init__.py": "",
+            "backend/routers/users.py": "from backend.models.user import User\n\nrouter = [User]\n",
+        },
+        sys_path=[".", "backend"],
+        registry="backend/alembic/env.py",
+        everything=["backend.models.user", "backend.models.internship"],
+        metadata="backend.db.database:Base.metadata",
+        models={"backend.models.user.User": "users", "backend.models.internship.Internship": "internships"},
+        cwds=[".", "backend"],
+    ),
+    "an API run from inside backend/ (a Dockerfile's WORKDIR), a stray backend/__init__.py, no project marker": Shape(
+        files={
+            "Dockerfile.api": "FROM python:3.12\nWORKDIR /code\nCOPY ./backend /code\nCMD uvicorn main:app\n",
+            "frontend/package.json": "{}\n",
+            "backend/__init__.py": "",
+            "backend/main.py": (
+                "from db.base import Base  # noqa: F401\nfrom db.session import engine\n\n"
+                "Base.metadata.create_all(bind=engine)\n"
+            ),
+            "backend/db/__init__.py": "",
+            "backend/db/base_class.py": BASE,
+            "backend/db/base.py": "from db.base_class import Base  # noqa: F401\nfrom models.item import Item  # noqa: F401\n",
+            "backend/db/session.py": "import sqlalchemy as sa\n\nengine = sa.create_engine('sqlite://')\n",
+            "backend/models/__init__.py": "",
+            "backend/models/item.py": model("Item", "items", "from db.base_class import Base"),
+            "backend/models/post.py": model("Post", "posts", "from db.base_class import Base"),
+        },
+        sys_path=["backend"],
+        registry="db.base",
+        everything=["models.item", "models.post"],
+        metadata="db.base_class:Base.metadata",
+        models={"models.item.Item": "items", "models.post.Post": "posts"},
+        cwds=["backend", "."],
+    ),
+    "app/ without __init__.py holding regular packages, every import says app., main.py at the root": Shape(
+        files={
+            ".git/HEAD": "ref: refs/heads/main\n",
+            "main.py": (
+                "from app.db.base import Base\nfrom app.db.init_db import engine\nfrom app.api.routes import router  # noqa: F401\n\n"
+                "Base.metadata.create_all(bind=engine)\n"
+            ),
+            "app/api/__init__.py": "",
+            "app/api/routes.py": "from app.models.user import User\n\nrouter = [User]\n",
+            "app/db/__init__.py": "",
+            "app/db/init_db.py": BASE + "engine = __import__('sqlalchemy').create_engine('sqlite://')\n",
+            "app/db/base.py": "from app.db.init_db import Base  # noqa: F401\nfrom app.models.user import User  # noqa: F401\n",
+            "app/models/__init__.py": "",
+            "app/models/user.py": model("User", "users", "from app.db.init_db import Base"),
+            "app/models/admin.py": model("Admin", "admins", "from app.db.init_db import Base"),
+        },
+        sys_path=["."],
+        registry="app.db.base",
+        everything=["app.models.user", "app.models.admin"],
+        metadata="app.db.init_db:Base.metadata",
+        models={"app.models.user.User": "users", "app.models.admin.Admin": "admins"},
+        cwds=[".", "app"],
+    ),
+    "the course's data/__all_models.py inside app/ of a Poetry repository, run from app/; a test says app.services": Shape(
+        files={
+            "pyproject.toml": '[tool.poetry]\nname = "url-shortener"\nversion = "0.1.0"\n',
+            "pytest.ini": "[pytest]\naddopts = -ra\n",
+            "conftest.py": "",
+            "Dockerfile": "FROM python:3.11\nWORKDIR /app\nCOPY ./app /app\n",
+            "app/__init__.py": "",
+            "app/main.py": "import data.db_session  # noqa: F401\nfrom views import home_view  # noqa: F401\n",
+            "app/data/__init__.py": "",
+            "app/data/modelbase.py": "import sqlalchemy.orm as orm\n\nSqlAlchemyBase = orm.declarative_base()\n",
+            "app/data/db_session.py": (
+                "from data.modelbase import SqlAlchemyBase\n\n\ndef global_init(engine):\n"
+                "    import data.__all_models  # noqa: F401\n\n    SqlAlchemyBase.metadata.create_all(engine)\n"
+            ),
+            "app/data/__all_models.py": "import data.link  # noqa: F401\n",
+            "app/data/link.py": model("Link", "links", "from data.modelbase import SqlAlchemyBase", "SqlAlchemyBase"),
+            "app/data/click.py": model("Click", "clicks", "from data.modelbase import SqlAlchemyBase", "SqlAlchemyBase"),
+            "app/services/__init__.py": "",
+            "app/services/shortener.py": "def true_ord(c):\n    return ord(c) - 48\n",
+            "app/views/__init__.py": "",
+            "app/views/home_view.py": "from services.shortener import true_ord  # noqa: F401\n",
+            "test/unit/test_shortener.py": "from app.services import shortener\n\n\ndef test_digit():\n    assert shortener.true_ord('1') == 1\n",
+        },
+        sys_path=["app"],
+        registry="data.__all_models",
+        everything=["data.link", "data.click"],
+        metadata="data.modelbase:SqlAlchemyBase.metadata",
+        models={"data.link.Link": "links", "data.click.Click": "clicks"},
+        cwds=["app", "."],
+    ),
+}
+
+SHAPE_RUNS = [pytest.param(name, cwd, id=f"{name} - run in {cwd}") for name, shape in SHAPES.items() for cwd in shape.cwds]
+
+
+def write_shape(root: Path, shape: Shape) -> Path:
+    for rel, text in shape.files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    return root
+
+
+@pytest.mark.parametrize("name, cwd", SHAPE_RUNS)
+def test_the_folder_the_code_imports_from_names_the_models_wherever_modelreg_runs(tmp_path, run, name, cwd):
+    shape = SHAPES[name]
+    root = write_shape(tmp_path / "proj", shape)
+    everything = tables_after_importing(root, shape.everything, shape.metadata, shape.sys_path)
+    registered = tables_after_importing(root, [shape.registry], shape.metadata, shape.sys_path)
+    assert everything == sorted(shape.models.values())
+    missing = {m for m, table in shape.models.items() if table not in registered}
+    assert len(missing) == 1
+    result = run(["--format", "json", "--no-cache"], cwd=root / cwd)
+    found = result.json["diagnostics"]
+    assert [(d["code"], d["model"]) for d in found] == [("MR001", m) for m in missing], found
+    assert result.exit_code == 1
+
+
+@pytest.mark.parametrize("name, cwd", SHAPE_RUNS)
+def test_the_fixed_registry_loads_every_table_wherever_modelreg_runs(tmp_path, run, name, cwd):
+    shape = SHAPES[name]
+    root = write_shape(tmp_path / "proj", shape)
+    assert run(["--fix", "--no-cache"], cwd=root / cwd).exit_code == 0
+    assert_fix_runs(root, shape.registry, shape.metadata, shape.everything, shape.models.values(), shape.sys_path)
+    assert run(["--format", "json", "--no-cache"], cwd=root / cwd).json["diagnostics"] == []
+
+
+def test_show_settings_says_which_imports_chose_a_root_and_what_they_overruled(tmp_path, run):
+    shape = SHAPES["a Poetry package named like its folder, alembic.ini prepending that folder, a leftover no import uses"]
+    root = write_shape(tmp_path / "proj", shape)
+    out = run(["--show-settings", "--no-cache", "--format", "json"], cwd=root)
+    rows = {r["path"]: r for r in json.loads(out.out)["resolved"]["import-roots-considered"]}
+    chosen, leftover = rows["."], rows["backend"]
+    assert chosen["names-modules"] and not leftover["names-modules"]
+    assert chosen["imports-voting"] >= 5
+    path, line = chosen["for-example"].rsplit(":", 1)
+    example = (root / path).read_text().splitlines()[int(line) - 1]
+    assert "backend." in example and example.lstrip().startswith(("from ", "import "))
+    assert chosen["overrules"] == ["backend (prepend_sys_path in alembic.ini) for backend, backend/db, backend/models and 1 more"]
+    assert "imports-voting" not in leftover
+
+
+def test_a_library_name_does_not_vote_for_a_namespace_folder_of_that_name(tmp_path):
+    found = names(
+        tmp_path,
+        {
+            "backend/__init__.py": "",
+            "backend/db/__init__.py": "",
+            "backend/db/base.py": "",
+            "backend/alembic/env.py": "from alembic import context\nimport alembic.op\nfrom backend.db.base import Base\n",
+        },
+        pyproject='[tool.pytest.ini_options]\npythonpath = ["backend"]\n',
+    )
+    assert found["backend/alembic/env.py"] == "backend.alembic.env"
+
+
+def test_the_library_running_env_py_does_not_vote_for_a_project_package_of_its_name(tmp_path, run):
+    # Alembic runs env.py with the alembic package already imported: `from alembic import context` finds
+    # the library even where backend/alembic/__init__.py exists and alembic.ini prepends backend/
+    shape = SHAPES["a Poetry package named like its folder, alembic.ini prepending that folder, a leftover no import uses"]
+    files = {**shape.files, "backend/alembic/__init__.py": ""}
+    root = write_shape(tmp_path / "proj", Shape(files, *[getattr(shape, f) for f in ("sys_path", "registry", "everything", "metadata", "models", "cwds")]))
+    assert tables_after_importing(root, [shape.registry], shape.metadata, shape.sys_path) == ["users"]
+    found = run(["--format", "json", "--no-cache"], cwd=root).json["diagnostics"]
+    assert [(d["code"], d["model"]) for d in found] == [("MR001", "backend.models.internship.Internship")], found

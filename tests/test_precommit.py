@@ -92,17 +92,20 @@ def test_fix_hook_rewrites_the_registry_and_the_next_run_passes(sample, env):
     assert_fix_runs(sample, "pypi_org.data.__all_models", "pypi_org.data.modelbase:SqlAlchemyBase.metadata", models)
 
 
-def readme_snippet() -> str:
-    """The README's pre-commit configuration, exactly as a user copies it."""
-    readme = (REPO / "README.md").read_text()
-    return readme.split("## pre-commit", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+def docs_snippet() -> str:
+    """The docs' pre-commit configuration (docs/integrations/pre-commit.md), exactly as a user copies it."""
+    text = (REPO / "docs" / "integrations" / "pre-commit.md").read_text()
+    return text.split("```yaml\n", 1)[1].split("```", 1)[0]
 
 
-def _install_hooks(sample, env):
-    # the README's snippet with its two placeholders filled in as it says: this repository, and the
-    # full SHA of its newest commit (`git ls-remote <URL> HEAD`)
+def _install_hooks(sample, env, hook="modelreg"):
+    # the docs' snippet with its two placeholders filled in as it says: this repository, and the
+    # full SHA of its newest commit (`git ls-remote <URL> HEAD`); `hook`: the id its comment offers
     head = sh(["git", "ls-remote", str(REPO), "HEAD"], REPO, env).stdout.split()[0]
-    config = readme_snippet().replace("<URL of this repository>", str(REPO)).replace("<commit sha>", head)
+    config = docs_snippet().replace("<URL of this repository>", str(REPO)).replace("<commit sha>", head)
+    if hook != "modelreg":
+        assert f"or `{hook}`" in config
+        config = config.replace("- id: modelreg ", f"- id: {hook} ")
     assert "<" not in config.split("#")[0]
     (sample / ".pre-commit-config.yaml").write_text(config)
     sh([*PRE_COMMIT, "install"], sample, env)
@@ -136,6 +139,28 @@ def test_a_commit_that_only_deletes_a_model_file_is_blocked_by_the_stale_import(
     proc = sh(["git", "commit", "-m", "drop audit"], sample, env, check=False)
     assert proc.returncode != 0
     assert "MR002" in proc.stdout + proc.stderr and "pypi_org.data.audit" in proc.stdout + proc.stderr
+
+
+def test_the_snippet_with_the_fix_hook_it_offers_repairs_the_registry_and_the_next_commit_passes(sample, env):
+    (sample / "pypi_org/data/__all_models.py").write_text(
+        "import pypi_org.data.audit\nimport pypi_org.data.users\n"
+    )
+    _install_hooks(sample, env, hook="modelreg-fix")
+    sh(["git", "add", "-A"], sample, env)
+    sh(["git", "commit", "-q", "-m", "registry complete"], sample, env)
+    (sample / "pypi_org/data/news.py").write_text(model("News", "news"))
+    sh(["git", "add", "pypi_org/data/news.py"], sample, env)
+    blocked = sh(["git", "commit", "-m", "add news"], sample, env, check=False)
+    assert blocked.returncode != 0  # the hook fixed the registry: the commit stops so it can be staged
+    assert "Fixed 1 error in pypi_org/data/__all_models.py" in blocked.stdout + blocked.stderr
+    assert (sample / "pypi_org/data/__all_models.py").read_text() == (
+        "import pypi_org.data.audit\nimport pypi_org.data.news\nimport pypi_org.data.users\n"
+    )
+    sh(["git", "add", "-A"], sample, env)
+    sh(["git", "commit", "-q", "-m", "add news"], sample, env)
+    assert "add news" in sh(["git", "log", "--oneline"], sample, env).stdout
+    models = ["pypi_org.data.audit", "pypi_org.data.news", "pypi_org.data.users"]
+    assert_fix_runs(sample, "pypi_org.data.__all_models", "pypi_org.data.modelbase:SqlAlchemyBase.metadata", models)
 
 
 def test_the_hook_manifest_declares_both_hooks_as_documented():

@@ -67,6 +67,23 @@ def test_a_warm_plain_check_imports_neither_click_nor_the_analysis(tmp_path):
     assert _loaded(got["modules"], NEVER_ON_THE_WARM_PATH) == []
 
 
+def test_a_fresh_checkout_with_the_cache_restored_is_answered_by_the_warm_path(tmp_path):
+    root = write_tree(tmp_path / "proj", PROJECT)
+    cold = subprocess.run([sys.executable, "-m", "modelreg", "-q", "."], cwd=root, capture_output=True, env=_env())
+    assert cold.returncode == 1
+    for path in sorted(root.rglob("*.py")):  # the same bytes written anew, as a checkout writes them
+        data = path.read_bytes()
+        path.unlink()
+        path.write_bytes(data)
+        os.utime(path, ns=(path.stat().st_mtime_ns - 10**10, path.stat().st_mtime_ns - 10**10))
+    got = _modules_after(root, "from modelreg import warm\nresult = warm.answer(['-q', '.'])")
+    assert got["result"] == 1  # answered by the warm path, the stored report's stamps brought up to date
+    assert _loaded(got["modules"], NEVER_ON_THE_WARM_PATH) == []
+    (root / "pkg/order.py").write_text(model_source("Order", "orders") + "# an edit\n")
+    got = _modules_after(root, "from modelreg import warm\nresult = warm.answer(['-q', '.'])")
+    assert got["result"] is None  # one byte changed: the full CLI decides
+
+
 def test_the_gitignore_matcher_is_imported_when_an_ignore_file_has_patterns_and_not_again_when_warm(tmp_path):
     root = write_tree(tmp_path / "proj", dict(PROJECT, **{".gitignore": "generated/\n", "generated/x.py": ""}))
     cold = _modules_after(root, "from modelreg.cli import main\nresult = main(['-q', '.'])")

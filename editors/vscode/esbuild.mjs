@@ -1,10 +1,19 @@
 // One bundle (dist/extension.js) with vscode-languageclient inside: the .vsix carries no node_modules.
-// The rule pages the diagnostics link to: the project's README, copied to docs/README.md.
+// The rule pages the diagnostics link to: docs/rules.md, written from the rule modules' docstrings
+// (what `modelreg rule --all --output-format markdown` prints; the docs site's rule pages come from the
+// same docstrings). modelreg.rules.docs needs nothing but Python: any python3 (MODELREG_PYTHON) will do.
 import * as esbuild from "esbuild";
-import { copyFileSync, mkdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 
+const python = process.env.MODELREG_PYTHON ?? "python3";
+const pages = execFileSync(
+  python,
+  ["-I", "-c", "import sys; sys.path.insert(0, '../..'); from modelreg.rules.docs import all_docs, markdown_pages; sys.stdout.write(markdown_pages(all_docs()))"],
+  { encoding: "utf8" },
+);
 mkdirSync("docs", { recursive: true });
-copyFileSync("../../README.md", "docs/README.md");
+writeFileSync("docs/rules.md", "# modelreg rules\n\n" + pages);
 
 await esbuild.build({
   entryPoints: ["src/extension.ts"],

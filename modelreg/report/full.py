@@ -1,12 +1,13 @@
 """`--output-format full`: as ruff prints it - the header line (`[*]` when `--fix` fixes it), the
-source line with a caret under the name, and the fix title.
+source line with a caret under the name, and under a fixable finding the fix `--fix` would make
+(the CLI passes ``fixes``, api.planned_fixes; without them, the rule's fix title).
 
     pkg/data/audit.py:4:7: MR001 [*] model Audit (pkg.data.audit) is not registered: ...
       |
     4 | class Audit(Base):
       |       ^^^^^ MR001
       |
-      = help: Import its module in the registry
+      = help: add import pkg.data.audit to pkg/data/__all_models.py
 """
 
 from __future__ import annotations
@@ -31,7 +32,17 @@ def _source_lines(path: str, cache: Dict[str, Optional[List[str]]]) -> Optional[
     return cache[path]
 
 
-def render_one(d, lines: Optional[List[str]], color: bool = False) -> str:
+def help_line(fixes) -> str:
+    """What the fixes of one finding add and remove, naming each statement and file."""
+    parts = []
+    for fx in fixes:
+        where = display_path(fx.path)
+        parts += [f"remove {stmt} from {where}" for stmt in fx.removed]
+        parts += [f"add {stmt} to {where}" for stmt in fx.added]
+    return "; ".join(parts)
+
+
+def render_one(d, lines: Optional[List[str]], color: bool = False, fixes=None) -> str:
     loc = f"{display_path(d.path)}:{d.line}:{d.column}:"
     code = d.code
     marker = " [*]" if d.fixable else ""
@@ -53,11 +64,18 @@ def render_one(d, lines: Optional[List[str]], color: bool = False) -> str:
             caret = click.style(caret, fg="red", bold=True)
         out += [f"{gutter} |", f"{number} | {source}", f"{gutter} | {pad}{caret} {d.code}", f"{gutter} |"]
     rule = BY_CODE.get(d.code)
-    if d.fixable and rule is not None and rule.FIX_TITLE:
+    named = help_line(fixes) if fixes else ""
+    if d.fixable and named:
+        out.append(f"  = help: {named}")
+    elif d.fixable and fixes is None and rule is not None and rule.FIX_TITLE:
         out.append(f"  = help: {rule.FIX_TITLE}")
     return "\n".join(out) + "\n"
 
 
-def render(report, color: bool = False) -> str:
+def render(report, color: bool = False, fixes: Optional[Dict[int, list]] = None) -> str:
+    """``fixes``: index of a fixable diagnostic -> what --fix writes for it (api.planned_fixes)."""
     cache: Dict[str, Optional[List[str]]] = {}
-    return "\n".join(render_one(d, _source_lines(d.path, cache), color) for d in report.diagnostics)
+    fixes = fixes or {}
+    return "\n".join(
+        render_one(d, _source_lines(d.path, cache), color, fixes.get(i)) for i, d in enumerate(report.diagnostics)
+    )

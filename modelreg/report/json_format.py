@@ -1,4 +1,4 @@
-"""`--format json`: the stable machine-readable contract documented in the README."""
+"""`--format json`: the stable machine-readable contract documented in docs/cli.md."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import os
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set
 
 from ..config import Config
-from ..imports import ModuleGraph, infer_roots
+from ..imports import ModuleGraph, Naming
 from ..types import FileFacts, Module
 from . import reach, vocabulary
 from .classify import Classifier
@@ -98,12 +98,18 @@ class Project:
         named from it (see modelreg.imports)."""
         top = self.config.root
         rel = lambda p: os.path.relpath(p, top).replace(os.sep, "/")  # noqa: E731
-        roots = infer_roots(self.config, [m.path for m in self.modules])
+        naming = Naming(self.config, [m.path for m in self.modules])
+        roots = naming.roots
+        voted = naming.explain()
         listed = {r.path for r in roots}
-        rows = [
-            {"path": rel(r.path), "why": r.reason, "kind": r.kind, "names-modules": r.path in self.by_root}
-            for r in roots
-        ]
+        rows = []
+        for r in roots:
+            row = {"path": rel(r.path), "why": r.reason, "kind": r.kind, "names-modules": r.path in self.by_root}
+            if r.path in voted:  # the imports that chose it, and the weaker evidence they overruled
+                row.update({"imports-voting": voted[r.path]["votes"], "for-example": voted[r.path]["example"]})
+                if voted[r.path]["overrules"]:
+                    row["overrules"] = voted[r.path]["overrules"]
+            rows.append(row)
         rows += [
             {"path": rel(p), "why": "the project's own imports resolve there", "kind": "entry", "names-modules": True}
             for p in sorted(self.by_root)

@@ -21,6 +21,7 @@ from . import (
     mr010_unmigrated_table,
     mr011_unmigrated_column,
     mr012_dropped_model_table,
+    mr013_broken_history,
     mr100_unreadable_file,
 )
 
@@ -35,6 +36,7 @@ RULES: List[ModuleType] = [
     mr010_unmigrated_table,
     mr011_unmigrated_column,
     mr012_dropped_model_table,
+    mr013_broken_history,
     mr100_unreadable_file,
 ]
 

@@ -26,7 +26,7 @@ Use instead: add `import pypi_org.data.audit` (in the registry's own style) to
 
 ## Fix
 Safe: `modelreg --fix` adds that statement to the registry, in the registry's
-own style (README: "Fixing"). It only adds an import of a module of your own
+own style (docs: "Fixing"). It only adds an import of a module of your own
 project that defines a model. Not offered when no statement in the registry can
 import the module under the name modelreg found for it (the message then says
 so instead of proposing one).

@@ -78,7 +78,10 @@ def check(analysis):
                 fixable=importable,
                 fix=("env-import", env.import_lines.get(key), f"import {reg.module.name}") if importable else None,
             )
+    used = {m.base for m in analysis.models}
     for module, call, key in project.create_all_calls():
+        if key not in used:
+            continue  # a metadata no model or table of the project lands on: no registry adds to it
         # Alembic's env.py as the registry cannot be imported by application code: nothing to ask for
         regs = [
             r for r in analysis.registries

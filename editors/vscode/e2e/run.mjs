@@ -8,10 +8,12 @@
 //    so does a modelreg installed without the lsp extra,
 // 3. the workspace setting `modelreg.interpreter` (the venv's python) starts the server, then `modelreg.path`
 //    restarts it, and so does "modelreg: Restart Server",
-// 4. the Problems panel shows the MR001 for Audit at audit.py line 8; its code links to the rule's README section,
+// 4. the Problems panel shows the MR001 for Audit at audit.py line 8; its code links to the rule's page
+//    (docs/rules.md in the extension),
 // 5. Ctrl+. on it offers "Register Audit in pypi_org/data/__all_models.py"; applying it and saving leaves
 //    __all_models.py byte for byte what `modelreg --fix` writes on another copy, and audit.py untouched;
-//    importing the fixed registry in a fresh Python creates Audit's table,
+//    importing the fixed registry in a fresh Python creates Audit's table; with --screenshot PNG, the editor
+//    with the squiggle under Audit and the quick fix offered is saved there (the README's picture),
 // 6. after the save the Problems panel is empty; `modelreg.trace.server` traced the messages;
 //    `modelreg.enable: false` stops the server.
 import { execFileSync, spawn } from "node:child_process";
@@ -32,6 +34,7 @@ const { values: opt } = parseArgs({
     chromium: { type: "string", default: "/usr/bin/chromium" },
     example: { type: "string", default: resolve(here, "../../../examples/pypi_org") },
     work: { type: "string" },
+    screenshot: { type: "string" },
   },
 });
 for (const required of ["vsix", "modelreg", "modelreg-without-lsp"]) {
@@ -297,24 +300,24 @@ try {
   if (rows.length !== 2 || !rows[0].startsWith("audit.py")) {
     throw new Error(`expected exactly the audit.py file row and its MR001, got ${JSON.stringify(rows)}`);
   }
-  // The code is a link to the rule's section of the README shipped in the extension.
+  // The code is a link to the rule's section of the rule pages shipped in the extension.
   const link = problem.first().locator("a", { hasText: "MR001" });
   const href = (await link.getAttribute("href")) ?? (await link.getAttribute("title")) ?? "";
   say(`MR001 links to ${href}`);
-  const readme = join(extensions, "modelreg.modelreg-0.1.0", "docs", "README.md");
+  const readme = join(extensions, "modelreg.modelreg-0.1.0", "docs", "rules.md");
   const lines = readFileSync(readme, "utf8").split("\n");
   const heading = lines.findIndex((l) => l.startsWith("### MR001 ")) + 1;
-  if (!href.includes("docs/README.md") || !href.endsWith(`#L${heading}`) || heading === 0) {
-    throw new Error(`the MR001 code does not link to README line ${heading} (### MR001): ${href}`);
+  if (!href.includes("docs/rules.md") || !href.endsWith(`#L${heading}`) || heading === 0) {
+    throw new Error(`the MR001 code does not link to rules.md line ${heading} (### MR001): ${href}`);
   }
 
   step = "the MR001 link opens the rule's section";
   await link.click();
-  await page.locator(".tabs-container .tab.active", { hasText: "README.md" }).waitFor({ timeout: 20000 });
-  await until(`the README at line ${heading}`, async () =>
+  await page.locator(".tabs-container .tab.active", { hasText: "rules.md" }).waitFor({ timeout: 20000 });
+  await until(`rules.md at line ${heading}`, async () =>
     new RegExp(`Ln ${heading}, Col 1`).test(await page.locator("#status\\.editor\\.selection").innerText()),
   20000);
-  say(`clicking MR001 opened README.md at line ${heading}: ${lines[heading - 1]}`);
+  say(`clicking MR001 opened rules.md at line ${heading}: ${lines[heading - 1]}`);
 
   step = "Ctrl+. offers and applies the quick fix";
   await page.locator(".tabs-container .tab", { hasText: "audit.py" }).click();
@@ -337,6 +340,11 @@ try {
   say(`Ctrl+. offers ${JSON.stringify(offered)}`);
   if (offered.filter((o) => o.includes(TITLE)).length !== 1) {
     throw new Error(`expected one "${TITLE}", got ${JSON.stringify(offered)}`);
+  }
+  if (opt.screenshot) {
+    // the squiggle under Audit, the Problems panel's MR001 and the quick fix offered: the README's picture
+    await page.screenshot({ path: opt.screenshot });
+    say(`screenshot: ${opt.screenshot}`);
   }
   // The menu takes keys, not clicks (a pointer block covers it): walk down to the fix, then Enter.
   await until(`"${TITLE}" to be focused`, async () => {

@@ -111,7 +111,7 @@ async function locate(): Promise<ServerCommand | undefined> {
   return result;
 }
 
-/** Line (0-based) of each rule's `### MR0xx` heading in the README shipped with the extension. */
+/** Line (0-based) of each rule's `### MR0xx` heading in the rule pages shipped with the extension (docs/rules.md). */
 function rulesIndex(): Map<string, number> {
   if (ruleLines) {
     return ruleLines;
@@ -132,7 +132,7 @@ function rulesIndex(): Map<string, number> {
   return ruleLines;
 }
 
-/** Turn the plain code "MR001" into a code that links to the rule's section of the README. */
+/** Turn the plain code "MR001" into a code that links to the rule's section of the rule pages. */
 export function linkRule(diagnostic: vscode.Diagnostic): vscode.Diagnostic {
   const code = typeof diagnostic.code === "string" ? diagnostic.code : undefined;
   const line = code ? rulesIndex().get(code) : undefined;
@@ -229,7 +229,7 @@ function restart(): Promise<void> {
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   output = vscode.window.createOutputChannel("modelreg");
   traceOutput = vscode.window.createOutputChannel("modelreg Trace");
-  readmePath = context.asAbsolutePath(path.join("docs", "README.md"));
+  readmePath = context.asAbsolutePath(path.join("docs", "rules.md"));
   context.subscriptions.push(
     output,
     traceOutput,
