@@ -13,7 +13,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from . import config as config_mod
 from . import discover, style
 from .resolve.coverage import Coverage, direct_coverage, is_registered
-from .resolve.reach import dynamic_targets, reachable, run_scopes
+from .resolve.reach import dynamic_targets, entry_unknowns, reachable, run_scopes
 from .resolve.registries import REGISTRY_FILENAME, is_test_path
 from .resolve import startup as startup_mod
 from .resolve import Project
@@ -339,7 +339,7 @@ class Analysis:
     def reach(self, reg: Registry) -> set:
         r = self._reach.get(reg.path)
         if r is None:
-            r = self._reach[reg.path] = reachable(self.project, reg.module) if reg.module is not None else set()
+            r = self._reach[reg.path] = reachable(self.project, reg.module, reg.entry) if reg.module is not None else set()
         return r
 
     def opaque(self, reg: Registry) -> List[Tuple[str, int, int]]:
@@ -350,6 +350,8 @@ class Analysis:
         found = self._opaque.get(reg.path)
         if found is None:
             found = [(reg.path, line, col) for line, col in self.direct(reg).unknown_dynamic]
+            if reg.entry is not None:
+                found.extend(entry_unknowns(self.project, reg.module, reg.entry))
             if self.require == "reachable":
                 by_path = self.project.by_path
                 dynamic = sorted(

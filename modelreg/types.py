@@ -106,6 +106,10 @@ class DynamicImport(NamedTuple):
     module of ``package`` (an expression; ("name", "__path__") means the
     module's own package). ``recursive`` for walk_packages.
     kind "literal": ``importlib.import_module("a.b")`` with a constant name.
+    kind "scan": Pyramid's ``config.scan()``: every module of ``package`` (("name", "__path__"): the
+    calling module's package), recursively, except the comma-separated ``ignore=`` names in ``suffix``.
+    kind "entry_points": the plugins of the entry-point group ``suffix`` (``target``: the callee,
+    importlib.metadata's `entry_points`, pkg_resources' `iter_entry_points` or a stevedore manager).
     kind "unknown": anything else (computed names, ``__import__``, ``exec``).
     """
 
@@ -144,6 +148,13 @@ class FileFacts:
     returns: Tuple[Tuple[str, Expr], ...] = ()
     # tables an Alembic env.py's `include_name` / `include_object` hook returns False for, by literal name
     excluded_tables: Tuple[str, ...] = ()
+    # (scope "def:<f>", callee) of the calls statements make inside module-level functions the skeleton
+    # keeps whole (those that import or create): what calling the function runs (`main()` calls
+    # `import_models()`, then `alembic.command.upgrade(...)`)
+    function_calls: Tuple[Tuple[str, Expr], ...] = ()
+    # `__all__` computed from a listing of the module's own folder (`p.stem for p in
+    # Path(__file__).parent.glob("*.py")`): a star import of the package imports its modules
+    all_from_folder: bool = False
 
     def noqa_codes(self, line: int):
         """None when the line has no noqa; () for a bare ``# noqa``; else the codes."""
@@ -194,6 +205,7 @@ class Registry:
     module: Optional[Module]  # None when the file does not exist (yet)
     source: str  # "config" | "file name" | "env.py" | "create_all" | "gathers models" | "missing" | "loaded"
     bases: Optional[Tuple[str, ...]] = None  # None: governs every base of its import root
+    entry: Optional[str] = None  # the module's function the application calls first (console script, app factory)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import ast
 from typing import Optional
 
 from ..types import Call
-from .dynamic import dynamic_call
+from .dynamic import ENTRY_POINT_LOADERS, dynamic_call, entry_points_call, scan_call
 from .exprs import to_expr
 from .state import INTERESTING_CALLS, Collected
 
@@ -35,3 +35,7 @@ def _call(c: Collected, call: ast.Call, scope: str) -> None:
         )
     elif last in ("exec", "eval", "import_module", "__import__"):
         dynamic_call(c, call, last, scope)
+    elif last == "scan" and isinstance(func, ast.Attribute):
+        scan_call(c, call, scope)
+    elif last in ENTRY_POINT_LOADERS:
+        entry_points_call(c, call, last, scope)

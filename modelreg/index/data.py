@@ -27,12 +27,14 @@ def facts_to_data(f: FileFacts) -> tuple:
         tuple(map(tuple, f.hidden_classes)),
         f.returns,
         f.excluded_tables,
+        f.function_calls,
+        f.all_from_folder,
     )
 
 
 def facts_from_data(d: tuple) -> FileFacts:
     (imports, classes, assigns, calls, dynamic, defined, all_names, has_getattr, called, noqa, error, guarded, hidden, returns,
-     excluded) = d
+     excluded, function_calls, all_from_folder) = d
     for rows, cls in (
         (imports, ImportStmt), (classes, ClassDef), (assigns, Assign), (calls, Call), (dynamic, DynamicImport),
         (hidden, ClassDef),
@@ -56,4 +58,6 @@ def facts_from_data(d: tuple) -> FileFacts:
         hidden_classes=tuple([_new(ClassDef, r) for r in hidden]),
         returns=returns,
         excluded_tables=excluded,
+        function_calls=function_calls,
+        all_from_folder=all_from_folder,
     )

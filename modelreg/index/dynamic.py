@@ -47,6 +47,53 @@ def _literal_target(call: ast.Call, last: str, name: str) -> bool:
     return not name.startswith(".") or package in (("name", "__name__"), ("name", "__package__"))
 
 
+def scan_call(c: Collected, call: ast.Call, scope: str) -> None:
+    """``config.scan()`` (Pyramid, through venusian): imports every module of a package, recursively,
+    except those ``ignore=`` names. The target is its package argument, or ``__path__`` (the package of
+    the calling module); ``suffix`` holds the string ignores, comma-separated. Whether the receiver is
+    a Pyramid Configurator is the resolver's question."""
+    target: Expr = ("name", "__path__")
+    if call.args:
+        target = to_expr(call.args[0])
+    ignores: Tuple[str, ...] = ()
+    for kw in call.keywords:
+        if kw.arg == "package":
+            target = to_expr(kw.value)
+        elif kw.arg == "ignore":
+            items = kw.value.elts if isinstance(kw.value, (ast.List, ast.Tuple)) else [kw.value]
+            ignores = tuple(e.value for e in items if isinstance(e, ast.Constant) and isinstance(e.value, str))
+    c.dynamic.append(DynamicImport("scan", target, True, call.lineno, call.col_offset, scope, ",".join(ignores)))
+
+
+# importlib.metadata.entry_points(group=...), pkg_resources.iter_entry_points(...), stevedore's managers
+ENTRY_POINT_LOADERS = frozenset({
+    "entry_points", "iter_entry_points", "select", "ExtensionManager", "NamedExtensionManager",
+    "EnabledExtensionManager", "DriverManager", "HookManager", "DispatchExtensionManager",
+})
+
+
+def entry_points_call(c: Collected, call: ast.Call, last: str, scope: str) -> None:
+    """A lookup of the entry points of a group (plugins declared in the project's packaging metadata,
+    loaded with `ep.load()`): kind "entry_points", the callee as ``target``, the group in ``suffix``.
+    `entry_points().select(group=...)` records the inner `entry_points`. Whether the callee is
+    importlib.metadata, pkg_resources or stevedore is the resolver's question."""
+    func = call.func
+    if last == "select":
+        inner = func.value if isinstance(func, ast.Attribute) else None
+        if not (isinstance(inner, ast.Call) and (dotted(inner.func) or "").rpartition(".")[2] == "entry_points"):
+            return
+        func = inner.func
+    group = None
+    for kw in call.keywords:
+        if kw.arg in ("group", "namespace") and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+            group = kw.value.value
+    if group is None and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
+        group = call.args[0].value
+    if group is None:
+        return  # `entry_points()`: every group; what is taken from it is not known here
+    c.dynamic.append(DynamicImport("entry_points", to_expr(func), False, call.lineno, call.col_offset, scope, group))
+
+
 # -- loops that import ------------------------------------------------------------------------
 
 
@@ -58,7 +105,13 @@ def visit_loop(c: Collected, node, scope: str) -> None:
         return
     if not isinstance(it, ast.Call):
         return
-    last = (dotted(it.func) or "").rpartition(".")[2]
+    while isinstance(it.func, ast.Name) and it.func.id in ("sorted", "list", "tuple", "reversed") and len(it.args) == 1 \
+            and isinstance(it.args[0], ast.Call):
+        it = it.args[0]  # `sorted(folder.rglob("*.py"))`: the same files
+    last = it.func.attr if isinstance(it.func, ast.Attribute) else (dotted(it.func) or "").rpartition(".")[2]
+    if last in _LISTINGS:
+        _files_loop(c, node, it, scope, last)
+        return
     if last not in ("iter_modules", "walk_packages"):
         return
     if not any(_is_importer(sub) for stmt in node.body for sub in ast.walk(stmt)):
@@ -70,6 +123,44 @@ def visit_loop(c: Collected, node, scope: str) -> None:
     )
     # the import_module calls inside the loop are what this fact describes
     c.covered |= {sub.lineno for stmt in node.body for sub in ast.walk(stmt) if isinstance(sub, ast.Call)}
+
+
+_LISTINGS = ("glob", "rglob", "iterdir", "listdir")
+_PATH_HELPERS = frozenset({"Path", "PurePath", "pathlib", "os"})
+
+
+def _files_loop(c: Collected, node, it: ast.Call, scope: str, last: str) -> None:
+    """``for path in (here / folder).rglob("*.py"): import_module("app." + ...)``: a loop over the files of
+    a folder that imports a module by a name built from each. The folder is this module's directory joined
+    with the names its expression uses (`here / "plugins"`, or an enclosing loop's variable over
+    `PLUGIN_DIRS`): recorded as a list of those parts; the pattern in ``suffix``."""
+    importers = [
+        sub for stmt in node.body for sub in ast.walk(stmt)
+        if _is_importer(sub) and sub.args and not isinstance(sub.args[0], ast.Constant)
+    ]
+    if not importers:
+        return
+    if isinstance(it.func, ast.Attribute) and last in ("glob", "rglob", "iterdir"):
+        folder = it.func.value
+        pattern = it.args[0] if it.args else None
+    else:  # os.listdir(folder)
+        folder = it.args[0] if it.args else None
+        pattern = None
+    if folder is None or (pattern is not None and not (isinstance(pattern, ast.Constant) and isinstance(pattern.value, str))):
+        return
+    loops = dict(c.loops)
+    parts = []
+    for sub in ast.walk(folder):
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+            parts.append(("str", sub.value))
+        elif isinstance(sub, ast.Name) and sub.id in loops:
+            parts.append(loops[sub.id])
+        elif isinstance(sub, ast.Name) and sub.id not in c.file_names and sub.id not in _PATH_HELPERS:
+            parts.append(OTHER)  # a folder from an argument, a setting: not this module's own
+    pattern_text = pattern.value if pattern is not None else "*"
+    recursive = last == "rglob" or "**" in pattern_text
+    c.dynamic.append(DynamicImport("files", ("list", tuple(parts)), recursive, node.lineno, node.col_offset, scope, pattern_text))
+    c.covered |= {sub.lineno for sub in importers}
 
 
 def _is_importer(sub: ast.AST) -> bool:

@@ -21,9 +21,12 @@ Blank = Tuple[int, int, str]  # (start, end, replacement) of a blanked range of 
 
 _KEEP_IN_BODY = (
     "import", "create_all", "map_imperatively", "target_metadata", "declarative_base", "generate_base",
+    # a console script running Alembic (`command.upgrade(...)`), Pyramid's `config.scan()`, a Flask app
+    # factory (`db.init_app(app)`, `Migrate(app, db)`): what they call and import loads the models
+    "command", ".scan(", "init_app", "Migrate(", "entry_points",
     "__tablename__", "__abstract__", "__table_args__", "__table__", "metadata",
 )
-_KEEP_IN_DEF = 6  # the first keys keep a whole function
+_KEEP_IN_DEF = 11  # the first keys keep a whole function
 _NESTED_CLASS = re.compile(r"\n[ ]+class\s")  # a class defined inside a function: kept, to be judged
 # class-body statements that declare nothing on the table: a def, a decorator, a nested class header,
 # pass, ..., a string (a docstring), `if TYPE_CHECKING:`

@@ -22,6 +22,7 @@ class Collected:
         "text", "ascii", "lines", "imports", "classes", "assigns", "calls", "dynamic", "defined", "functions",
         "called_functions", "all_names", "covered", "guarded", "guard", "type_checking_names", "walrus_in_text",
         "hidden", "returns", "kept_functions", "module_body", "outer", "scan_calls", "excluded_tables",
+        "function_calls", "in_kept", "all_from_folder", "loops", "file_names",
     )
 
     def __init__(self, text: str) -> None:
@@ -48,11 +49,19 @@ class Collected:
         self.kept_functions: Set[int] = set()  # see skeleton.kept_functions
         self.module_body: Set[int] = set()  # ids of the module's own statements
         self.outer = ""  # the class whose body is being visited
+        self.function_calls: List[Tuple[str, Expr]] = []
+        self.all_from_folder = False
+        self.file_names: Set[str] = {"__file__"}  # names bound to a path made from `__file__` (`here = Path(__file__).parent`)
+        self.loops: List[Tuple[str, Expr]] = []  # (target, iterable) of the for loops around the statement
+        self.in_kept: Optional[bool] = None  # None: outside any function; else inside a module-level function the skeleton keeps whole (see walk._function)
         # expressions only need walking when the text can contain what we look for
         self.scan_calls = (
             any(k in text for k in INTERESTING_CALLS)
             or "import_module" in text
             or "__import__" in text
+            or ".scan(" in text
+            or "entry_points" in text
+            or "Manager(" in text
             or (("exec(" in text or "eval(" in text) and "import" in text)
         )
 
@@ -92,4 +101,6 @@ def to_facts(c: Collected) -> FileFacts:
         hidden_classes=tuple(c.hidden),
         returns=tuple(c.returns),
         excluded_tables=tuple(sorted(c.excluded_tables)),
+        function_calls=tuple(c.function_calls),
+        all_from_folder=c.all_from_folder,
     )

@@ -72,8 +72,15 @@ def _function(c: Collected, node, scope: str, top: bool) -> None:
         if scope == MODULE and node.body and isinstance(node.body[-1], ast.Return):
             if node.body[-1].value is not None and (id(node) not in c.module_body or node.lineno in c.kept_functions):
                 c.returns.append((node.name, to_expr(node.body[-1].value)))
-    # code in a function body runs when it is called, not on import
-    visit_body(c, node.body, scope if scope.startswith("def:") else "def:" + node.name, False)
+    # code in a function body runs when it is called, not on import; the calls it makes are facts only
+    # where the skeleton keeps the function whole (a full parse and a skeleton give the same facts)
+    kept = c.in_kept
+    if kept is None:  # the outermost function: kept whole unless the skeleton blanks it
+        c.in_kept = not c.outer and (id(node) not in c.module_body or node.lineno in c.kept_functions)
+    try:
+        visit_body(c, node.body, scope if scope.startswith("def:") else "def:" + node.name, False)
+    finally:
+        c.in_kept = kept
 
 
 def _if(c: Collected, node: ast.If, scope: str, top: bool) -> None:
@@ -118,7 +125,12 @@ def _for(c: Collected, node, scope: str, top: bool) -> None:
     if top:
         bind_targets(c, node.target)
     visit_loop(c, node, scope)
-    visit_body(c, node.body, scope, top)
+    scan_expr(c, node.iter, scope)  # `for ep in entry_points(group=...)`
+    c.loops.append((node.target.id if isinstance(node.target, ast.Name) else "", to_expr(node.iter)))
+    try:
+        visit_body(c, node.body, scope, top)
+    finally:
+        c.loops.pop()
     visit_body(c, node.orelse, scope, top)
 
 

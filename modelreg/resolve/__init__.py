@@ -15,14 +15,18 @@ registers). One module per job, plain values and frozen dataclasses between them
     startup      the import stacks a registry runs under on the application's startup paths, and
                  whether an import added to it would read a name of a module still part-way run
     alembic_envs the metadata each Alembic env.py hands to autogenerate
-    registries   where the registries are: config, __all_models.py, env.py, create_all()
+    declared     the entry points the project declares (pyproject.toml, setup.cfg, setup.py), by group
+    entry_points where the application starts: console scripts, the Flask app (FLASK_APP, wsgi.py)
+    registries   where the registries are: config, __all_models.py, env.py, create_all(), entry points
     project      :class:`Project`, the one object the rules, the fixer and the language server ask;
                  it wires the stages together and holds no logic of its own
 
 The module graph (names, roots, what an import resolves to) is modelreg.imports, beside this
 package. Nothing here reads files: facts come from the callable handed to :class:`Project`, so the
 same resolver serves the CLI (facts from disk or the cache) and the language server (facts of
-unsaved buffers).
+unsaved buffers). The exceptions are the project's configuration files that say where the
+application starts: alembic.ini (alembic_envs), pyproject.toml / setup.cfg / setup.py / .flaskenv
+(entry_points).
 """
 
 from .project import Project

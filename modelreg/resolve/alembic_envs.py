@@ -37,7 +37,7 @@ class AlembicEnv:
         return out
 
 
-def _script_location(ini_path: str) -> Optional[str]:
+def _script_location(ini_path: str, root: Optional[str] = None) -> Optional[str]:
     import configparser
 
     parser = configparser.ConfigParser(interpolation=None)
@@ -52,21 +52,35 @@ def _script_location(ini_path: str) -> Optional[str]:
     loc = loc.replace("%(here)s", here).strip()
     if ":" in loc and not os.path.isabs(loc):  # "package:path" form
         pkg, _, sub = loc.partition(":")
-        loc = os.path.join(here, *pkg.split("."), sub)
-    return os.path.normpath(os.path.join(here, loc))
+        loc = os.path.join(*pkg.split("."), sub)
+    # Alembic reads a relative location from the working directory: the project root, or the ini's own
+    # folder when `alembic -c` runs from there (the one of the two that holds an env.py)
+    candidates = [os.path.normpath(os.path.join(d, loc)) for d in dict.fromkeys((here, root or here))]
+    return next((c for c in candidates if os.path.isfile(os.path.join(c, "env.py"))), candidates[0])
+
+
+def _ini_files(project) -> List[str]:
+    """alembic.ini at the project root and in every folder holding a project module (a library that
+    ships its migrations inside its package: `pkg/storage/alembic.ini`)."""
+    root = project.config.root
+    folders = {root} | {os.path.dirname(m.path) for m in project.modules}
+    found = (os.path.join(d, "alembic.ini") for d in sorted(folders))
+    return [p for p in found if os.path.isfile(p)]
 
 
 def _env_paths(project) -> Set[str]:
     """env.py files named by alembic.ini's script_location, sitting beside Alembic's script.py.mako, or
     configured as a registry."""
     paths = set()
-    ini = os.path.join(project.config.root, "alembic.ini")
-    if os.path.isfile(ini):
-        loc = _script_location(ini)
+    for ini in _ini_files(project):
+        loc = _script_location(ini, project.config.root)
         if loc:
             paths.add(os.path.join(loc, "env.py"))
     for m in project.named("env.py"):
-        if os.path.isfile(os.path.join(os.path.dirname(m.path), "script.py.mako")):
+        here = os.path.dirname(m.path)
+        # an Alembic script directory; or Flask-Migrate's (`flask db init` writes alembic.ini beside env.py
+        # and names the directory in `Migrate(directory=...)`, not in the ini)
+        if os.path.isfile(os.path.join(here, "script.py.mako")) or os.path.isfile(os.path.join(here, "alembic.ini")):
             paths.add(m.path)
     for spec in project.config.registries:  # a configured registry named env.py is an Alembic env.py
         if os.path.basename(spec.registry) == "env.py":

@@ -72,6 +72,14 @@ def _value_model_like(project, v, table_kw: bool) -> bool:
     return False
 
 
+def _returned_base(project, module: Module, cls: ClassDef) -> bool:
+    """A declarative base that the function defining it returns: the evaluator follows the call."""
+    where, _, owner = cls.scope.partition(":")
+    if where != "def" or (owner, ("name", cls.name)) not in project.facts(module).returns:
+        return False
+    return project.evaluator.declares_base(module, cls)[0]
+
+
 def unverifiable_classes(project, module: Module, facts: FileFacts) -> List[Tuple[str, int, int, str]]:
     """(name, line, col, reason) of the model-like classes of a module that modelreg cannot verify:
     defined inside a function, nested in a class body, or created by ``type(name, bases, dict)``."""
@@ -79,6 +87,8 @@ def unverifiable_classes(project, module: Module, facts: FileFacts) -> List[Tupl
     for cls in facts.hidden_classes:
         if not _model_like(project, module, cls):
             continue
+        if _returned_base(project, module, cls):
+            continue  # a base factory (`def versioned_base(): ... return VersionedBase`): its callers' bases
         where, _, owner = cls.scope.partition(":")
         reason = f"defined inside function {owner}()" if where == "def" else f"nested in class {owner}"
         out.append((cls.name, cls.line, cls.col, reason))

@@ -15,6 +15,7 @@ from typing import Iterable, List, Optional, Set, Tuple
 from ..discover import git_ignored
 from ..types import MODULE, ImportStmt, ModelInfo, Module
 from .inventory import callee_name
+from .evaluate import star_names
 from .reach import dynamic_targets, run_scopes
 
 
@@ -54,7 +55,7 @@ def direct_coverage(project, registry: Module) -> Coverage:
             if name == "*":
                 if pkg is not None:
                     whole(pkg)
-                    for n in project.facts(pkg).all_names or ():
+                    for n in star_names(project, pkg) or ():
                         sub = project.child(pkg, n)
                         if sub is not None:
                             whole(sub)
@@ -215,8 +216,8 @@ def _may_provide(project, mod: Module, name: str, seen: Set[str]) -> bool:
             if not is_project:
                 return True  # a star import from a library may provide anything
             continue
-        f = project.facts(src)
-        if (f.all_names is None and not name.startswith("_")) or (f.all_names is not None and name in f.all_names):
+        names = star_names(project, src)
+        if (names is None and not name.startswith("_")) or (names is not None and name in names):
             if _may_provide(project, src, name, seen):
                 return True
     return False

@@ -23,8 +23,21 @@ from .bindings import winning_bindings
 from .objects import SQLMODEL, STAR_LIBRARIES
 from .state import MISSING
 
+# `typing.cast(T, value)` returns `value` unchanged
+_CASTS = (("ext", "typing.cast"), ("ext", "typing_extensions.cast"))
+
 # Nested computations beyond which a lookup settles a chain of re-exports from its far end first.
 DEEP = 40
+
+
+def star_names(project, pkg: Module) -> Optional[Tuple[str, ...]]:
+    """The names `from pkg import *` takes when `__all__` says: its literal `__all__`, or, for an
+    `__all__` computed from a listing of the package's own folder, the names of its modules."""
+    facts = project.facts(pkg)
+    if facts.all_names is not None or not facts.all_from_folder:
+        return facts.all_names
+    found = (m.name.rpartition(".")[2] for m in project.submodules(pkg, False))
+    return tuple(n for n in found if not n.startswith("_"))
 
 
 class Evaluator:
@@ -150,8 +163,8 @@ class Evaluator:
                 if not is_project and target and target.partition(".")[0] in STAR_LIBRARIES and name[:1].isupper():
                     return ("ext", f"{target}.{name}")  # `from sqlalchemy import *` then `Table(...)`
                 continue
-            facts = self.facts(mod)
-            exported = name in facts.all_names if facts.all_names is not None else not name.startswith("_")
+            names = star_names(self.project, mod)
+            exported = name in names if names is not None else not name.startswith("_")
             if exported:
                 value = self.lookup(mod, name)
                 if value is not None:
@@ -179,7 +192,12 @@ class Evaluator:
         if kind == "module":
             mod = value[1]
             if attr in self.facts(mod).defined:
-                return self.lookup(mod, attr)
+                found = self.lookup(mod, attr)
+                if found is not None:
+                    return found
+                # `from pkg import sub` inside pkg itself binds the submodule (the import sets it first)
+                sub = self.graph.child(mod, attr)
+                return ("module", sub) if sub is not None else None
             sub = self.graph.child(mod, attr)
             if sub is not None:
                 return ("module", sub)
@@ -226,6 +244,8 @@ class Evaluator:
             func = self.eval_expr(module, expr[1])
             if func is not None and func[0] == "function":
                 return self._call_function(func[1], func[2], bind)
+            if func in _CASTS and len(expr[2]) == 2:  # `cast(DeclarativeMeta, declarative_base())`: the value itself
+                return self.eval_expr(module, expr[2][1], bind)
             return self.project.objects.call(module, func, expr[2], dict(expr[3]), bind)
         if kind == "str":
             return expr
@@ -252,11 +272,39 @@ class Evaluator:
         finally:
             self._calling.discard(key)
 
+    def eval_in_scope(self, module: Module, expr, scope: str):
+        """eval_expr for an expression in `scope` (MODULE, or a function `def:name`, whose own imports
+        bind first: `from app import models` inside a method, then `models.Base.metadata`)."""
+        if scope == MODULE or not scope.startswith("def:"):
+            return self.eval_expr(module, expr)
+        return self._eval_scoped(module, expr, scope, None)
+
+    def scoped_source(self, module: Module, name: str, scope: str) -> Optional[Module]:
+        """The project module an import inside the function `scope` takes `name` from, or None."""
+        found = None
+        for stmt in self.facts(module).imports:
+            if stmt.scope != scope:
+                continue
+            for imported, asname in stmt.names:
+                bound = asname or (imported if stmt.is_from else imported.partition(".")[0])
+                if bound != name or imported == "*":
+                    continue
+                if stmt.is_from:
+                    value = self.imported_value(module, stmt, imported)  # a submodule, or a name of the package
+                    found = value[1] if value is not None and value[0] == "module" else self.graph.from_source(module, stmt)[1]
+                else:
+                    found = self.graph.find_module(imported if asname else bound, module)[0]
+        return found
+
     def _eval_scoped(self, module: Module, expr, scope: str, bind):
-        """eval_expr inside a function: names its own imports bind come first."""
+        """eval_expr inside a function: names its own imports and classes bind come first."""
         kind = expr[0]
         if kind == "name":
             first, _, rest = expr[1].partition(".")
+            if not rest:
+                made = self.scoped_base(module, first, scope, bind)
+                if made is not None:
+                    return made
             value = self._scoped_import(module, first, scope)
             if value is None:
                 return self.eval_expr(module, expr, bind)
@@ -271,6 +319,41 @@ class Evaluator:
                 return self._call_function(func[1], func[2], bind)
             return self.project.objects.call(module, func, expr[2], dict(expr[3]), bind)
         return self.eval_expr(module, expr, bind)
+
+    def scoped_base(self, module: Module, name: str, scope: str, bind):
+        """A declarative base that a function defines and returns: `@as_declarative(metadata=md) class B`
+        or `class B(DeclarativeBase)` inside `def versioned_base(...)`. On a shared MetaData it is that
+        MetaData's base (every call, one metadata); else each call makes a base, named by `bind`."""
+        facts = self.facts(module)
+        cls = next((c for c in facts.hidden_classes if c.scope == scope and c.name == name), None)
+        found, shared = self.declares_base(module, cls) if cls is not None else (False, None)
+        if not found:
+            return None
+        if shared is not None:
+            return ("base", shared)
+        if bind is None:
+            return None
+        key, display = f"{bind[0].path}::{bind[1]}", f"{bind[0].name}.{bind[1]}"
+        return self.project.objects.new_base(key, display, bind[0], cls.line, f"{name} made by a function")
+
+    def declares_base(self, module: Module, cls) -> Tuple[bool, Optional[str]]:
+        """(whether the class is a declarative base of its own, the key of the shared MetaData it puts its
+        tables on): `@as_declarative(metadata=md)`, `class B(DeclarativeBase): metadata = md`."""
+        shared = None
+        found = False
+        for dec in cls.decorators:
+            is_call = dec[0] == "call"
+            v = self.eval_expr(module, dec[1] if is_call else dec)
+            if v is not None and v[0] == "ext" and v[1].startswith("sqlalchemy.") and v[1].endswith(".as_declarative"):
+                found = True
+                md = dict(dec[3]).get("metadata") if is_call else None
+                shared = self.project.objects.shared_metadata(module, md) if md is not None else None
+        for base_expr in cls.bases:
+            v = self.eval_expr(module, base_expr)
+            if v is not None and v[0] == "ext" and v[1].rpartition(".")[2] in ("DeclarativeBase", "DeclarativeBaseNoMeta"):
+                found = True
+                shared = self.project.objects.shared_metadata(module, cls.metadata) if cls.metadata else None
+        return found, shared
 
     def _scoped_import(self, module: Module, name: str, scope: str):
         """The value an import inside the function `scope` binds to `name` (the last one), or None."""

@@ -129,7 +129,7 @@ class Inventory:
         """(call, metadata key) for `X.metadata.create_all(...)` or Flask-SQLAlchemy's `db.create_all()`."""
         if callee_name(("call", call.func)) != "create_all":
             return None
-        func = self.project.eval_expr(module, call.func)
+        func = self.project.eval_in_scope(module, call.func, call.scope)
         if not (func and func[0] == "method" and func[2] == "create_all"):
             return None
         if func[1][0] == "db":

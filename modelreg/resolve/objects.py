@@ -62,6 +62,9 @@ class Objects:
 
     def _library_call(self, module: Module, dotted: str, args, kwargs, key, display, owner, line):
         if is_sqlalchemy(dotted, "declarative_base"):
+            shared = self.shared_metadata(module, kwargs.get("metadata"))
+            if shared is not None:  # declarative_base(metadata=md): its classes land on md
+                return ("base", shared)
             return self.new_base(key, display, owner, line, "declarative_base()") if key else None
         if is_sqlalchemy(dotted, "registry"):
             shared = self.shared_metadata(module, kwargs.get("metadata"))
@@ -95,7 +98,9 @@ class Objects:
         if expr is None:
             return None
         value = self.project.eval_expr(module, expr)
-        return value[1] if value is not None and value[0] == "metadata" else None
+        if value is None or value[0] != "metadata" or value[1] == "anonymous":
+            return None  # (`metadata = MetaData(...)` made right there is the base's own)
+        return value[1]
 
     def _table(self, module: Module, args, metadata, flask: bool = False):
         """``Table("name", metadata, ...)`` (or Flask-SQLAlchemy's ``db.Table("name", ...)``)."""

@@ -51,6 +51,7 @@ class Project:
         self.evaluator = Evaluator(self)
         self.lookup, self.attribute, self.imported_value = self.evaluator.lookup, self.evaluator.attribute, self.evaluator.imported_value
         self.eval_name, self.eval_expr = self.evaluator.eval_name, self.evaluator.eval_expr
+        self.eval_in_scope, self.scoped_source = self.evaluator.eval_in_scope, self.evaluator.scoped_source
         self.objects = Objects(self)
         self.classifier = Classifier(self)
         self.classify, self.find_class = self.classifier.classify, self.classifier.find_class

@@ -8,10 +8,13 @@ bases no env.py targets. `governs` says which registry answers for a model of a 
 from __future__ import annotations
 
 import os
-from typing import Dict, List, Optional, Set
+from typing import Dict, List, Optional, Set, Tuple
 
-from ..types import Module, Registry
-from .alembic_envs import AlembicEnv, find_alembic_envs, metadata_source, revision_dirs
+from ..types import ModelInfo, Module, Registry
+from .alembic_envs import AlembicEnv, find_alembic_envs, flask_migrate_envs, metadata_source, revision_dirs
+from .entry_points import entries
+from .objects import FLASK_MODEL_HOW
+from .reach import reachable
 
 REGISTRY_FILENAME = "__all_models.py"
 
@@ -23,6 +26,8 @@ class Registries:
         self.project = project
         self._envs: Optional[List[AlembicEnv]] = None
         self._configured: Optional[List[Registry]] = None
+        self._entries: Optional[List[Tuple[Module, Optional[str]]]] = None
+        self._loaders: Optional[List[Tuple[Module, Optional[str]]]] = None
         self._revision_dirs: Optional[tuple] = None
         # modules by file name: depends on the module list only, so a project of the same modules shares it
         self._by_filename: Dict[str, List[Module]] = previous._by_filename if previous is not None else {}
@@ -71,9 +76,78 @@ class Registries:
         out: List[Registry] = []
         for env in self.alembic_envs():
             for key, registry in env.registries():
-                out.append(Registry(registry.path, registry, "env.py", (key,)))
+                out.extend(self.behind_entries(Registry(registry.path, registry, "env.py", (key,))))
+        out += self.flask_app_registries({key for r in out for key in r.bases or ()})
         out += create_all_registries(self.project, {key for r in out for key in r.bases or ()})
         return out
+
+    def entries(self) -> List[Tuple[Module, Optional[str]]]:
+        """The application's entry points (modelreg.entry_points), outside its tests, found once."""
+        if self._entries is None:
+            root = self.project.config.root
+            self._entries = [e for e in entries(self.project) if not is_test_path(os.path.relpath(e[0].path, root))]
+        return self._entries
+
+    def behind_entries(self, reg: Registry) -> List[Registry]:
+        """An env.py registry whose imports reach none of its base's models (outside the base's own module)
+        runs inside a process that loaded them first: the application's entry points that load them are
+        the registries (a console script importing the backends, then calling Alembic). Else `reg`."""
+        key = reg.bases[0]
+        models = self.own_models(key)
+        if not models or reg.module is None:
+            return [reg]
+        if any(m.module.path in reachable(self.project, reg.module) for m in models):
+            return [reg]
+        for candidates in (self.entries, self.loaders):
+            found = [
+                Registry(mod.path, mod, "entry point", (key,), function)
+                for mod, function in candidates()
+                if any(m.module.path in reachable(self.project, mod, function) for m in models)
+            ]
+            if found:
+                return found
+        return [reg]
+
+    def loaders(self) -> List[Tuple[Module, Optional[str]]]:
+        """The application's functions that import modules by computed names (a plugin loader, Pyramid's
+        `config.scan()`), as entry points: asked only when no declared entry point loads a base's models
+        (it reads every module of the application)."""
+        if self._loaders is None:
+            root = self.project.config.root
+            self._loaders = []
+            for mod in self.project.modules:
+                if is_test_path(os.path.relpath(mod.path, root)) or not self.project.has_dynamic_imports(mod):
+                    continue
+                scopes = sorted({d.scope for d in self.project.facts(mod).dynamic_imports if d.scope.startswith("def:")})
+                self._loaders += [(mod, scope[4:]) for scope in scopes]
+        return self._loaders
+
+    def flask_app_registries(self, covered: Set[str]) -> List[Registry]:
+        """With Flask-Migrate's env.py (its metadata comes from the running app), the Flask app is the
+        registry of the Flask-SQLAlchemy bases whose models it loads: what `flask db migrate` imports
+        (FLASK_APP's module and the factory it calls)."""
+        if not flask_migrate_envs(self.project):
+            return []
+        out = []
+        flask_keys = [k for k, info in self.project.bases.items() if info.how == FLASK_MODEL_HOW and k not in covered]
+        for mod, function in self.entries():
+            reach = reachable(self.project, mod, function)
+            keys = tuple(k for k in flask_keys if self._home(k) in reach or any(m.module.path in reach for m in self.own_models(k)))
+            if keys:
+                out.append(Registry(mod.path, mod, "Flask app", keys, function))
+                flask_keys = [k for k in flask_keys if k not in keys]
+        return out
+
+    def _home(self, key: str) -> Optional[str]:
+        """The path of the module defining a base (None for a library's)."""
+        info = self.project.bases.get(key)
+        return info.module.path if info is not None and info.module is not None else None
+
+    def own_models(self, key: str) -> List[ModelInfo]:
+        """The mapped models and tables of a base outside the base's own module."""
+        info = self.project.bases.get(key)
+        home = info.module.path if info is not None and info.module is not None else None
+        return [m for m in self.project.models() if m.base == key and not m.abstract and m.module.path != home]
 
     def registry_root(self, reg: Registry) -> Optional[str]:
         if reg.module is not None:
@@ -127,20 +201,26 @@ def create_all_registries(project, covered: Set[str]) -> List[Registry]:
     only re-exports it (the FastAPI template's `app/db/base.py`), else the call site's module itself.
     Call sites in tests count only for bases no application code creates."""
     envs = {e.module.path for e in project.alembic_envs()}
-    per_key: Dict[str, List[Module]] = {}
+    per_key: Dict[str, List[Tuple[Module, Optional[str]]]] = {}
     for module, call, key in project.create_all_calls():
         if key in covered or module.path in envs:
             continue
         owner = call.func[1].rpartition(".")[0] if call.func[0] == "name" else ""
         source = metadata_source(project, module, ("name", owner), key) if owner else None
+        if owner and call.scope.startswith("def:"):
+            # `create_all()` in a function: what runs first is what the function imports the base through
+            # (`from app.storage import models` in `Storage.__init__`), not its module's own imports
+            source = project.scoped_source(module, owner.partition(".")[0], call.scope) or source
         registry = source if source is not None else module
+        # in a function, what runs before the call counts: the functions it calls (`load_plugins()`)
+        entry = call.scope[4:] if registry is module and call.scope.startswith("def:") else None
         found = per_key.setdefault(key, [])
-        if all(m.path != registry.path for m in found):
-            found.append(registry)
+        if all(m.path != registry.path for m, _ in found):
+            found.append((registry, entry))
     out = []
     root = project.config.root
     for key, mods in per_key.items():
-        app = [m for m in mods if not is_test_path(os.path.relpath(m.path, root))]
-        for m in app or mods:
-            out.append(Registry(m.path, m, "create_all", (key,)))
+        app = [(m, e) for m, e in mods if not is_test_path(os.path.relpath(m.path, root))]
+        for m, entry in app or mods:
+            out.append(Registry(m.path, m, "create_all", (key,), entry))
     return out

@@ -46,8 +46,8 @@ def check(analysis):
         reach = None
         for key, line in env.targets:
             regs = [r for r in analysis.registries if r.module is not None and project.governs(r, key, env.module.root)]
-            if not regs or any(r.module.path == env.module.path for r in regs):
-                continue
+            if not regs or any(r.module.path == env.module.path or r.source in ("entry point", "Flask app") for r in regs):
+                continue  # (an application entry point loads the models, then runs env.py)
             if any(r.module.path in envs for r in regs):
                 # the registry is another env.py (a plugin's env.py next to the core one): importing it
                 # would run the other migrations; each env.py loads its own tables

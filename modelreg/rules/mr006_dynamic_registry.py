@@ -3,10 +3,11 @@
 ## What it finds
 A registry that imports modules through names computed at runtime
 (`importlib.import_module(name)`, `__import__`) or through code in a string
-(`exec("import app.models")`), other than the common loop over
-`pkgutil.iter_modules(pkg.__path__)` / `walk_packages`, which modelreg
-understands - in the registry itself, or (in `reachable` mode) in a module it
-runs.
+(`exec("import app.models")`), other than the loaders modelreg evaluates (a loop
+over `pkgutil.iter_modules(pkg.__path__)` / `walk_packages`, or over the files of
+the module's own folder, `config.scan()`, entry points the project declares) - in
+the registry itself, in a module it runs (in `reachable` mode), or in a function
+the application's entry point calls.
 
 ## Why it matters
 modelreg cannot tell statically which models such a registry loads. Rather than
