@@ -377,9 +377,9 @@ def structure(cfg, scopes, files, dirs) -> str:
     for directory, names in sorted(dirs, key=lambda d: d[0]):
         h.update(_utf8(f"\n{directory}\0{names!r}"))
     for path in [os.path.join(cfg.root, "alembic.ini")] + ([cfg.config_file] if cfg.config_file else []):
-        try:
-            st = os.stat(path)
-            h.update(_utf8(f"\n{path}\0{st.st_size}\0{st.st_mtime_ns}"))
+        try:  # their bytes, not their mtimes: a fresh checkout leaves the structure as it was
+            with open(path, "rb") as f:
+                h.update(_utf8(f"\n{path}\0") + content_digest(f.read()))
         except OSError:
             h.update(_utf8(f"\n{path}\0-"))
     return h.hexdigest()

@@ -227,11 +227,21 @@ def _stamps(stats: dict, entries, started_ns: int) -> dict:
     """path -> (size, mtime_ns, content digest) of the walked files whose index entry was made under
     their current stat key (see cache.same_files); a file stat'ed too close to a change of it (see
     cache.racy) gets a stamp no stat key matches: its bytes are compared next time."""
+    from .store import read_bytes
+
     out = {}
     for path, key in stats.items():
         entry = entries.get(path)
         if entry is not None and entry[4] and tuple(entry[0]) == key:
-            out[path] = cache_mod.UNVERIFIED + (entry[4],) if cache_mod.racy(key, started_ns) else (key[0], key[1], entry[4])
+            digest = entry[4]
+        elif entry is None:  # a walked file that is no module (an Alembic revision named `722c_add.py`)
+            data = read_bytes(path)
+            if data is None:
+                continue
+            digest = cache_mod.content_digest(data)
+        else:
+            continue
+        out[path] = cache_mod.UNVERIFIED + (digest,) if cache_mod.racy(key, started_ns) else (key[0], key[1], digest)
     return out
 
 

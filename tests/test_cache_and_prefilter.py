@@ -1246,3 +1246,18 @@ def test_same_size_new_bytes_under_a_new_mtime_are_read_again(tree, run):
     legacy.write_text(NO_MODEL_SAME_SIZE)
     set_mtime(legacy, legacy.stat().st_mtime_ns + 2 * 10**9)
     assert modelreg.check([str(root)], reuse=True).diagnostics == []
+
+
+def test_a_fresh_checkout_of_a_project_with_alembic_ini_and_files_that_are_no_modules_reuses_the_report(tree, run):
+    files = dict(PROJECT)
+    files["alembic.ini"] = "[alembic]\nscript_location = migrations\n"
+    files["migrations/versions/0001_init.py"] = "revision = '0001'\ndown_revision = None\n"  # no module name
+    root = tree(files)
+    before = warm(run, root)
+    for path in [root / "alembic.ini", root / "pyproject.toml"]:
+        set_mtime(path, path.stat().st_mtime_ns + 10**9)
+    _check_out_again(root)
+    assert modelreg.check([str(root)], reuse=True).analysis is None
+    assert run(["."], cwd=root).out == before
+    (root / "alembic.ini").write_text("[alembic]\nscript_location = elsewhere\n")  # bytes changed: not the same
+    assert modelreg.check([str(root)], reuse=True).analysis is not None
