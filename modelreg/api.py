@@ -76,7 +76,7 @@ def check(
 
         last = LastRun(cfg, scopes, full=full)
         saved = last.report() if reuse and not full else None
-        if saved is not None:
+        if saved is not None and saved.files:  # (none: whether any file was found is said again)
             return Report(cfg.root, saved.diagnostics, saved.files, [], [], model_count=saved.models)
     try:
         analysis = analyze(cfg, full=full, use_cache=use_cache, last=last)
@@ -105,6 +105,15 @@ def check(
         registries=analysis.registries,
         analysis=analysis,
     )
+
+
+def analyzed_something(report: Report) -> None:
+    """A run that found no Python file checked nothing: ConfigError (exit 2) rather than a pass."""
+    if report.files == 0 and (report.analysis is None or not report.analysis.unnamed):
+        raise config_mod.ConfigError(
+            f"no Python files found under {report.root}: nothing was checked (`--show-files` lists what "
+            "is analyzed; see exclude, extend-exclude and respect-gitignore)"
+        )
 
 
 def _check_buffer(cfg: config_mod.Config, path: str, data: bytes, use_cache: bool) -> Report:

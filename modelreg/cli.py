@@ -220,6 +220,8 @@ def check(
             paths, config_file=config_file, require=require, use_cache=use_cache, reuse=not verbose,
             options=options, stdin=stdin,
         )
+    if stdin is None:
+        api.analyzed_something(report)
     if verbose:
         _explain(report, paths if stdin is None else ())
     fmt = ALIASES.get(fmt, fmt)
@@ -372,6 +374,7 @@ def models(paths, fmt, require, config_file, isolated, exclude, extend_exclude, 
 
     options = _command_line(isolated, exclude, extend_exclude, respect_gitignore, cache_dir)
     report = api.check(paths or (".",), config_file=config_file, require=require, use_cache=not no_cache, options=options)
+    api.analyzed_something(report)
     data = api.inventory(report)
     if fmt == "json":
         click.echo(json.dumps(data, indent=2))

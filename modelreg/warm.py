@@ -140,7 +140,7 @@ def answer(argv: List[str]) -> Optional[int]:
     except (config_mod.ConfigError, OSError):
         return None
     stored = found.stored
-    if stored is None or stored.fingerprint != found.fingerprint:
+    if stored is None or stored.fingerprint != found.fingerprint or not stored.files:  # (no file: the CLI says so)
         _HANDED_OVER[(repr(cfg), tuple(scopes))] = found
         return None
     from . import migration_check
