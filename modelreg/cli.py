@@ -201,6 +201,7 @@ def check(
         sys.exit(EXIT_CLEAN)
     if show_diff:
         outcome = api.fix(paths, config_file=config_file, require=require, dry_run=True, use_cache=use_cache, options=options)
+        api.analyzed_something(outcome.report)
         _echo_errors(outcome.errors)
         diff = "".join(unified_diff(fx) for fx in outcome.fixes)
         _emit(diff, output_file)

@@ -158,7 +158,7 @@ def test_config_base_as_a_single_string_is_a_type_error_naming_the_key(tree, run
     models = "from pkg.db import Model\n\n\nclass User(Model):\n    pass\n"
     root = tree(project(db, models), pyproject='[tool.modelreg]\nbase = "pkg.db.Model"\n')
     result = run(["models", "--no-cache", root])
-    assert result.code == 2
+    assert result.exit_code == 2
     assert "base must be a list of strings" in result.err
     (root / "pyproject.toml").write_text('[tool.modelreg]\nbase = ["pkg.db.Model"]\n')
     assert models_of(run, root) == {"User": ("pkg.models", "pkg.db.Model", False)}
