@@ -201,6 +201,7 @@ def fix(
     dry_run: bool = False,
     use_cache: bool = True,
     options: Optional[config_mod.CommandLine] = None,
+    written: Optional[list] = None,
 ) -> FixOutcome:
     """Fix what can be fixed (registries, and env.py for MR003), then check again.
 
@@ -208,6 +209,8 @@ def fix(
     changes nothing: removing a stale import can leave models unregistered that
     only it loaded, and the next pass registers them - one run, one write per file.
     ``dry_run`` plans without writing (``--diff`` shows exactly what ``--fix`` writes).
+    ``written``: a list each fix is appended to (path, new bytes) as its write begins; a file is
+    written whole or not at all, so an interrupted run can say which ones it wrote.
     """
     import contextlib
 
@@ -221,7 +224,7 @@ def fix(
         fixes, errors = _fix_passes(cfg, scopes_of(paths, cfg), before.analysis, before.diagnostics)
         if dry_run or not fixes:
             return FixOutcome(fixes, errors, before, written=False)
-        written = _write_fixes(fixes, cfg.root, errors)
+        written = _write_fixes(fixes, cfg.root, errors, written)
         after = check(paths, config_file=config_file, require=require, use_cache=use_cache, options=options) if written else before
         return FixOutcome(written, errors, after, written=bool(written))
 
@@ -283,12 +286,15 @@ def _overlaid(cfg: config_mod.Config, analysis: Analysis, overlay: Dict[str, byt
     return Analysis(Project(cfg, mods, facts_of), [m.path for m in mods], store)
 
 
-def _write_fixes(fixes: list, root: str, errors: List[Tuple[str, str]]) -> list:
-    """Write each fix (atomically); the ones that could not be written go to ``errors``."""
+def _write_fixes(fixes: list, root: str, errors: List[Tuple[str, str]], paths: Optional[list] = None) -> list:
+    """Write each fix (atomically); the ones that could not be written go to ``errors``; each one's
+    (path, new bytes) to ``paths`` as its write begins."""
     from . import fix as fix_mod
 
     written = []
     for fx in fixes:
+        if paths is not None:
+            paths.append((fx.path, fx.new))
         try:
             fix_mod.write(fx, root)
             written.append(fx)

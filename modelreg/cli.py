@@ -16,6 +16,8 @@ from .report import text as text_report
 from .warm import use_color  # one definition for the warm path and this one
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+WRITTEN: list = []  # (path, new bytes) of each file --fix began to write in this process (see interrupted())
 
 
 EXIT_CODES_HELP = """\b
@@ -210,7 +212,9 @@ def check(
             click.echo(f"Would fix {n} error{'s' if n != 1 else ''}." if n else "No fixes available.", err=True)
         sys.exit(EXIT_ERROR if outcome.errors else (EXIT_FINDINGS if diff else EXIT_CLEAN))
     if do_fix:
-        outcome = api.fix(paths, config_file=config_file, require=require, use_cache=use_cache, options=options)
+        outcome = api.fix(
+            paths, config_file=config_file, require=require, use_cache=use_cache, options=options, written=WRITTEN
+        )
         report = outcome.report
         _echo_errors(outcome.errors)
         if not quiet:
@@ -505,15 +509,15 @@ def server():
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    del WRITTEN[:]
     # a short-lived process that builds many small objects: the cyclic GC would only slow it down
     gc.disable()
     try:
         cli.main(args=argv, prog_name="modelreg", standalone_mode=False)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_ERROR)
-    except click.exceptions.Abort:
-        click.echo("Aborted!", err=True)
-        return EXIT_ERROR
+    except (KeyboardInterrupt, click.exceptions.Abort):  # click turns Ctrl-C into Abort
+        return interrupted()
     except click.UsageError as exc:  # one line, like every other error
         click.echo(f"modelreg: error: {exc.format_message()}", err=True)
         return EXIT_ERROR
@@ -523,8 +527,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ConfigError as exc:
         click.echo(f"modelreg: error: {exc}", err=True)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        return 130
     except Exception as exc:  # an internal error must never look like a clean run
         click.echo(f"modelreg: internal error: {type(exc).__name__}: {exc}", err=True)
         if os.environ.get("MODELREG_DEBUG"):
@@ -535,16 +537,51 @@ def main(argv: Optional[List[str]] = None) -> int:
     return EXIT_CLEAN
 
 
+def interrupted() -> int:
+    """Ctrl-C: one line on stderr saying what was written, if anything (each file --fix writes is
+    written whole or not at all), and exit 130. A second Ctrl-C while saying it is ignored."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    written = [path for path, new in WRITTEN if _holds(path, new)]
+    if written:
+        shown = ", ".join(text_report.display_path(p) for p in written)
+        line = f"modelreg: interrupted after --fix wrote {shown} (whole); no other file was changed"
+    else:
+        line = "modelreg: interrupted; no file was changed"
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+    try:
+        sys.stderr.write("\n" + line + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    return EXIT_INTERRUPTED
+
+
+def _holds(path: str, data: bytes) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read() == data
+    except OSError:
+        return False
+
+
 def run() -> None:
     """The console script and `python -m modelreg`: main(), then leave at once. Tearing the
     interpreter down would free, one by one, every object of the analysis (tens of milliseconds on a
     large project) - memory the operating system takes back anyway."""
-    code = main()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe (`modelreg | head`), a closed stream
-            pass
+    try:
+        code = main()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a closed pipe (`modelreg | head`), a closed stream
+                pass
+    except KeyboardInterrupt:  # (in main's own error handling, or while flushing)
+        code = interrupted()
     os._exit(code)
 
 
