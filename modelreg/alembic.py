@@ -233,21 +233,28 @@ def _forgotten_tables(report, directives, unregistered) -> List[str]:
 # -- helpers for durable migrations ----------------------------------------------------
 
 
-def _inspector():
+def _inspector(helper: str):
     import sqlalchemy as sa
-    from alembic import op
+    from alembic import context, op
 
+    if context.is_offline_mode():
+        from alembic.util import CommandError
+
+        raise CommandError(
+            f"modelreg.alembic.{helper}() asks the database, and offline mode (`--sql`) has none: write the "
+            "migration without it for SQL scripts, or run it online"
+        )
     return sa.inspect(op.get_bind())
 
 
 def table_exists(table: str, schema: Optional[str] = None) -> bool:
     """Inside a migration: whether `table` exists, through Alembic's own connection."""
-    return _inspector().has_table(table, schema=schema)
+    return _inspector("table_exists").has_table(table, schema=schema)
 
 
 def table_has_column(table: str, column: str, schema: Optional[str] = None) -> bool:
     """Inside a migration: whether `table` exists and has `column`, through Alembic's own connection."""
-    insp = _inspector()
+    insp = _inspector("table_has_column")
     if not insp.has_table(table, schema=schema):
         return False
     return any(c["name"] == column for c in insp.get_columns(table, schema=schema))

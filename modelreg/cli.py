@@ -193,6 +193,11 @@ def check(
     cache_dir, no_cache, quiet, show_settings, show_files, verbose, stdin_filename,
 ):
     options = _command_line(isolated, exclude, extend_exclude, respect_gitignore, cache_dir, select, extend_select, ignore)
+    if statistics and ALIASES.get(fmt, fmt) not in STATISTICS_FORMATS:
+        raise click.UsageError(
+            f"--statistics prints text or JSON: use it with --output-format {', '.join(STATISTICS_FORMATS)} "
+            f"(not {fmt})"
+        )
     paths = paths or (".",)
     use_cache = not no_cache
     stdin = _stdin(paths, stdin_filename, do_fix or show_diff)
@@ -232,7 +237,7 @@ def check(
     fmt = ALIASES.get(fmt, fmt)
     color = use_color() and output_file is None and fmt in HUMAN
     if statistics:
-        out = render_statistics(report, fmt)
+        out = render_statistics(report, fmt)  # (its formats were checked before the analysis)
     else:
         out = FORMATS[fmt](report, color=color)
     _emit(out, output_file, color)
@@ -289,6 +294,9 @@ def _emit(out: str, output_file: Optional[str], color: bool = False) -> None:
         raise ConfigError(f"{output_file}: cannot write the output file: {exc.strerror or exc}") from None
 
 
+STATISTICS_FORMATS = ("concise", "full", "json")
+
+
 def render_statistics(report, fmt: str) -> str:
     """`--statistics`: one line per rule reported, `COUNT  CODE  [*] name` (`[*]`: --fix fixes some)."""
     import json
@@ -300,7 +308,7 @@ def render_statistics(report, fmt: str) -> str:
         n, fixable = counts.get(d.code, (0, 0))
         counts[d.code] = (n + 1, fixable + d.fixable)
     rows = sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))
-    if fmt not in HUMAN:
+    if fmt == "json":
         data = [
             {"code": code, "name": BY_CODE[code].NAME, "count": n, "fixable": fixable}
             for code, (n, fixable) in rows

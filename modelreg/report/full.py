@@ -1,5 +1,6 @@
 """`--output-format full`: as ruff prints it - the header line (`[*]` when `--fix` fixes it), the
-source line with a caret under the name, and the fix title.
+source line with a caret under the name, and the fix title (`= help:`) when --fix fixes the finding, or
+the step to take for a rule no --fix covers; none for a finding --fix leaves (its message says why).
 
     pkg/data/audit.py:4:7: MR001 [*] model Audit (pkg.data.audit) is not registered: ...
       |
@@ -53,7 +54,9 @@ def render_one(d, lines: Optional[List[str]], color: bool = False) -> str:
             caret = click.style(caret, fg="red", bold=True)
         out += [f"{gutter} |", f"{number} | {source}", f"{gutter} | {pad}{caret} {d.code}", f"{gutter} |"]
     rule = BY_CODE.get(d.code)
-    if d.fixable and rule is not None and rule.FIX_TITLE:
+    # the fix title when --fix fixes it, or the step to take by hand for a rule no --fix covers
+    # (MR010-MR012); none when --fix covers the rule but not this finding: its message says why
+    if rule is not None and rule.FIX_TITLE and (d.fixable or not getattr(rule, "FIXABLE", True)):
         out.append(f"  = help: {rule.FIX_TITLE}")
     return "\n".join(out) + "\n"
 
