@@ -28,7 +28,8 @@ def check_configured_bases(project: Project) -> None:
     where = project.config.config_file
     for spec in project.config.registries:
         if spec.base:
-            _check_dotted(project, spec.base, f"{where}: [[tool.modelreg.registries]] base {spec.base}", strict=True)
+            what = f"{where}: [[tool.modelreg.registries]] base {spec.base}"
+            _check_dotted(project, spec.base, what, strict=True)
     for base in project.config.bases:
         _check_dotted(project, base, f"{where}: [tool.modelreg] base {base}", strict=False)
 
@@ -62,18 +63,28 @@ def _check_dotted(project: Project, dotted: str, what: str, strict: bool) -> Non
 
 
 def _imported_anywhere(project: Project, top: str) -> bool:
-    """Whether a module of the project imports package ``top`` (absolutely). The files read are the
-    prefilter's candidates - every file spelling a configured base's name is one - else all."""
-    paths = project.candidates
-    modules = [project.by_path[p] for p in paths if p in project.by_path] if paths is not None else project.modules
-    for module in modules:
-        facts = project.facts(module)
-        for stmt in facts.imports:
+    """Whether a module of the project imports package ``top`` (absolutely): the import statements of
+    the files already read (the prefilter's candidates), then the import lines of the others, read as
+    text (rarely: only for a configured base of a package outside the project)."""
+    from .imports import import_lines
+    from .store import read_bytes
+
+    read = project.candidates if project.candidates is not None else {m.path for m in project.modules}
+    for path in read:
+        module = project.by_path.get(path)
+        for stmt in project.facts(module).imports if module is not None else ():
             if stmt.level:
                 continue
             names = [stmt.module] if stmt.is_from else [name for name, _ in stmt.names]
             if any(n.split(".")[0] == top for n in names):
                 return True
+    word = top.encode()
+    for module in project.modules:
+        if module.path in read:
+            continue
+        data = read_bytes(module.path)
+        if data and word in data and any(n.split(".")[0] == top for n in import_lines(data)):
+            return True
     return False
 
 
