@@ -72,8 +72,20 @@ def _project_root(project: Optional[str]) -> str:
     return os.path.dirname(os.path.abspath(ini)) if ini else os.getcwd()
 
 
+# What fixes the problems the guard finds in the revision itself (the check's own findings say theirs)
+_STEPS = {
+    "MR010": "add `op.create_table(...)` for it to this revision (a new revision)",
+    "MR012": "restore the model to the metadata (register it: `modelreg --fix` when MR001 names it) and "
+    "autogenerate again; or, if the table is to go, delete the model first",
+}
+
+
 def _problems(directives, project: Optional[str], mode: str = "error") -> List[str]:
+    """The problems the revision would carry, each `CODE where: what; fix: step`, as the project's
+    configuration lets them through (select, ignore, per-file-ignores, `# noqa`), as the check does."""
     import modelreg
+
+    from .rules import BY_CODE
 
     root = _project_root(project)
     report = modelreg.check([root])
@@ -81,15 +93,10 @@ def _problems(directives, project: Optional[str], mode: str = "error") -> List[s
     problems = []
     for d in unregistered:
         where = os.path.relpath(d.path, report.root)
-        problems.append(f"{d.code} {where}:{d.line}: {d.message}")
-    tables = _model_tables(report)
-    for op in _drop_table_ops(directives):
-        key = _table_key(op.table_name, getattr(op, "schema", None))
-        if key in tables:
-            problems.append(
-                f"the revision would drop table {op.table_name!r}, but its model {tables[key]} "
-                "exists in code: it is only missing from the metadata because it was not imported"
-            )
+        title = BY_CODE[d.code].FIX_TITLE.lower()
+        step = f"`modelreg --fix` ({title})" if d.fixable else f"{title} by hand (`modelreg --fix` cannot here)"
+        problems.append(f"{d.code} {where}:{d.line}: {d.message}; fix: {step}")
+    problems.extend(_dropped_models(report, directives))
     problems.extend(_forgotten_tables(report, directives, {d.model for d in unregistered}))
     if problems:
         n = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
@@ -97,8 +104,38 @@ def _problems(directives, project: Optional[str], mode: str = "error") -> List[s
             problems.insert(0, f"refusing to write this revision ({n}):")
         else:
             problems.insert(0, f"writing this revision anyway (mode=\"warn\"), but it has {n}:")
-        problems.append(f"run `modelreg --fix {root}` and autogenerate again")
+        if any(d.fixable for d in unregistered):
+            problems.append(f"run `modelreg --fix {root}` and autogenerate again")
+        else:
+            problems.append("each line says its fix; then autogenerate again")
     return problems
+
+
+def _dropped_models(report, directives) -> List[str]:
+    """The tables the revision would drop while their model exists in code: MR012 once written,
+    reported at the model unless the configuration silences MR012 there."""
+    if report.analysis is None:
+        return []
+    from .runner import reported
+    from .types import Diagnostic
+
+    tables = _model_tables(report)
+    out = []
+    for op in _drop_table_ops(directives):
+        m = tables.get(_table_key(op.table_name, getattr(op, "schema", None)))
+        if m is None:
+            continue
+        dotted = f"{m.module.name}.{m.name}"
+        d = Diagnostic("MR012", "", m.module.path, m.line, m.col, m.line, m.col + len(m.name), model=dotted)
+        if not reported(report.analysis, d):
+            continue
+        where = os.path.relpath(m.module.path, report.root)
+        out.append(
+            f"MR012 {where}:{m.line}: the revision would drop table {op.table_name!r}, but its model {dotted} "
+            "exists in code: it is only missing from the metadata because it was not imported; "
+            f"fix: {_STEPS['MR012']}"
+        )
+    return out
 
 
 def _ops(directives) -> List:
@@ -126,7 +163,7 @@ def _table_key(table: str, schema: Optional[str] = None) -> str:
 
 
 def _model_tables(report) -> dict:
-    """table name (lower case) -> dotted model, for every non-abstract model of the project: its
+    """table name (lower case) -> model, for every non-abstract model of the project: its
     `__tablename__`, or the name its library generates (SQLModel: the class name in lower case;
     Flask-SQLAlchemy: the class name in snake case, by Flask-SQLAlchemy's own function when it is
     installed here, which it is when the project uses it)."""
@@ -137,7 +174,7 @@ def _model_tables(report) -> dict:
             continue
         names = [m.table] if m.table else _generated_names(m, bases.get(m.base))
         for name in names:
-            tables.setdefault(_table_key(name), f"{m.module.name}.{m.name}")
+            tables.setdefault(_table_key(name), m)
     return tables
 
 
@@ -169,6 +206,8 @@ def _forgotten_tables(report, directives, unregistered) -> List[str]:
     if report.analysis is None:
         return []
     created = {(op.schema, op.table_name) for op in _ops(directives) if isinstance(op, ops.CreateTableOp)}
+    # what MR010 reports (the configuration let through): its select, ignore, per-file-ignores, `# noqa`
+    reported = {d.model for d in report.diagnostics if d.code == "MR010"}
     out = []
     for checked in compare(report.analysis):
         schema = checked.schema
@@ -181,11 +220,14 @@ def _forgotten_tables(report, directives, unregistered) -> List[str]:
                 continue  # not in the metadata yet: the registry is the problem, said above
             if checked.created_at_startup(t):
                 continue  # the application's own create_all() makes it when it is missing (MR010 too)
+            if f"{m.module.name}.{m.name}" not in reported:
+                continue
             if schema.state(key) == "absent" and key not in schema.gone and key not in created:
+                where = os.path.relpath(m.module.path, report.root)
                 out.append(
-                    f"table {t.name!r} (model {m.module.name}.{m.name}) is created by no migration, and this "
-                    "revision does not create it either (the database has it already?): a database upgraded "
-                    "from scratch would lack it; add `op.create_table(...)` for it to this revision"
+                    f"MR010 {where}:{m.line}: table {t.name!r} (model {m.module.name}.{m.name}) is created by no "
+                    "migration, and this revision does not create it either (the database has it already?): a "
+                    f"database upgraded from scratch would lack it; fix: {_STEPS['MR010']}"
                 )
     return out
 
@@ -193,21 +235,28 @@ def _forgotten_tables(report, directives, unregistered) -> List[str]:
 # -- helpers for durable migrations ----------------------------------------------------
 
 
-def _inspector():
+def _inspector(helper: str):
     import sqlalchemy as sa
-    from alembic import op
+    from alembic import context, op
 
+    if context.is_offline_mode():
+        from alembic.util import CommandError
+
+        raise CommandError(
+            f"modelreg.alembic.{helper}() asks the database, and offline mode (`--sql`) has none: write the "
+            "migration without it for SQL scripts, or run it online"
+        )
     return sa.inspect(op.get_bind())
 
 
 def table_exists(table: str, schema: Optional[str] = None) -> bool:
     """Inside a migration: whether `table` exists, through Alembic's own connection."""
-    return _inspector().has_table(table, schema=schema)
+    return _inspector("table_exists").has_table(table, schema=schema)
 
 
 def table_has_column(table: str, column: str, schema: Optional[str] = None) -> bool:
     """Inside a migration: whether `table` exists and has `column`, through Alembic's own connection."""
-    insp = _inspector()
+    insp = _inspector("table_has_column")
     if not insp.has_table(table, schema=schema):
         return False
     return any(c["name"] == column for c in insp.get_columns(table, schema=schema))

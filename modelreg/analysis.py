@@ -21,32 +21,72 @@ from .types import Diagnostic, ModelInfo, Module, Registry
 
 
 def check_configured_bases(project: Project) -> None:
-    """A `base` in [[tool.modelreg.registries]] must name a base, a Flask-SQLAlchemy object, a registry or
-    a MetaData of the project (or something of a library, which modelreg cannot see): else ConfigError."""
-    specs = [spec for spec in project.config.registries if spec.base]
-    if not specs:
-        return
+    """Every configured base must name something. A `base` in [[tool.modelreg.registries]] names a base,
+    a Flask-SQLAlchemy object, a registry or a MetaData of the project; one in `base = [...]` a name its
+    module binds. A name of a package outside the project (a library's base, which modelreg cannot see)
+    must at least be a package the project imports: a typo in the top package (`pypi_rog.data.Base`)
+    names nothing, whatever its depth. Else ConfigError (exit 2)."""
+    where = project.config.config_file
+    for spec in project.config.registries:
+        if spec.base:
+            what = f"{where}: [[tool.modelreg.registries]] base {spec.base}"
+            _check_dotted(project, spec.base, what, strict=True)
+    for base in project.config.bases:
+        _check_dotted(project, base, f"{where}: [tool.modelreg] base {base}", strict=False)
+
+
+def _check_dotted(project: Project, dotted: str, what: str, strict: bool) -> None:
+    parts = dotted.split(".")
     by_name = {m.name: m for m in project.modules}
-    for spec in specs:
-        parts = spec.base.split(".")
-        for i in range(len(parts) - 1, 0, -1):
-            module = by_name.get(".".join(parts[:i]))
-            if module is not None:
-                value = project.eval_name(module, ".".join(parts[i:]))
-                if value is not None and value[0] in ("base", "db", "registry", "metadata"):
-                    break
-                if value is not None and value[0] == "class" and project.classify(value[1], value[2]).kind == "base":
-                    break
-                raise config_mod.ConfigError(
-                    f"{project.config.config_file}: [[tool.modelreg.registries]] base {spec.base} names no "
-                    "declarative base, Flask-SQLAlchemy object, registry or MetaData of the project"
-                )
-        else:
-            if parts[0] in project.all_tops:
-                raise config_mod.ConfigError(
-                    f"{project.config.config_file}: [[tool.modelreg.registries]] base {spec.base} names no module "
-                    "of the project"
-                )
+    for i in range(len(parts) - 1, 0, -1):
+        module = by_name.get(".".join(parts[:i]))
+        if module is None:
+            continue
+        if strict:
+            value = project.eval_name(module, ".".join(parts[i:]))
+            if value is not None and value[0] in ("base", "db", "registry", "metadata"):
+                return
+            if value is not None and value[0] == "class" and project.classify(value[1], value[2]).kind == "base":
+                return
+            raise config_mod.ConfigError(
+                f"{what} names no declarative base, Flask-SQLAlchemy object, registry or MetaData of the project"
+            )
+        facts = project.facts(module)
+        if facts.error is not None or facts.has_getattr or parts[i] in facts.defined:
+            return
+        raise config_mod.ConfigError(f"{what}: module {module.name} binds no name {parts[i]}")
+    if parts[0] in project.all_tops:
+        raise config_mod.ConfigError(f"{what} names no module of the project")
+    if not _imported_anywhere(project, parts[0]):
+        raise config_mod.ConfigError(
+            f"{what} names nothing: {parts[0]} is neither a package of the project nor one it imports"
+        )
+
+
+def _imported_anywhere(project: Project, top: str) -> bool:
+    """Whether a module of the project imports package ``top`` (absolutely): the import statements of
+    the files already read (the prefilter's candidates), then the import lines of the others, read as
+    text (rarely: only for a configured base of a package outside the project)."""
+    from .imports import import_lines
+    from .store import read_bytes
+
+    read = project.candidates if project.candidates is not None else {m.path for m in project.modules}
+    for path in read:
+        module = project.by_path.get(path)
+        for stmt in project.facts(module).imports if module is not None else ():
+            if stmt.level:
+                continue
+            names = [stmt.module] if stmt.is_from else [name for name, _ in stmt.names]
+            if any(n.split(".")[0] == top for n in names):
+                return True
+    word = top.encode()
+    for module in project.modules:
+        if module.path in read:
+            continue
+        data = read_bytes(module.path)
+        if data and word in data and any(n.split(".")[0] == top for n in import_lines(data)):
+            return True
+    return False
 
 
 def loaded_registries(project: Project, registries: Sequence[Registry]) -> List[Registry]:

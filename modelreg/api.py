@@ -76,7 +76,7 @@ def check(
 
         last = LastRun(cfg, scopes, full=full)
         saved = last.report() if reuse and not full else None
-        if saved is not None:
+        if saved is not None and saved.files:  # (none: whether any file was found is said again)
             return Report(cfg.root, saved.diagnostics, saved.files, [], [], model_count=saved.models)
     try:
         analysis = analyze(cfg, full=full, use_cache=use_cache, last=last)
@@ -105,6 +105,15 @@ def check(
         registries=analysis.registries,
         analysis=analysis,
     )
+
+
+def analyzed_something(report: Report) -> None:
+    """A run that found no Python file checked nothing: ConfigError (exit 2) rather than a pass."""
+    if report.files == 0 and (report.analysis is None or not report.analysis.unnamed):
+        raise config_mod.ConfigError(
+            f"no Python files found under {report.root}: nothing was checked (`--show-files` lists what "
+            "is analyzed; see exclude, extend-exclude and respect-gitignore)"
+        )
 
 
 def _check_buffer(cfg: config_mod.Config, path: str, data: bytes, use_cache: bool) -> Report:
@@ -221,6 +230,7 @@ def fix(
     dry_run: bool = False,
     use_cache: bool = True,
     options: Optional[config_mod.CommandLine] = None,
+    written: Optional[list] = None,
 ) -> FixOutcome:
     """Fix what can be fixed (registries, and env.py for MR003), then check again.
 
@@ -228,6 +238,8 @@ def fix(
     changes nothing: removing a stale import can leave models unregistered that
     only it loaded, and the next pass registers them - one run, one write per file.
     ``dry_run`` plans without writing (``--diff`` shows exactly what ``--fix`` writes).
+    ``written``: a list each fix is appended to (path, new bytes) as its write begins; a file is
+    written whole or not at all, so an interrupted run can say which ones it wrote.
     """
     import contextlib
 
@@ -241,7 +253,7 @@ def fix(
         fixes, errors = _fix_passes(cfg, scopes_of(paths, cfg), before.analysis, before.diagnostics)
         if dry_run or not fixes:
             return FixOutcome(fixes, errors, before, written=False)
-        written = _write_fixes(fixes, cfg.root, errors)
+        written = _write_fixes(fixes, cfg.root, errors, written)
         after = check(paths, config_file=config_file, require=require, use_cache=use_cache, options=options) if written else before
         return FixOutcome(written, errors, after, written=bool(written))
 
@@ -318,12 +330,15 @@ def _overlaid(cfg: config_mod.Config, analysis: Analysis, overlay: Dict[str, byt
     return Analysis(Project(cfg, mods, facts_of), [m.path for m in mods], store)
 
 
-def _write_fixes(fixes: list, root: str, errors: List[Tuple[str, str]]) -> list:
-    """Write each fix (atomically); the ones that could not be written go to ``errors``."""
+def _write_fixes(fixes: list, root: str, errors: List[Tuple[str, str]], paths: Optional[list] = None) -> list:
+    """Write each fix (atomically); the ones that could not be written go to ``errors``; each one's
+    (path, new bytes) to ``paths`` as its write begins."""
     from . import fix as fix_mod
 
     written = []
     for fx in fixes:
+        if paths is not None:
+            paths.append((fx.path, fx.new))
         try:
             fix_mod.write(fx, root)
             written.append(fx)

@@ -16,6 +16,8 @@ from .report import text as text_report
 from .warm import use_color  # one definition for the warm path and this one
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+WRITTEN: list = []  # (path, new bytes) of each file --fix began to write in this process (see interrupted())
 
 
 EXIT_CODES_HELP = """\b
@@ -191,6 +193,11 @@ def check(
     cache_dir, no_cache, quiet, show_settings, show_files, verbose, stdin_filename,
 ):
     options = _command_line(isolated, exclude, extend_exclude, respect_gitignore, cache_dir, select, extend_select, ignore)
+    if statistics and ALIASES.get(fmt, fmt) not in STATISTICS_FORMATS:
+        raise click.UsageError(
+            f"--statistics prints text or JSON: use it with --output-format {', '.join(STATISTICS_FORMATS)} "
+            f"(not {fmt})"
+        )
     paths = paths or (".",)
     use_cache = not no_cache
     stdin = _stdin(paths, stdin_filename, do_fix or show_diff)
@@ -201,6 +208,7 @@ def check(
         sys.exit(EXIT_CLEAN)
     if show_diff:
         outcome = api.fix(paths, config_file=config_file, require=require, dry_run=True, use_cache=use_cache, options=options)
+        api.analyzed_something(outcome.report)
         _echo_errors(outcome.errors)
         diff = "".join(unified_diff(fx) for fx in outcome.fixes)
         _emit(diff, output_file)
@@ -209,7 +217,9 @@ def check(
             click.echo(f"Would fix {n} error{'s' if n != 1 else ''}." if n else "No fixes available.", err=True)
         sys.exit(EXIT_ERROR if outcome.errors else (EXIT_FINDINGS if diff else EXIT_CLEAN))
     if do_fix:
-        outcome = api.fix(paths, config_file=config_file, require=require, use_cache=use_cache, options=options)
+        outcome = api.fix(
+            paths, config_file=config_file, require=require, use_cache=use_cache, options=options, written=WRITTEN
+        )
         report = outcome.report
         _echo_errors(outcome.errors)
         if not quiet:
@@ -223,12 +233,14 @@ def check(
         if ALIASES.get(fmt, fmt) == "full" and report.analysis is None and any(d.fixable for d in report.diagnostics):
             # naming each fix takes the analysis, which a report reused from the cache does not have
             report = api.check(paths, config_file=config_file, require=require, use_cache=use_cache, options=options)
+    if stdin is None:
+        api.analyzed_something(report)
     if verbose:
         _explain(report, paths if stdin is None else ())
     fmt = ALIASES.get(fmt, fmt)
     color = use_color() and output_file is None and fmt in HUMAN
     if statistics:
-        out = render_statistics(report, fmt)
+        out = render_statistics(report, fmt)  # (its formats were checked before the analysis)
     elif fmt == "full" and not do_fix:
         out = FORMATS[fmt](report, color=color, fixes=api.planned_fixes(report))
     else:
@@ -287,6 +299,9 @@ def _emit(out: str, output_file: Optional[str], color: bool = False) -> None:
         raise ConfigError(f"{output_file}: cannot write the output file: {exc.strerror or exc}") from None
 
 
+STATISTICS_FORMATS = ("concise", "full", "json")
+
+
 def render_statistics(report, fmt: str) -> str:
     """`--statistics`: one line per rule reported, `COUNT  CODE  [*] name` (`[*]`: --fix fixes some)."""
     import json
@@ -298,7 +313,7 @@ def render_statistics(report, fmt: str) -> str:
         n, fixable = counts.get(d.code, (0, 0))
         counts[d.code] = (n + 1, fixable + d.fixable)
     rows = sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))
-    if fmt not in HUMAN:
+    if fmt == "json":
         data = [
             {"code": code, "name": BY_CODE[code].NAME, "count": n, "fixable": fixable}
             for code, (n, fixable) in rows
@@ -386,6 +401,7 @@ def models(paths, fmt, require, config_file, isolated, exclude, extend_exclude, 
 
     options = _command_line(isolated, exclude, extend_exclude, respect_gitignore, cache_dir)
     report = api.check(paths or (".",), config_file=config_file, require=require, use_cache=not no_cache, options=options)
+    api.analyzed_something(report)
     data = api.inventory(report)
     if fmt == "json":
         click.echo(json.dumps(data, indent=2))
@@ -545,15 +561,15 @@ def server():
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    del WRITTEN[:]
     # a short-lived process that builds many small objects: the cyclic GC would only slow it down
     gc.disable()
     try:
         cli.main(args=argv, prog_name="modelreg", standalone_mode=False)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_ERROR)
-    except click.exceptions.Abort:
-        click.echo("Aborted!", err=True)
-        return EXIT_ERROR
+    except (KeyboardInterrupt, click.exceptions.Abort):  # click turns Ctrl-C into Abort
+        return interrupted()
     except click.UsageError as exc:  # one line, like every other error
         click.echo(f"modelreg: error: {exc.format_message()}", err=True)
         return EXIT_ERROR
@@ -563,8 +579,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ConfigError as exc:
         click.echo(f"modelreg: error: {exc}", err=True)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        return 130
     except Exception as exc:  # an internal error must never look like a clean run
         click.echo(f"modelreg: internal error: {type(exc).__name__}: {exc}", err=True)
         if os.environ.get("MODELREG_DEBUG"):
@@ -575,16 +589,51 @@ def main(argv: Optional[List[str]] = None) -> int:
     return EXIT_CLEAN
 
 
+def interrupted() -> int:
+    """Ctrl-C: one line on stderr saying what was written, if anything (each file --fix writes is
+    written whole or not at all), and exit 130. A second Ctrl-C while saying it is ignored."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    written = [path for path, new in WRITTEN if _holds(path, new)]
+    if written:
+        shown = ", ".join(text_report.display_path(p) for p in written)
+        line = f"modelreg: interrupted after --fix wrote {shown} (whole); no other file was changed"
+    else:
+        line = "modelreg: interrupted; no file was changed"
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+    try:
+        sys.stderr.write("\n" + line + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    return EXIT_INTERRUPTED
+
+
+def _holds(path: str, data: bytes) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read() == data
+    except OSError:
+        return False
+
+
 def run() -> None:
     """The console script and `python -m modelreg`: main(), then leave at once. Tearing the
     interpreter down would free, one by one, every object of the analysis (tens of milliseconds on a
     large project) - memory the operating system takes back anyway."""
-    code = main()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe (`modelreg | head`), a closed stream
-            pass
+    try:
+        code = main()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a closed pipe (`modelreg | head`), a closed stream
+                pass
+    except KeyboardInterrupt:  # (in main's own error handling, or while flushing)
+        code = interrupted()
     os._exit(code)
 
 

@@ -193,7 +193,18 @@ class CommandLine:
         )
         if self.extend_exclude:
             cfg = replace(cfg, extend_exclude=cfg.extend_exclude + self.extend_exclude)
-        return select_on_command_line(cfg, self.select, self.extend_select, self.ignore)
+        return check_selection(select_on_command_line(cfg, self.select, self.extend_select, self.ignore))
+
+
+def check_selection(cfg: Config) -> Config:
+    """A selection that enables no rule would check nothing and pass: a configuration error."""
+    if (cfg.select is not None or cfg.ignore) and not cfg.enabled():  # (else every rule: no import of them)
+        select = "every rule" if cfg.select is None else (", ".join(cfg.select) or "nothing")
+        raise ConfigError(
+            f"no rule selected: select ({select}), extend-select ({', '.join(cfg.extend_select) or 'nothing'}) "
+            f"and ignore ({', '.join(cfg.ignore) or 'nothing'}) leave no rule to check"
+        )
+    return cfg
 
 
 def load(start: str, config_path: Optional[str] = None, isolated: bool = False) -> Config:
@@ -205,7 +216,7 @@ def load(start: str, config_path: Optional[str] = None, isolated: bool = False) 
         config_path = os.path.abspath(config_path)
         if not os.path.isfile(config_path):
             raise ConfigError(f"{config_path}: config file not found")
-        root = os.path.dirname(config_path)
+        root = find_root(start)[0]  # the paths say what the project is; the file only how to read it
     else:
         root, config_path = find_root(start)
     if config_path is None:
@@ -214,12 +225,29 @@ def load(start: str, config_path: Optional[str] = None, isolated: bool = False) 
     return parse(table, root, config_path)
 
 
-def _strings(value, key: str, where: str) -> Tuple[str, ...]:
-    if isinstance(value, str):
+def _strings(value, key: str, where: str, one_ok: bool = False) -> Tuple[str, ...]:
+    """A list of strings (``one_ok``: or one string, as `registry = "path"`); anything else is a
+    configuration error naming the key and the type expected - `select = "MR001"` included, as ruff has it."""
+    if one_ok and isinstance(value, str):
         return (value,)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
-    raise ConfigError(f"{where}: [tool.modelreg] {key} must be a string or a list of strings")
+    expected = "a string or a list of strings" if one_ok else "a list of strings"
+    got = f"the string {value!r}" if isinstance(value, str) else _toml_type(value)
+    hint = f" (write {key} = [{value!r}])".replace("'", '"') if isinstance(value, str) and not one_ok else ""
+    raise ConfigError(f"{where}: [tool.modelreg] {key} must be {expected}, not {got}{hint}")
+
+
+def _toml_type(value) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list holding a non-string"
+    return type(value).__name__
 
 
 def _patterns(patterns: Tuple[str, ...], key: str, where: str) -> Tuple[str, ...]:
@@ -241,7 +269,7 @@ def parse(table: dict, root: str, where: str) -> Config:
     if unknown:
         raise ConfigError(f"{where}: unknown key [tool.modelreg] {unknown[0]} (known: {', '.join(sorted(_KEYS))})")
     kw: dict = {}
-    registries = [RegistrySpec(r) for r in _strings(table.get("registry", []), "registry", where)]
+    registries = [RegistrySpec(r) for r in _strings(table.get("registry", []), "registry", where, one_ok=True)]
     if not isinstance(table.get("registries", []), list):
         raise ConfigError(f"{where}: [tool.modelreg] registries must be a list of tables ([[tool.modelreg.registries]])")
     for i, entry in enumerate(table.get("registries", []) or []):
@@ -281,7 +309,7 @@ def parse(table: dict, root: str, where: str) -> Config:
     if "per-file-ignores" in table:
         kw["per_file_ignores"] = _per_file_ignores(table["per-file-ignores"], where)
     if "roots" in table:
-        kw["roots"] = _strings(table["roots"], "roots", where)
+        kw["roots"] = _roots(_strings(table["roots"], "roots", where), root, where)
     if "respect-gitignore" in table:
         if not isinstance(table["respect-gitignore"], bool):
             raise ConfigError(f"{where}: [tool.modelreg] respect-gitignore must be true or false")
@@ -301,6 +329,17 @@ def _per_file_ignores(value, where: str) -> Tuple[Tuple[str, Tuple[str, ...]], .
         key = f"per-file-ignores {pattern!r}"
         out.append((pattern, rule_codes(_strings(codes, key, where), f"{where}: [tool.modelreg] {key}")))
     return tuple(out)
+
+
+def _roots(roots: Tuple[str, ...], root: str, where: str) -> Tuple[str, ...]:
+    """Each import root a directory inside the project root: one naming nothing is an error, not a no-op."""
+    for r in roots:
+        path = os.path.normpath(os.path.join(root, r))
+        if os.path.commonpath([path, os.path.normpath(root)]) != os.path.normpath(root):
+            raise ConfigError(f"{where}: [tool.modelreg] roots entry {r!r} is outside the project root {root}")
+        if not os.path.isdir(path):
+            raise ConfigError(f"{where}: [tool.modelreg] roots entry {r!r} names no directory under {root}")
+    return roots
 
 
 def _check_registry_path(registry: str, root: str, where: str) -> None:

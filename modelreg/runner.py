@@ -57,17 +57,30 @@ def run_rules(analysis: Analysis, scopes: Sequence[str], unknown: Optional[list]
         for d in rule.check(analysis):
             if not _in_scope(analysis, d, scopes):
                 continue
-            if cfg.per_file_ignores:
-                off = per_file.get(d.path)
-                if off is None:
-                    off = per_file[d.path] = cfg.ignored_in(analysis.rel(d.path))
-                if d.code in off:
-                    continue
-            if _suppressed(analysis, d, unknown):
+            if _file_ignored(analysis, d, per_file) or _suppressed(analysis, d, unknown):
                 continue
             out.append(d)
     out.sort(key=lambda d: (d.path, d.line, d.column, d.code))
     return out
+
+
+def reported(analysis: Analysis, d: Diagnostic) -> bool:
+    """Whether the project's configuration lets a diagnostic through, as run_rules would: its rule
+    selected, no per-file-ignores and no `# noqa` for it (the Alembic guard asks this of the problems
+    a revision would create, which no rule has reported yet)."""
+    if d.code not in analysis.config.enabled():
+        return False
+    return not (_file_ignored(analysis, d, {}) or _suppressed(analysis, d))
+
+
+def _file_ignored(analysis: Analysis, d: Diagnostic, memo: Dict[str, Tuple[str, ...]]) -> bool:
+    cfg = analysis.config
+    if not cfg.per_file_ignores:
+        return False
+    off = memo.get(d.path)
+    if off is None:
+        off = memo[d.path] = cfg.ignored_in(analysis.rel(d.path))
+    return d.code in off
 
 
 _EXPLICIT_ONLY = frozenset({"MR002"})

@@ -96,6 +96,18 @@ def _interpreter(python: str) -> str:
     found = shutil.which(python) if os.sep not in python else (python if os.path.isfile(python) else None)
     if found is None or not os.access(found, os.X_OK):
         raise ConfigError(f"--python {python}: no such interpreter")
+    try:
+        proc = subprocess.run(
+            [found, "-c", "import sys; print(sys.version_info[0])"],
+            stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace", timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ConfigError(f"--python {python}: cannot run it: {getattr(exc, 'strerror', None) or exc}") from None
+    if proc.returncode != 0 or proc.stdout.strip() != "3":
+        said = (proc.stderr.strip().splitlines() or [proc.stdout.strip() or "nothing"])[-1]
+        raise ConfigError(
+            f"--python {python}: not a working Python 3 interpreter (exit {proc.returncode}; it said: {said})"
+        )
     return found
 
 
@@ -105,6 +117,7 @@ def verify(
     if not timeout > 0:
         raise ConfigError(f"--timeout {timeout}: must be a number of seconds above 0")
     report = api.check(paths, config_file=config_file)
+    api.analyzed_something(report)
     analysis = report.analysis
     project = analysis.project
     python = _interpreter(python or project_python(report.root))

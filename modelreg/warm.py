@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+
 from typing import List, NamedTuple, Optional, Tuple
 
 # the options the warm path understands; any other token starting with `-` goes to the full CLI
@@ -142,7 +143,7 @@ def answer(argv: List[str]) -> Optional[int]:
     stored = found.stored
     if stored is not None and stored.fingerprint != found.fingerprint:
         stored = _same_bytes(cfg, found)  # a fresh checkout: new mtimes, the same bytes
-    if stored is None:
+    if stored is None or not stored.files:  # (no file: the CLI says so)
         _HANDED_OVER[(repr(cfg), tuple(scopes))] = found
         return None
     from . import migration_check
@@ -211,18 +212,43 @@ def _same_bytes(cfg, found: Probe):
 
 
 def run() -> None:
-    """The console script: the warm path when it answers, else the full CLI (modelreg.cli.run)."""
-    import gc
-
-    gc.disable()  # a short-lived process (see modelreg.cli.main)
+    """The console script: the warm path when it answers, else the full CLI (modelreg.cli.run).
+    Ctrl-C at any moment is one line and exit 130 (the full CLI says what --fix wrote)."""
     try:
-        code = answer(sys.argv[1:])
-    except Exception:  # the warm path never decides a failure: the full CLI runs and reports it
-        code = None
-    if code is None:
-        gc.enable()
-        from .cli import run as run_cli
+        import gc
+        import signal
 
-        run_cli()
-        return
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # from here on, a Ctrl-C raises...
+        from . import _INTERRUPTED
+
+        if _INTERRUPTED:
+            raise KeyboardInterrupt  # ...and one that came during the start-up does so now
+        gc.disable()  # a short-lived process (see modelreg.cli.main)
+        try:
+            code = answer(sys.argv[1:])
+        except Exception:  # the warm path never decides a failure: the full CLI runs and reports it
+            code = None
+        if code is None:
+            gc.enable()
+            from .cli import run as run_cli
+
+            run_cli()  # (it never returns: it ends the process)
+    except KeyboardInterrupt:
+        _interrupted()
     os._exit(code)
+
+
+def _interrupted() -> None:
+    """One line and exit 130: the full CLI's (which knows what --fix wrote) once it is loaded."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    cli = sys.modules.get("modelreg.cli")
+    if cli is not None and hasattr(cli, "interrupted"):
+        os._exit(cli.interrupted())
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+    os.write(2, b"\nmodelreg: interrupted; no file was changed\n")
+    os._exit(130)

@@ -84,7 +84,8 @@ def test_the_modules_an_env_py_registry_imports_are_loaded_registries(tree):
         ("pkg.db.Nothing", "names no declarative base"),
         ("pkg.gone.Base", "names no declarative base"),
         ("pkg.db.Base", None),
-        ("some_library.orm.Model", None),  # a library's: modelreg cannot see it, and takes it on trust
+        # a library's modelreg cannot see: taken on trust only when the project imports that library
+        ("some_library.orm.Model", "some_library is neither a package of the project nor one it imports"),
     ],
 )
 def test_a_configured_base_must_name_a_base_of_the_project(tree, base, error):
@@ -94,6 +95,12 @@ def test_a_configured_base_must_name_a_base_of_the_project(tree, base, error):
         return
     with pytest.raises(ConfigError, match=error):
         analysis_of(root)
+
+
+def test_a_configured_base_of_a_library_the_project_imports_is_taken_on_trust(tree):
+    files = dict(PROJECT, **{"pkg/ext.py": "from some_library.orm import Model\n"})
+    root = tree(files, pyproject='[[tool.modelreg.registries]]\nbase = "some_library.orm.Model"\nregistry = "pkg/__all_models.py"\n')
+    analysis_of(root)
 
 
 def test_a_diagnostic_is_located_one_based_and_spans_at_least_one_column(tree):

@@ -153,10 +153,14 @@ def test_config_base_names_a_base_provided_by_a_library(tree, run):
                               ("MR001", "pkg/models.py", 9, 7, "pkg.models.Villain")]
 
 
-def test_config_base_accepts_a_single_string(tree, run):
+def test_config_base_as_a_single_string_is_a_type_error_naming_the_key(tree, run):
     db = "class Model:\n    pass\n"
     models = "from pkg.db import Model\n\n\nclass User(Model):\n    pass\n"
     root = tree(project(db, models), pyproject='[tool.modelreg]\nbase = "pkg.db.Model"\n')
+    result = run(["models", "--no-cache", root])
+    assert result.exit_code == 2
+    assert "base must be a list of strings" in result.err
+    (root / "pyproject.toml").write_text('[tool.modelreg]\nbase = ["pkg.db.Model"]\n')
     assert models_of(run, root) == {"User": ("pkg.models", "pkg.db.Model", False)}
 
 

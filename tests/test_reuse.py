@@ -199,3 +199,22 @@ def test_after_discard_the_run_goes_on_from_the_files_and_saves_no_report(tree):
     assert diagnostics == fresh(root)
     assert not (root / ".modelreg_cache" / "result.marshal").exists()
     assert run(root)[0] is None  # the next run analyzes again
+
+
+def test_more_changed_files_than_the_refresh_limit_is_a_new_analysis_never_the_old_report(tree):
+    """(A mutation survivor: above REFRESH_LIMIT changed files the report must not be taken as still true.)"""
+    from modelreg.reuse import REFRESH_LIMIT
+
+    files = dict(PROJECT, **{f"pkg/extra{i:03}.py": "X = 1\n" for i in range(REFRESH_LIMIT + 1)})
+    root = tree(files)
+    for path in root.rglob("*"):
+        os.utime(path, ns=(PAST, PAST))
+    assert run(root)[0] is None
+    assert run(root)[0] is not None  # nothing changed: the report holds
+    for i in range(REFRESH_LIMIT + 1):
+        edit(root / f"pkg/extra{i:03}.py", "X = 1  # touched\n")
+    edit(root / "pkg/__all_models.py", "")  # the registry forgets users.py: one more MR001
+    saved, _, diagnostics = run(root)
+    assert saved is None
+    assert diagnostics == fresh(root)
+    assert len(diagnostics) == 3

@@ -305,6 +305,7 @@ def test_config_ignore_silences_a_code_everywhere(tree):
     assert findings(root) == []
 
 
-def test_config_ignore_as_a_single_string(tree):
+def test_config_ignore_as_a_single_string_is_a_type_error_naming_the_key(tree):
     root = tree(PROJECT, pyproject='[tool.modelreg]\nignore = "MR001"\n')
-    assert findings(root) == []
+    with pytest.raises(modelreg.ConfigError, match=r'ignore must be a list of strings.*write ignore = \["MR001"\]'):
+        findings(root)

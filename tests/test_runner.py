@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import analysis_of, users_and_legacy
+from conftest import analysis_of, model_source, users_and_legacy
 
 from modelreg.api import load_config
 from modelreg.config import ConfigError
@@ -103,3 +103,55 @@ BROKEN_METHOD = (  # the fast path reads it (it skips bodies); the full parse a 
 def test_an_unreadable_file_is_never_hidden(tree, comment):
     files = {**PROJECT, "pkg/broken.py": f"{comment}\n" + BROKEN_METHOD}
     assert ("MR100", "pkg/broken.py", 9) in found(tree(files))
+
+
+# -- mutation survivors (benchmarks/mutation.py): each rule's later findings survive an earlier one dropped
+
+
+def _three_unregistered(extra_first=""):
+    files = users_and_legacy("import pkg.users\n")
+    files["pkg/a_first.py"] = extra_first + model_source("AFirst", "a_first")
+    files["pkg/sub/__init__.py"] = ""
+    files["pkg/sub/z_last.py"] = model_source("ZLast", "z_last")
+    return files
+
+
+def test_a_finding_out_of_scope_does_not_hide_the_rules_later_findings_in_scope(tree):
+    root = tree(_three_unregistered())
+    assert found(root, ["pkg/sub"]) == [("MR001", "pkg/sub/z_last.py", 4)]
+
+
+def test_a_suppressed_finding_does_not_hide_the_rules_later_findings(tree):
+    root = tree(_three_unregistered(extra_first="# modelreg: noqa: MR001\n"))
+    assert [f[1] for f in found(root)] == ["pkg/legacy.py", "pkg/sub/z_last.py"]
+    assert len(found(tree(_three_unregistered()))) == 3
+
+
+def test_a_finding_in_a_file_no_import_can_name_is_never_taken_for_suppressed(tree):
+    files = users_and_legacy("import pkg.users\n")
+    files["my-scripts/seed.py"] = model_source("Seed", "seed")
+    root = tree(files)
+    assert ("MR007", "my-scripts/seed.py", 4) in found(root)
+
+
+@pytest.mark.parametrize(
+    "pyproject, noqa, kept",
+    [
+        ("", "", True),
+        ('[tool.modelreg]\nignore = ["MR012"]\n', "", False),
+        ('[tool.modelreg]\nselect = ["MR001"]\n', "", False),
+        ('[tool.modelreg.per-file-ignores]\n"pkg/legacy.py" = ["MR012"]\n', "", False),
+        ("", "  # noqa: MR012", False),
+        ("", "  # noqa: MR001", True),
+    ],
+)
+def test_reported_applies_the_configuration_to_a_finding_no_rule_made(tree, pyproject, noqa, kept):
+    from modelreg.runner import reported
+    from modelreg.types import Diagnostic
+
+    files = users_and_legacy("import pkg.users\n")
+    files["pkg/legacy.py"] = files["pkg/legacy.py"].replace("(Base):", "(Base):" + noqa)
+    root = tree(files, pyproject=pyproject)
+    analysis = analysis_of(root)
+    d = Diagnostic("MR012", "", str(root / "pkg/legacy.py"), 4, 7, 4, 13, model="pkg.legacy.Old")
+    assert reported(analysis, d) is kept

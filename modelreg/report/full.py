@@ -1,6 +1,7 @@
 """`--output-format full`: as ruff prints it - the header line (`[*]` when `--fix` fixes it), the
 source line with a caret under the name, and under a fixable finding the fix `--fix` would make
-(the CLI passes ``fixes``, api.planned_fixes; without them, the rule's fix title).
+(the CLI passes ``fixes``, api.planned_fixes; without them, the rule's fix title), or the step to take
+for a rule no --fix covers (MR010-MR012); none for a finding --fix leaves (its message says why).
 
     pkg/data/audit.py:4:7: MR001 [*] model Audit (pkg.data.audit) is not registered: ...
       |
@@ -67,7 +68,9 @@ def render_one(d, lines: Optional[List[str]], color: bool = False, fixes=None) -
     named = help_line(fixes) if fixes else ""
     if d.fixable and named:
         out.append(f"  = help: {named}")
-    elif d.fixable and fixes is None and rule is not None and rule.FIX_TITLE:
+    # the fix title when --fix fixes it, or the step to take by hand for a rule no --fix covers
+    # (MR010-MR012); none when --fix covers the rule but not this finding: its message says why
+    elif rule is not None and rule.FIX_TITLE and (d.fixable or not getattr(rule, "FIXABLE", True)):
         out.append(f"  = help: {rule.FIX_TITLE}")
     return "\n".join(out) + "\n"
 
