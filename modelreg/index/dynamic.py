@@ -30,7 +30,22 @@ def dynamic_call(c: Collected, call: ast.Call, last: str, scope: str) -> None:
         c.dynamic.append(DynamicImport("literal", ("str", arg.value), False, call.lineno, call.col_offset, scope))
         return
     if call.lineno not in c.covered:
-        c.dynamic.append(DynamicImport("unknown", to_expr(arg), False, call.lineno, call.col_offset, scope))
+        prefix = _known_prefix(arg) if last == "import_module" else ""
+        if prefix.startswith(".") and not _literal_target(call, last, prefix):
+            prefix = ""  # a relative name against a package not known here
+        c.dynamic.append(DynamicImport("unknown", to_expr(arg), False, call.lineno, call.col_offset, scope, prefix))
+
+
+def _known_prefix(arg: Optional[ast.AST]) -> str:
+    """The literal start of a computed module name (`f"app.plugins.{name}"`, `"app.plugins." + name`):
+    every module the call can import has a name starting with it; "" when nothing is known."""
+    while isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Add):
+        arg = arg.left
+    if isinstance(arg, ast.JoinedStr) and arg.values:
+        arg = arg.values[0]
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return arg.value
+    return ""
 
 
 def _literal_target(call: ast.Call, last: str, name: str) -> bool:
