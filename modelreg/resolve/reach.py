@@ -264,16 +264,22 @@ def _listed_modules(project, module: Module, d) -> Optional[List[Module]]:
             return None
         folders = [f + [n] for f in folders for n in names]
     here = os.path.dirname(module.path)
+    pattern, *filters = d.suffix.split("\n")
     out: List[Module] = []
     for parts in folders:
         folder = os.path.normpath(os.path.join(here, *parts))
         for mod in project.modules:
             where, name = os.path.split(mod.path)
             inside = where == folder or (d.recursive and where.startswith(folder + os.sep))
-            if inside and fnmatch.fnmatch(name, d.suffix.rpartition("/")[2] or "*"):
+            if inside and fnmatch.fnmatch(name, pattern.rpartition("/")[2] or "*") and _kept(name, filters):
                 out.extend(project.parents(mod))
                 out.append(mod)
     return out
+
+
+def _kept(name: str, filters: List[str]) -> bool:
+    """Whether a file name passes the loop's literal filters ("+pattern" kept, "-pattern" left out)."""
+    return all(fnmatch.fnmatchcase(name, f[1:]) == (f[0] == "+") for f in filters)
 
 
 def _strings(value) -> Optional[List[str]]:
