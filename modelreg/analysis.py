@@ -13,7 +13,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from . import config as config_mod
 from . import discover, style
 from .resolve.coverage import Coverage, direct_coverage, is_registered
-from .resolve.reach import dynamic_targets, entry_unknowns, reachable, run_scopes
+from .resolve.reach import computed_name_start, could_load, dynamic_targets, entry_unknowns, reachable, run_scopes
 from .resolve.registries import REGISTRY_FILENAME, is_test_path
 from .resolve import startup as startup_mod
 from .resolve import Project
@@ -289,6 +289,7 @@ class Analysis:
         self._direct: Dict[str, Coverage] = {}
         self._governing: Dict[tuple, List[Registry]] = {}
         self._opaque: Dict[str, List[Tuple[str, int, int]]] = {}
+        self._could_load: Dict[str, Optional[Tuple[List[str], set]]] = {}
         self._styles: Dict[str, "style.Style"] = {}
         self._late_errors: Dict[str, Optional[Tuple[int, int, str]]] = {}
         from .store import read_bytes
@@ -404,6 +405,26 @@ class Analysis:
                     found.extend((path, line, col) for line, col in unknown)
             self._opaque[reg.path] = found
         return found
+
+    def could_load(self, reg: Registry) -> Optional[Tuple[List[str], set]]:
+        """What the registry's imports by computed name (`opaque`) can load: (the starts of their names,
+        the paths of the project modules so named and of what those import), or None when one of them
+        can load any module (nothing of its name is known)."""
+        if reg.path not in self._could_load:
+            starts: List[str] = []
+            for path, line, col in self.opaque(reg):
+                mod = self.project.by_path.get(path)
+                start = computed_name_start(mod, self.project.facts(mod), line, col) if mod is not None else None
+                if start is None:
+                    self._could_load[reg.path] = None
+                    return None
+                if start not in starts:
+                    starts.append(start)
+            paths: set = set()
+            for start in starts:
+                paths |= could_load(self.project, start)
+            self._could_load[reg.path] = (starts, paths)
+        return self._could_load[reg.path]
 
     def registers(self, reg: Registry, model: ModelInfo) -> bool:
         if reg.module is None:

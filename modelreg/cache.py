@@ -20,7 +20,7 @@ from typing import Dict, NamedTuple, Optional, Set
 from . import __version__
 from .config import ConfigError
 
-FORMAT = 14  # 14: the calls made inside kept functions (function_calls), `__all__` from a folder listing, loaders (files, scan, entry_points); 13: each entry keeps its file's content digest (a new mtime over the same bytes keeps the entry); 12: tables an env.py's include_name/include_object leave out; 11: a class is model-like by its own statements, not its methods (and the skeleton keeps what a class body runs); 7: file-level `# modelreg: noqa`; 8: optional imports, model-like classes; 9: DEAD scopes and exec() dynamic imports; 10: facts of issue 13 (class declares/schema/metadata, hidden classes, returns)
+FORMAT = 15  # 15: the literal start of an import_module name computed from it (DynamicImport.suffix), os.walk loops and literal name filters of file loops; 14: the calls made inside kept functions (function_calls), `__all__` from a folder listing, loaders (files, scan, entry_points); 13: each entry keeps its file's content digest (a new mtime over the same bytes keeps the entry); 12: tables an env.py's include_name/include_object leave out; 11: a class is model-like by its own statements, not its methods (and the skeleton keeps what a class body runs); 7: file-level `# modelreg: noqa`; 8: optional imports, model-like classes; 9: DEAD scopes and exec() dynamic imports; 10: facts of issue 13 (class declares/schema/metadata, hidden classes, returns)
 FILENAME = "index.marshal"
 DELTA = "index.delta.marshal"
 WORDS = "words.marshal"

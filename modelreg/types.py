@@ -110,7 +110,9 @@ class DynamicImport(NamedTuple):
     calling module's package), recursively, except the comma-separated ``ignore=`` names in ``suffix``.
     kind "entry_points": the plugins of the entry-point group ``suffix`` (``target``: the callee,
     importlib.metadata's `entry_points`, pkg_resources' `iter_entry_points` or a stevedore manager).
-    kind "unknown": anything else (computed names, ``__import__``, ``exec``).
+    kind "unknown": anything else (computed names, ``__import__``, ``exec``); ``suffix`` holds the literal
+    start of an ``import_module`` name (``f"app.plugins.{name}"``: "app.plugins."; relative against the
+    calling package when it starts with "."), "" when nothing of it is known.
     """
 
     kind: str

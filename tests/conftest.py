@@ -88,17 +88,34 @@ class Result:
 
 
 @pytest.fixture
-def tree(tmp_path):
-    """tree({...}) writes files into a fresh project root (with a pyproject.toml marker) and returns it."""
+def tree(tmp_path, request):
+    """tree({...}) writes files into a fresh project root (with a pyproject.toml marker) and returns it.
+    A module marked with `pytestmark = pytest.mark.usefixtures("keeps_invariants")` has every tree checked
+    against the invariants of tests/invariants.py when its test ends."""
 
     def make(files: Dict[str, str], pyproject: Optional[str] = "") -> Path:
         root = tmp_path / "proj"
         root.mkdir(exist_ok=True)
+        request.node.__dict__.setdefault("built_trees", set()).add(root)
         if pyproject is not None:
             (root / "pyproject.toml").write_text(textwrap.dedent(pyproject).lstrip("\n"))
         return write_tree(root, files)
 
     return make
+
+
+@pytest.fixture
+def keeps_invariants(request, tmp_path):
+    """After the test: no silent pass, no flood, no registry under tests in any tree it built (issue 27):
+    those `tree` made, and `tmp_path / "proj"` where a suite writes its own."""
+    yield
+    from invariants import invariant_errors
+
+    roots = set(request.node.__dict__.get("built_trees", ())) | {tmp_path / "proj"}
+    for root in sorted(roots):
+        if root.is_dir():
+            errors = invariant_errors(root)
+            assert errors == [], f"{request.node.nodeid}: {errors}"
 
 
 @pytest.fixture

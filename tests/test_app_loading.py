@@ -17,6 +17,8 @@ from typing import Dict, List
 import pytest
 from conftest import import_in_subprocess, tables_after_importing
 
+pytestmark = pytest.mark.usefixtures("keeps_invariants")  # issue 27: every tree keeps the invariants
+
 ALEMBIC_ENV = (
     "from alembic import context\n\n{imports}\n\ntarget_metadata = {target}\n\n\n"
     "def run_migrations_offline():\n"

@@ -23,6 +23,8 @@ from modelreg.types import Module
 
 from conftest import assert_fix_runs, tables_after_importing
 
+pytestmark = pytest.mark.usefixtures("keeps_invariants")  # issue 27: every tree keeps the invariants
+
 
 def model(cls: str, table: str, base_import: str, base: str = "Base") -> str:
     return (

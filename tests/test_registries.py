@@ -9,6 +9,8 @@ import pytest
 import modelreg
 from conftest import import_in_subprocess
 
+pytestmark = pytest.mark.usefixtures("keeps_invariants")  # issue 27: every tree keeps the invariants
+
 DB = "from sqlalchemy.orm import declarative_base\nBase = declarative_base()\n"
 TABLES = "from pkg.db import Base; print(' '.join(sorted(Base.metadata.tables)) or '-')"
 

@@ -30,7 +30,22 @@ def dynamic_call(c: Collected, call: ast.Call, last: str, scope: str) -> None:
         c.dynamic.append(DynamicImport("literal", ("str", arg.value), False, call.lineno, call.col_offset, scope))
         return
     if call.lineno not in c.covered:
-        c.dynamic.append(DynamicImport("unknown", to_expr(arg), False, call.lineno, call.col_offset, scope))
+        prefix = _known_prefix(arg) if last == "import_module" else ""
+        if prefix.startswith(".") and not _literal_target(call, last, prefix):
+            prefix = ""  # a relative name against a package not known here
+        c.dynamic.append(DynamicImport("unknown", to_expr(arg), False, call.lineno, call.col_offset, scope, prefix))
+
+
+def _known_prefix(arg: Optional[ast.AST]) -> str:
+    """The literal start of a computed module name (`f"app.plugins.{name}"`, `"app.plugins." + name`):
+    every module the call can import has a name starting with it; "" when nothing is known."""
+    while isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Add):
+        arg = arg.left
+    if isinstance(arg, ast.JoinedStr) and arg.values:
+        arg = arg.values[0]
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return arg.value
+    return ""
 
 
 def _literal_target(call: ast.Call, last: str, name: str) -> bool:
@@ -125,7 +140,7 @@ def visit_loop(c: Collected, node, scope: str) -> None:
     c.covered |= {sub.lineno for stmt in node.body for sub in ast.walk(stmt) if isinstance(sub, ast.Call)}
 
 
-_LISTINGS = ("glob", "rglob", "iterdir", "listdir")
+_LISTINGS = ("glob", "rglob", "iterdir", "listdir", "walk")
 _PATH_HELPERS = frozenset({"Path", "PurePath", "pathlib", "os"})
 
 
@@ -143,9 +158,11 @@ def _files_loop(c: Collected, node, it: ast.Call, scope: str, last: str) -> None
     if isinstance(it.func, ast.Attribute) and last in ("glob", "rglob", "iterdir"):
         folder = it.func.value
         pattern = it.args[0] if it.args else None
-    else:  # os.listdir(folder)
+    else:  # os.listdir(folder), os.walk(folder)
         folder = it.args[0] if it.args else None
         pattern = None
+        if last == "walk" and (dotted(it.func) or "") not in ("os.walk", "walk"):
+            return
     if folder is None or (pattern is not None and not (isinstance(pattern, ast.Constant) and isinstance(pattern.value, str))):
         return
     loops = dict(c.loops)
@@ -158,9 +175,56 @@ def _files_loop(c: Collected, node, it: ast.Call, scope: str, last: str) -> None
         elif isinstance(sub, ast.Name) and sub.id not in c.file_names and sub.id not in _PATH_HELPERS:
             parts.append(OTHER)  # a folder from an argument, a setting: not this module's own
     pattern_text = pattern.value if pattern is not None else "*"
-    recursive = last == "rglob" or "**" in pattern_text
-    c.dynamic.append(DynamicImport("files", ("list", tuple(parts)), recursive, node.lineno, node.col_offset, scope, pattern_text))
+    recursive = last in ("rglob", "walk") or "**" in pattern_text
+    filters = _name_filters(node, importers)
+    suffix = "\n".join([pattern_text] + filters)
+    c.dynamic.append(DynamicImport("files", ("list", tuple(parts)), recursive, node.lineno, node.col_offset, scope, suffix))
     c.covered |= {sub.lineno for sub in importers}
+
+
+def _name_filters(node, importers) -> list:
+    """The literal filters on the file names guarding the loop's imports, as fnmatch patterns of the file
+    name, "+" kept / "-" left out: `if name.endswith(".py") and not name.startswith("_"):` around the
+    import, or `if name.startswith("_"): continue` before it. `name` is the loop's item, or its
+    `.name`/`.stem`. Another test is not evaluated: every file counts, as before filters were read."""
+    lines = {sub.lineno for sub in importers}
+    out: list = []
+    for sub in ast.walk(node):
+        if not isinstance(sub, ast.If) or sub is node:
+            continue
+        guards = any(getattr(x, "lineno", 0) in lines for stmt in sub.body for x in ast.walk(stmt))
+        skips = len(sub.body) == 1 and isinstance(sub.body[0], ast.Continue) and not sub.orelse
+        if guards and not sub.orelse:
+            found = _literal_tests(sub.test, False)
+        elif skips:
+            found = _literal_tests(sub.test, True)
+            if found is not None and len(found) > 1:
+                found = None  # `if a and b: continue` skips what matches both: not a pattern per test
+        else:
+            continue
+        if found is not None:  # another test (`name != "__init__.py"`): not evaluated, every file counts
+            out.extend(found)
+    return out
+
+
+def _literal_tests(test, negate: bool) -> "Optional[list]":
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) and not negate:
+        parts = [_literal_tests(v, False) for v in test.values]
+        return None if any(p is None for p in parts) else [x for p in parts for x in p]
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _literal_tests(test.operand, not negate)
+    if not (isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and len(test.args) == 1):
+        return None
+    arg, how = test.args[0], test.func.attr
+    if how not in ("startswith", "endswith") or not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+        return None
+    subject = test.func.value
+    stem = isinstance(subject, ast.Attribute) and subject.attr == "stem"
+    if not (isinstance(subject, ast.Name) or (isinstance(subject, ast.Attribute) and subject.attr in ("name", "stem"))):
+        return None
+    text = arg.value.replace("[", "[[]").replace("*", "[*]").replace("?", "[?]")
+    pattern = text + "*" if how == "startswith" else ("*" + text + ".py" if stem else "*" + text)
+    return [("-" if negate else "+") + pattern]
 
 
 def _is_importer(sub: ast.AST) -> bool:

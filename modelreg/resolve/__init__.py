@@ -15,6 +15,7 @@ registers). One module per job, plain values and frozen dataclasses between them
     startup      the import stacks a registry runs under on the application's startup paths, and
                  whether an import added to it would read a name of a module still part-way run
     alembic_envs the metadata each Alembic env.py hands to autogenerate
+    landing      where Flask-SQLAlchemy 3 models land against the MetaData an env.py targets
     declared     the entry points the project declares (pyproject.toml, setup.cfg, setup.py), by group
     entry_points where the application starts: console scripts, the Flask app (FLASK_APP, wsgi.py)
     registries   where the registries are: config, __all_models.py, env.py, create_all(), entry points

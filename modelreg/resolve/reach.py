@@ -264,16 +264,22 @@ def _listed_modules(project, module: Module, d) -> Optional[List[Module]]:
             return None
         folders = [f + [n] for f in folders for n in names]
     here = os.path.dirname(module.path)
+    pattern, *filters = d.suffix.split("\n")
     out: List[Module] = []
     for parts in folders:
         folder = os.path.normpath(os.path.join(here, *parts))
         for mod in project.modules:
             where, name = os.path.split(mod.path)
             inside = where == folder or (d.recursive and where.startswith(folder + os.sep))
-            if inside and fnmatch.fnmatch(name, d.suffix.rpartition("/")[2] or "*"):
+            if inside and fnmatch.fnmatch(name, pattern.rpartition("/")[2] or "*") and _kept(name, filters):
                 out.extend(project.parents(mod))
                 out.append(mod)
     return out
+
+
+def _kept(name: str, filters: List[str]) -> bool:
+    """Whether a file name passes the loop's literal filters ("+pattern" kept, "-pattern" left out)."""
+    return all(fnmatch.fnmatchcase(name, f[1:]) == (f[0] == "+") for f in filters)
 
 
 def _strings(value) -> Optional[List[str]]:
@@ -345,3 +351,33 @@ def reachable(project, start: Module, entry: Optional[str] = None) -> Set[str]:
         seen.add(mod.path)
         stack.extend(m for m in project.runs(mod) if m.path not in seen)
     return seen
+
+
+def computed_name_start(module: Module, facts: FileFacts, line: int, col: int) -> Optional[str]:
+    """The absolute start of the names the import by computed name at (line, col) can import
+    (`f"app.plugins.{name}"`: "app.plugins."; `f".{name}"` against the calling package), None when
+    nothing of its name is known (a name from a setting, an argument, `exec`) or no such import is there."""
+    for d in facts.dynamic_imports:
+        if d.kind != "unknown" or (d.line, d.col) != (line, col) or not d.suffix:
+            continue
+        start = d.suffix
+        if not start.startswith("."):
+            return start
+        level = len(start) - len(start.lstrip("."))
+        base = module.package.split(".") if module.package else []
+        if level - 1 > len(base):
+            return None  # beyond the top-level package: Python raises
+        base = base[: len(base) - (level - 1)]
+        return ".".join(base + [start[level:]]) if base else None
+    return None
+
+
+def could_load(project, start: str) -> Set[str]:
+    """Paths of the project modules an import of a name starting with `start` can run: the modules so
+    named (in any import root), their parents and what they import."""
+    found: Set[str] = set()
+    for names in project.by_root.values():
+        for name, mod in names.items():
+            if name.startswith(start) and mod.path not in found:
+                found |= reachable(project, mod)
+    return found

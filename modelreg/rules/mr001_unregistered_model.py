@@ -85,22 +85,38 @@ def _not_there(analysis, reg, target, conflict, safe) -> str:
     )
 
 
+def _judged_by(analysis, governing):
+    """(the registries that judge models of that list, or None when MR004 / MR006 / MR100 speak for all of
+    them; the paths that their imports by computed name can load, for which MR006 speaks)."""
+    regs = [r for r in governing if r.module is not None]
+    if not regs:  # MR004 speaks for these
+        return None, set()
+    if any(_unparsable(analysis, r) for r in regs):  # MR100 speaks for these
+        return None, set()
+    computed: set = set()
+    for r in regs:
+        if analysis.opaque(r):
+            scope = analysis.could_load(r)
+            if scope is None:  # it can load any module: MR006 speaks for these
+                return None, set()
+            computed |= scope[1]
+    return regs, computed
+
+
 def check(analysis):
-    verdicts = {}  # id of a governing-registry list -> the registries to judge by (None: others speak)
-    for model in analysis.models:
+    verdicts = {}  # id of a governing-registry list -> (registries to judge by, or None: others speak; what
+    for model in analysis.models:  # their imports by computed name can load, or None)
         if model.abstract:
             continue
         governing = analysis.governing(model)  # one list per (base, import root): cached
-        regs = verdicts.get(id(governing), ())
-        if regs == ():
-            regs = [r for r in governing if r.module is not None]
-            if not regs or any(analysis.opaque(r) for r in regs):  # MR004 / MR006 speak for these
-                regs = None
-            elif any(_unparsable(analysis, r) for r in regs):  # MR100 speaks for these
-                regs = None
-            verdicts[id(governing)] = regs
+        verdict = verdicts.get(id(governing))
+        if verdict is None:
+            verdict = verdicts[id(governing)] = _judged_by(analysis, governing)
+        regs, computed = verdict
         if regs is None:
             continue
+        if model.module.path in computed:
+            continue  # an import by computed name can load it: MR006 names it
         if any(analysis.registers(r, model) for r in regs):
             continue
         if analysis.left_out_by_env(model):
