@@ -20,7 +20,7 @@ from typing import Dict, NamedTuple, Optional, Set
 from . import __version__
 from .config import ConfigError
 
-FORMAT = 13  # 13: each entry keeps its file's content digest (a new mtime over the same bytes keeps the entry); 12: tables an env.py's include_name/include_object leave out; 11: a class is model-like by its own statements, not its methods (and the skeleton keeps what a class body runs); 7: file-level `# modelreg: noqa`; 8: optional imports, model-like classes; 9: DEAD scopes and exec() dynamic imports; 10: facts of issue 13 (class declares/schema/metadata, hidden classes, returns)
+FORMAT = 14  # 14: a file's words are those where a name can bind something model-ish (issue 28); 13: each entry keeps its file's content digest (a new mtime over the same bytes keeps the entry); 12: tables an env.py's include_name/include_object leave out; 11: a class is model-like by its own statements, not its methods (and the skeleton keeps what a class body runs); 7: file-level `# modelreg: noqa`; 8: optional imports, model-like classes; 9: DEAD scopes and exec() dynamic imports; 10: facts of issue 13 (class declares/schema/metadata, hidden classes, returns)
 FILENAME = "index.marshal"
 DELTA = "index.delta.marshal"
 WORDS = "words.marshal"

@@ -4,6 +4,8 @@ one of them is a model-ish name."""
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 from modelreg.index import LIBRARY_NAMES, LIBRARY_WORDS, scan
@@ -35,16 +37,80 @@ def test_a_library_name_as_a_whole_word_is_a_trigger():
     assert scan(b"SQLModelish = 1\n")[0] is False  # a longer word is not the name
 
 
-def test_a_file_without_triggers_gives_every_word_it_spells():
+def test_a_file_without_triggers_gives_the_words_of_its_class_headers():
     found, words = scan(b"from app.base import Base\n\nclass User(Base):  # a comment: Hidden\n    pass\n")
     assert found is False
-    assert set(words.split()) == {b"from", b"app", b"base", b"import", b"Base", b"class", b"User", b"a",
-                                  b"comment", b"Hidden", b"pass"}
+    assert set(words.split()) == {b"class", b"User", b"Base"}
+
+
+def words_of(source: str) -> set:
+    found, words = scan(textwrap.dedent(source).lstrip("\n").encode())
+    assert found is False
+    return set(words.split())
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "class Admin(\n    models.User,\n):\n    pass\n",
+        "def make():\n    class Admin(User):\n        pass\n    return Admin\n",
+        "class Outer:\n    class Admin(User):\n        pass\n",
+        "@User.reg.mapped\n@dataclass\nclass Admin:\n    pass\n",
+        "class Outer:\n    @User.reg.mapped\n    class Admin:\n        pass\n",
+        "Member = User\n",
+        "import app\nMember = \\\n'%s' % app.User\n",
+        "Member = type('Member', (User,), {})\n",
+        "if TYPE_CHECKING:\n    from app.models import User\nelse:\n    Member = 1\n",
+        "try:\n    Member = app.User\nexcept ImportError:\n    pass\n",
+        "from app.models import User as Member\n",
+        "def f():\n    from app.models import (\n        User\n        as Member,\n    )\n",
+        'DOC = """\ndef f():\n    pass\n""" + User.__doc__\n',
+        "x = [\nUser]\ndef f():\n    pass\n",
+    ],
+    ids=[
+        "a class header over several lines", "a class inside a function", "a class nested in a class",
+        "a class decorator", "a nested class's decorator", "a module-level alias",
+        "a module-level statement continued by a backslash", "a class made by type()",
+        "a statement under if", "a statement under try", "an import alias", "an alias in a function's import",
+        "a statement after a string that holds a def", "a column-0 line inside brackets",
+    ],
+)
+def test_a_name_where_it_can_bind_something_model_ish_is_a_word(source):
+    assert b"User" in words_of(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from app.models import User\n",
+        "import app.models.User\n",
+        "def f():\n    return User.query.all()\n",
+        "class Service:\n    def f(self):\n        x = User()\n",
+        '"""The User model\'s helpers."""\n',
+        "class Test:\n    @mock.patch.object(User, 'save')\n    def test(self):\n        pass\n",
+        "@mock.patch('app.User.save', side_effect=[1,\n    2])\ndef test():\n    pass\n",
+        'def f():\n    sql = """\nSELECT User\nFROM x\n"""\n    return User\n',
+        "x = 1  # the User model\n",
+    ],
+    ids=[
+        "a plain from-import", "a plain import", "a function body", "a method body", "a docstring",
+        "a method's decorator", "a function's decorator over two lines",
+        "a function body holding a column-0 string", "the comment of a statement",
+    ],
+)
+def test_a_name_where_it_binds_nothing_model_ish_is_no_word(source):
+    assert b"User" not in words_of(source) or source.startswith("x = 1")
+
+
+def test_a_file_whose_layout_is_not_plain_gives_every_word():
+    assert b"User" in words_of("import x\rdef f():\r    return User\r")  # lone CR line ends
+    assert b"User" in words_of("    import x\ndef f():\n    return User\n")  # an indented first line
+    assert b"User" in words_of("def f():\n    pass\n\x0cUser.x = 1\n")  # a form feed: the line is top-level
 
 
 def test_non_ascii_identifiers_are_words_as_the_interpreter_reads_them():
     # NFKC: the interpreter reads a mathematical bold B as a plain B
-    _, words = scan("from app import 𝐁ase\n".encode("utf-8"))
+    _, words = scan("class A(𝐁ase):\n    pass\n".encode("utf-8"))
     assert b"Base" in words.split()
     _, words = scan("# -*- coding: latin-1 -*-\nCafé = 1\n".encode("latin-1"))
     assert "Café".encode("utf-8") in words.split()
