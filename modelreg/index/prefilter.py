@@ -3,9 +3,12 @@
 A file that no registry imports matters only if it can define a model. Every
 model-ish object starts from a SQLAlchemy-family construct (a *trigger* word),
 and every class, alias or import that derives from one spells the name of
-another model-ish binding (a *token*). So a file whose triggers are absent and
-whose tokens meet no known model-ish name cannot define a model, and is not
-parsed. The resolver grows the set of names until nothing new is found.
+another model-ish binding (a *token*) where it binds it: a class header, a
+class decorator, a module-level statement, an `as` alias. So a file whose
+triggers are absent and whose tokens meet no known model-ish name cannot define
+a model, and is not parsed. The resolver grows the set of names until nothing
+new is found. A file that only uses SQLAlchemy (imports and functions: queries,
+sessions) is no trigger: it binds nothing at module level.
 
 The whole word logic is :func:`scan`; the store (store.py) calls it on every file.
 """
@@ -33,30 +36,44 @@ LIBRARY_NAMES = frozenset(
 
 
 LIBRARY_WORDS = frozenset(n.encode() for n in LIBRARY_NAMES)
+# library names a function body can make something model-ish with that a run reads (a factory's
+# `return declarative_base()`, imperative mappings in `start_mappers()`): triggers wherever they are
+_ANYWHERE = frozenset({b"declarative_base", b"generate_base", b"map_imperatively"})
 
 
 def scan(data: bytes, triggers: Tuple[bytes, ...] = ()) -> Tuple[bool, bytes]:
-    """(has a trigger word, every word of the file as one space-separated bytes string).
+    """(has a trigger word, the words where a name can bind something, as one space-separated bytes string).
 
-    Triggers: the SQLAlchemy-family package names (every base, registry, MetaData
-    or Table starts from an import of one), ``create_all`` (MR003), configured
-    base names, and the library names every run's model-ish names start from
-    (LIBRARY_NAMES, as whole words). Words: every identifier in the file - the
-    prefilter asks whether one of them is a model-ish name, so nothing spelled
-    anywhere can escape it.
+    Triggers: ``create_all`` (MR003) and ``__tablename__``, configured base names, the library names
+    every run's model-ish names start from (LIBRARY_NAMES, as whole words, where a name can bind
+    something; the factories of ``_ANYWHERE`` wherever they are), and the SQLAlchemy-family
+    package names in a file that can bind something at all (a class, or a module-level statement
+    that calls something: `Base = make_base()` through a project function). Words: those of
+    :func:`relevant_slices` - the prefilter asks whether one of them is a model-ish name, and a name
+    spelled anywhere else (a function body, a plain import, a docstring) binds nothing model-ish.
     """
     if not data.isascii():
         data = _as_identifiers(data)
-    if (
-        b"sqlalchemy" in data or b"sqlmodel" in data or b"create_all" in data or b"__tablename__" in data
-    ):  # _TRIGGERS, spelled out: hot
+    if b"create_all" in data or b"__tablename__" in data:  # _TRIGGERS, spelled out: hot
         return True, b""
     for t in triggers:
         if t in data:
             return True, b""
-    if any(w in data for w in LIBRARY_WORDS) and not LIBRARY_WORDS.isdisjoint(data.translate(_WORD_TABLE).split()):
+    if any(w in data for w in _ANYWHERE) and not _ANYWHERE.isdisjoint(data.translate(_WORD_TABLE).split()):
+        return True, b""  # (what a function body makes with these is read too: see skeleton._KEEP_IN_BODY)
+    slices = relevant_slices(data)
+    words = set(b" ".join(slices).translate(_WORD_TABLE).split())
+    if not LIBRARY_WORDS.isdisjoint(words):
         return True, b""  # a candidate under any names (they start with these): parsed up front too
-    return False, b" ".join(set(b" ".join(relevant_slices(data)).translate(_WORD_TABLE).split()))
+    if (b"sqlalchemy" in data or b"sqlmodel" in data) and _may_bind(slices):
+        return True, b""
+    return False, b" ".join(words)
+
+
+def _may_bind(slices: List[bytes]) -> bool:
+    """A class (its header, after the name, at any depth; its decorators), or a module-level statement
+    that calls something."""
+    return any(b"(" in piece or piece[:1] in (b":", b"[", b"@") for piece in slices)
 
 
 # -- where a name can make a file define something ---------------------------------------------
@@ -67,13 +84,17 @@ def scan(data: bytes, triggers: Tuple[bytes, ...] = ()) -> Tuple[bool, bytes]:
 # an import or a def (an assignment, a call, a `type(...)`, anything under `if`/`try`/`with`); or in
 # an `as` alias (`from m import User as U` gives the vocabulary a name). A name spelled only in a
 # function body, a plain import or a docstring binds nothing model-ish: the file is not a candidate
-# for it (it is still parsed whenever the resolver follows an import into it).
+# for it (it is still parsed whenever the resolver follows an import into it). A module made of
+# imports only (and `__all__`) is the exception: it may be the registry that gathers the models.
 
 # a top-level statement starts (as skeleton._TOP; the pattern includes the newline before the line)
 _TOP = re.compile(rb"\n(?!(?:else|elif|except|finally)\b)[^ #)\]}\r\f\n]")
 _CODE_BEFORE = re.compile(rb"^[ \t]*[^\s#]", re.M)
 _SKIPPED_HEAD = re.compile(rb"(?:async\s+def|def|import|from)\s|[rRbBuUfF]{0,2}['\"]")
 _CLASS = re.compile(rb"class[ \t\r\n]")
+_IMPORT = re.compile(rb"(?:import|from)\s")
+_STRING_START = re.compile(rb"[rRbBuUfF]{0,2}['\"]")
+_CLASS_NAME = re.compile(rb"class\s+[\w\x80-\xff]+")
 _DECORATOR = re.compile(rb"@")
 _ALIAS = re.compile(rb" as[ \t\r\n]")
 _ANY_ALIAS = re.compile(rb"\sas\s")
@@ -100,13 +121,23 @@ def relevant_slices(data: bytes) -> List[bytes]:
     alias = _ANY_ALIAS if b"\tas" in data or b"\nas" in data else _ALIAS  # (the literal one is fast)
     out = [_alias_words(data, m.start(), m.end()) for m in alias.finditer(data)]
     starts.append(len(data))
+    imports = []  # a module of imports only (a registry that gathers the models, a package's re-exports)
     for begin, end in zip(starts, starts[1:]):
-        if data.startswith(b"class", begin):
+        if _CLASS.match(data, begin):
             out.append(_header(data, begin, end))
+            imports = None
         elif data.startswith(b"@", begin):
-            pass  # a decorator: kept below when it decorates a class
+            imports = None  # a decorator: kept below when it decorates a class
         elif not _SKIPPED_HEAD.match(data, begin) or not _even_quotes(data, begin, end) or _continued(data, begin):
-            out.append(data[begin:end])  # a statement, a decorator, or a region a string may hide
+            out.append(data[begin:end])  # a statement, or a region a string may hide
+            if imports is not None and not data.startswith(b"__all__", begin):
+                imports = None
+        elif imports is not None and _IMPORT.match(data, begin):
+            imports.append(data[begin:end])
+        elif imports is not None and not _STRING_START.match(data, begin):
+            imports = None
+    if imports:  # gives every name it imports (what the resolver reads of a registry)
+        out.extend(imports)
     for m in _CLASS.finditer(data):  # class headers at any depth (the top-level ones again: harmless)
         if _line_start(data, m.start()):
             out.append(_header(data, m.start(), len(data)))
@@ -203,8 +234,11 @@ def _even_quotes(data: bytes, begin: int, end: int) -> bool:
 
 
 def _header(data: bytes, head: int, end: int) -> bytes:
-    """A class header, `class` to its colon; up to `end` when it holds a string, a comment or a
+    """A class header after the class's name (a name binds nothing model-ish unless the bases,
+    keywords or decorators say so) to its colon; up to `end` when it holds a string, a comment or a
     continuation (no guessing where it stops)."""
+    name = _CLASS_NAME.match(data, head)
+    head = name.end() if name is not None else head
     depth = 0
     for m in _HEADER_STOP.finditer(data, head, end):
         c = m.group()
