@@ -107,9 +107,10 @@ _HEADER_STOP = re.compile(rb"[()\[\]{}:#'\"\n\\]")
 
 def relevant_slices(data: bytes) -> List[bytes]:
     """The parts of a file where a model-ish name can bind something (see above), or the whole file
-    when its layout is not plain (lone CR line ends, form feeds, an indented first statement). Whatever may sit
+    when its layout is not plain (lone CR line ends, form feeds, an indented first statement, brackets
+    that do not balance). Whatever may sit
     inside an unbalanced string or follow a backslash continuation is kept: more words, never fewer."""
-    if data.count(b"\r") != data.count(b"\r\n") or b"\f" in data:
+    if data.count(b"\r") != data.count(b"\r\n") or b"\f" in data or not _balanced(data):
         return [data]
     starts = [m.start() for m in _TOP.finditer(b"\n" + data)]
     if not starts or (starts[0] != 0 and _CODE_BEFORE.search(data, 0, starts[0])):
@@ -177,6 +178,14 @@ def _decorated(data: bytes, at: int) -> Optional[Tuple[bytes, bytes]]:
 def _line_start(data: bytes, pos: int) -> bool:
     """Only blanks before `pos` on its line (a statement starts there, unless a string holds it)."""
     return not data[data.rfind(b"\n", 0, pos) + 1 : pos].strip()
+
+
+def _balanced(data: bytes) -> bool:
+    """As many closing brackets as opening ones: else the file may not parse (its MR100 is reported
+    when it spells a model-ish name anywhere) or a string holds brackets (no guessing either way)."""
+    return (
+        data.count(b"(") == data.count(b")") and data.count(b"[") == data.count(b"]") and data.count(b"{") == data.count(b"}")
+    )
 
 
 def _alias_words(data: bytes, before: int, after: int) -> bytes:
