@@ -141,6 +141,8 @@ def test_a_file_whose_layout_is_not_plain_gives_every_word():
     assert b"User" in words_of("    import x\ndef f():\n    return User\n")  # an indented first line
     assert b"User" in words_of("def f():\n    pass\n\x0cUser.x = 1\n")  # a form feed: the line is top-level
     assert b"User" in words_of("from app import User\nx = (\n")  # a file that does not parse: its MR100 is reported
+    for unreadable in (b"from app import User\ny = '\0'\n", b"from app import User\ny = '\xe9t\xe9'\n"):
+        assert b"User" in scan(unreadable)[1].split()  # a NUL byte, bytes that do not decode: MR100
 
 
 def test_non_ascii_identifiers_are_words_as_the_interpreter_reads_them():

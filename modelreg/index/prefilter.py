@@ -52,8 +52,9 @@ def scan(data: bytes, triggers: Tuple[bytes, ...] = ()) -> Tuple[bool, bytes]:
     :func:`relevant_slices` - the prefilter asks whether one of them is a model-ish name, and a name
     spelled anywhere else (a function body, a plain import, a docstring) binds nothing model-ish.
     """
+    readable = b"\0" not in data  # (a NUL byte, or bytes that do not decode: MR100 when the file is read)
     if not data.isascii():
-        data = _as_identifiers(data)
+        data, readable = _as_identifiers(data)
     if b"create_all" in data or b"__tablename__" in data:  # _TRIGGERS, spelled out: hot
         return True, b""
     for t in triggers:
@@ -61,7 +62,7 @@ def scan(data: bytes, triggers: Tuple[bytes, ...] = ()) -> Tuple[bool, bytes]:
             return True, b""
     if any(w in data for w in _ANYWHERE) and not _ANYWHERE.isdisjoint(data.translate(_WORD_TABLE).split()):
         return True, b""  # (what a function body makes with these is read too: see skeleton._KEEP_IN_BODY)
-    slices = relevant_slices(data)
+    slices = relevant_slices(data) if readable else [data]
     words = set(b" ".join(slices).translate(_WORD_TABLE).split())
     if not LIBRARY_WORDS.isdisjoint(words):
         return True, b""  # a candidate under any names (they start with these): parsed up front too
@@ -264,14 +265,14 @@ def _header(data: bytes, head: int, end: int) -> bytes:
     return data[head:end]
 
 
-def _as_identifiers(data: bytes) -> bytes:
-    """Non-ASCII source as the interpreter reads its identifiers: decoded by its coding cookie (a
-    latin-1 `Café` is the UTF-8 `Café` of the names), NFKC-normalized (`𝐁ase` is `Base`), in UTF-8.
-    Undecodable bytes stay as they are (the file is MR100 anyway)."""
+def _as_identifiers(data: bytes) -> Tuple[bytes, bool]:
+    """(non-ASCII source as the interpreter reads its identifiers: decoded by its coding cookie (a
+    latin-1 `Café` is the UTF-8 `Café` of the names), NFKC-normalized (`𝐁ase` is `Base`), in UTF-8;
+    whether it decodes). Undecodable bytes stay as they are (the file is MR100 when it is read)."""
     import unicodedata
 
     try:
         text = decode(data)
     except (SyntaxError, UnicodeError, LookupError):
-        return data
-    return unicodedata.normalize("NFKC", text).encode("utf-8", "surrogatepass")
+        return data, False
+    return unicodedata.normalize("NFKC", text).encode("utf-8", "surrogatepass"), "\0" not in text
