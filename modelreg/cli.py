@@ -349,7 +349,9 @@ def _explain(report, paths) -> None:
         return
     cfg = analysis.config
     click.echo(f"modelreg: root {cfg.root} (config: {cfg.config_file or 'none'}, require = {cfg.require!r})", err=True)
-    click.echo(f"modelreg: {report.files} files, {report.models_found} models", err=True)
+    store = analysis.store
+    scanned = f" ({len(store.entries)} scanned, {len(store.parsed())} parsed)" if store is not None else ""
+    click.echo(f"modelreg: {report.files} files{scanned}, {report.models_found} models", err=True)
     for reg in analysis.registries:
         module = reg.module.name if reg.module else "does not exist"
         click.echo(f"modelreg: registry {analysis.rel(reg.path)} ({module}): found by {reg.source}", err=True)

@@ -269,41 +269,45 @@ def create_server() -> ModelregServer:
         t.CodeActionOptions(code_action_kinds=[t.CodeActionKind.QuickFix]),
     )
     def code_action(ls: ModelregServer, params: t.CodeActionParams) -> List[t.CodeAction]:
-        if ls.cfg is None:
-            return []
-        path = uri_to_path(params.text_document.uri)
-        analysis, diagnostics = ls.analyze()
-        wanted = params.range
-        actions = []
-        for d in diagnostics:
-            if d.path != path or not d.fixable:
-                continue
-            if not (wanted.start.line <= d.line - 1 <= wanted.end.line):
-                continue
-            fixes, errors = fix_mod.plan(analysis, [d], read=ls.read)
-            if not fixes:
-                continue
-            changes: Dict[str, List[t.TextEdit]] = {}
-            for fx in fixes:
-                uri = ls.client_uri(fx.path)
-                if fx.old is None:
-                    continue  # creating files is left to `modelreg --fix`
-                changes[uri] = text_edits(decode(fx.old), decode(fx.new))
-            if not changes:
-                continue
-            title = _title(analysis, d)
-            actions.append(
-                t.CodeAction(
-                    title=title,
-                    kind=t.CodeActionKind.QuickFix,
-                    diagnostics=[to_lsp(d, (ls.buffer_text(path) or "").splitlines())],
-                    edit=t.WorkspaceEdit(changes=changes),
-                    is_preferred=True,
-                )
-            )
-        return actions
+        return code_actions(ls, params) if ls.cfg is not None else []
 
     return server
+
+
+def code_actions(ls: ModelregServer, params: t.CodeActionParams) -> List[t.CodeAction]:
+    """The quick fixes of the fixable diagnostics on the lines of `params.range`: each one's edits of
+    the registry (a fix that would create a file is left to `modelreg --fix`)."""
+    path = uri_to_path(params.text_document.uri)
+    analysis, diagnostics = ls.analyze()
+    wanted = params.range
+    actions = []
+    for d in diagnostics:
+        if d.path != path or not d.fixable:
+            continue
+        if not (wanted.start.line <= d.line - 1 <= wanted.end.line):
+            continue
+        fixes, errors = fix_mod.plan(analysis, [d], read=ls.read)
+        if not fixes:
+            continue
+        changes: Dict[str, List[t.TextEdit]] = {}
+        for fx in fixes:
+            uri = ls.client_uri(fx.path)
+            if fx.old is None:
+                continue  # creating files is left to `modelreg --fix`
+            changes[uri] = text_edits(decode(fx.old), decode(fx.new))
+        if not changes:
+            continue
+        title = _title(analysis, d)
+        actions.append(
+            t.CodeAction(
+                title=title,
+                kind=t.CodeActionKind.QuickFix,
+                diagnostics=[to_lsp(d, (ls.buffer_text(path) or "").splitlines())],
+                edit=t.WorkspaceEdit(changes=changes),
+                is_preferred=True,
+            )
+        )
+    return actions
 
 
 def _title(analysis, d: Diagnostic) -> str:

@@ -294,6 +294,12 @@ class FactStore:
 
     # -- queries --------------------------------------------------------------------------
 
+    def parsed(self) -> List[str]:
+        """The files whose facts this run holds: parsed (now, or by the run that wrote the cache)
+        because they may define a model or a registry's loading path reached them. Every other file
+        was only read and scanned (its words), or its scan taken from the cache."""
+        return [p for p, e in self.entries.items() if e[3] is not None]
+
     def facts(self, module: Module) -> FileFacts:
         path = module.path
         f = self._facts.get(path)

@@ -10,10 +10,7 @@ between processes without pickling project objects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, List, NamedTuple, Optional, Tuple
-
-if TYPE_CHECKING:
-    from .analysis import Analysis
+from typing import Any, List, NamedTuple, Optional, Tuple
 
 # --- expressions -------------------------------------------------------------
 #
@@ -235,7 +232,8 @@ class Report:
     files: int
     models: List[ModelInfo]
     registries: List[Registry]
-    analysis: Optional[Analysis] = field(default=None, repr=False)
+    # the modelreg.analysis.Analysis the report was computed from (typed Any: types sits below analysis)
+    analysis: Optional[Any] = field(default=None, repr=False)
     model_count: Optional[int] = None  # set when the report was reused from the cache
 
     @property

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 import pytest
-from conftest import REPO, model_source
+from conftest import REPO, model_source, tables_after_importing
 
 import modelreg
 import modelreg.resolve
@@ -949,6 +949,44 @@ LAYOUTS["a registry importing by a literal name whose argument starts at column 
     "",
     ["Old", "Order", "User"],
 )
+
+
+LAYOUTS["names where they bind a model, and where they bind nothing (issue 28)"] = (
+    {
+        "pkg/__init__.py": "",
+        "pkg/db.py": DB,
+        "pkg/users.py": model("User", "users", "import sqlalchemy as sa\n\nfrom pkg.db import Base")
+        + "    id = sa.Column(sa.Integer, primary_key=True)\n    type = sa.Column(sa.String)\n"
+        "    __mapper_args__ = {'polymorphic_on': type, 'polymorphic_identity': 'user'}\n",
+        "pkg/orders.py": model("Order", "orders"),
+        "pkg/services.py": '"""Helpers of the Member and User models."""\nfrom pkg.users import User\n\n\n'
+                           "def everyone():\n    return User, Member\n",
+        "pkg/aliases.py": "import sys\n\nif sys.version_info >= (3,):\n    from pkg import users as u\n\n"
+                          "    Member = u.User\n",
+        "pkg/members.py": "from pkg.aliases import Member\n\n\nclass Admin(\n    Member,\n):\n"
+                          "    __mapper_args__ = {'polymorphic_identity': 'admin'}\n",
+        "pkg/factory.py": "from pkg.aliases import Member\n\n\ndef make():\n    class Temp(Member):\n        pass\n\n"
+                          "    return Temp\n",
+        "pkg/__all_models.py": "import pkg.users\nimport pkg.members\n",
+    },
+    "",
+    ["Admin", "Order", "User"],
+)
+
+
+def test_a_name_only_a_function_body_or_a_plain_import_spells_leaves_the_file_unparsed(tree, run):
+    files = LAYOUTS["names where they bind a model, and where they bind nothing (issue 28)"][0]
+    root = tree(files)
+    report = modelreg.check([str(root)], use_cache=False)
+    parsed = {os.path.relpath(p, root) for p in report.analysis.store.parsed()}
+    assert os.path.join("pkg", "services.py") not in parsed
+    assert {os.path.join("pkg", f) for f in ("members.py", "factory.py", "aliases.py")} <= parsed
+    # Python and SQLAlchemy: importing the registry maps users and the subclass in its table
+    assert tables_after_importing(root, ["pkg.__all_models"], "pkg.db:Base.metadata") == ["users"]
+    assert [(d.code, d.model) for d in report.diagnostics if d.code == "MR001"] == [("MR001", "pkg.orders.Order")]
+    # -v says how many files were scanned and how many parsed
+    err = run(["check", "-v", "--no-cache", "."], cwd=root).err
+    assert f"modelreg: 9 files (9 scanned, {len(parsed)} parsed), 3 models" in err.splitlines()
 
 
 @pytest.mark.parametrize("layout", list(LAYOUTS))

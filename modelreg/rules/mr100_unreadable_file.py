@@ -4,9 +4,11 @@
 A file modelreg needs to read that cannot be read or parsed (syntax error,
 invalid encoding, permission denied), reported at the line of the error with the
 parser's or the OS's reason. modelreg needs a file when it may define a model
-(it mentions SQLAlchemy, SQLModel or a name bound to a base, model, `db`,
-`registry()` or `MetaData()`), when it is a registry or Alembic's `env.py`, or
-when a registry imports it (directly or not).
+(a class header, a class decorator, a module-level statement or an `as` alias
+names a base, a model, a `db`, a `registry()` or a `MetaData()`, or a module-level
+statement uses SQLAlchemy or SQLModel), when it is a registry or Alembic's
+`env.py`, or when a registry imports it (directly or not). A file whose brackets
+do not balance is read when it names one of these anywhere.
 
 ## Why it matters
 Its models and imports are invisible to modelreg; the rest of the project is
