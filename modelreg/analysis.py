@@ -236,7 +236,7 @@ def _import_only(facts) -> Optional[set]:
         for name, asname in stmt.names:
             if name == "*":
                 return None
-            bound.add(asname or (name if stmt.is_from else name.partition(".")[0]))
+            bound.add(stmt.bound(name, asname))
     if not set(facts.defined) <= bound | {"__all__"}:
         return None
     return bound

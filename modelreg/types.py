@@ -51,6 +51,10 @@ class ImportStmt(NamedTuple):
     # name -> (line, col) of each imported alias, for precise diagnostics
     name_pos: Tuple[Tuple[int, int], ...] = ()
 
+    def bound(self, name: str, asname: Optional[str]) -> str:
+        """The name one of its aliases binds: `as` name, else the name (`from`), else its first part."""
+        return asname or (name if self.is_from else name.partition(".")[0])
+
 
 class ClassDef(NamedTuple):
     name: str

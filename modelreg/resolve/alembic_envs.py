@@ -201,7 +201,7 @@ def _binding_import(project, env: Module, expr) -> Optional[ImportStmt]:
         if stmt.scope != MODULE:
             continue
         for name, asname in stmt.names:
-            bound = asname or (name if stmt.is_from else name.split(".")[0])
+            bound = stmt.bound(name, asname)
             if bound == first:
                 found = stmt
     return found

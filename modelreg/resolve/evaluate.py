@@ -286,7 +286,7 @@ class Evaluator:
             if stmt.scope != scope:
                 continue
             for imported, asname in stmt.names:
-                bound = asname or (imported if stmt.is_from else imported.partition(".")[0])
+                bound = stmt.bound(imported, asname)
                 if bound != name or imported == "*":
                     continue
                 if stmt.is_from:
